@@ -1,0 +1,57 @@
+# shellcheck shell=bash
+# Shared settings for the self-built single-node cluster (sourced by build.sh, up.sh, down.sh,
+# status.sh). Every version is pinned here; every build output and cache lives outside the
+# repository, under $FIREDRILL_CACHE (default ~/.cache/firedrill), keyed by version.
+
+K8S_VERSION=1.34.4                 # newest 1.34 patch served by the Go module proxy
+ETCD_VERSION=3.6.16                # go.etcd.io/etcd/server/v3
+COREDNS_VERSION=1.14.7             # github.com/coredns/coredns
+KNP_VERSION=0.8.0                  # sigs.k8s.io/kube-network-policies
+DEBIAN_SUITE=bookworm              # base image for pods (debootstrap --variant=minbase)
+
+CLUSTER_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+CACHE_ROOT="${FIREDRILL_CACHE:-$HOME/.cache/firedrill}"
+K8S_HOME="$CACHE_ROOT/k8s-v$K8S_VERSION"
+BIN="$K8S_HOME/bin"
+STAMPS="$K8S_HOME/stamps"
+IMAGES="$K8S_HOME/images"
+STATE="$K8S_HOME/state"           # certs, etcd data, configs, logs, kubeconfig
+CONTAINERD_ROOT="$K8S_HOME/containerd"
+KUBELET_ROOT=/var/lib/firedrill-kubelet
+RUN_DIR=/run/firedrill-cluster    # sockets and pid files
+LOG_DIR="$STATE/logs"
+KUBECONFIG_PATH="$K8S_HOME/kubeconfig"   # context firedrill-local (admin, external use)
+CONTEXT=firedrill-local
+
+export GOCACHE="${GOCACHE_OVERRIDE:-$CACHE_ROOT/go/build}"
+export GOMODCACHE="${GOMODCACHE_OVERRIDE:-$CACHE_ROOT/go/mod}"
+export GOFLAGS="-buildvcs=false -mod=readonly"
+export GOTOOLCHAIN=local
+export CGO_ENABLED=0
+
+# Network layout. Pods get 10.244.0.0/24 on bridge fdr0; services 10.96.0.0/16.
+POD_CIDR=10.244.0.0/24
+SERVICE_CIDR=10.96.0.0/16
+APISERVER_SERVICE_IP=10.96.0.1
+DNS_SERVICE_IP=10.96.0.10
+CLUSTER_DOMAIN=cluster.local
+BRIDGE=fdr0
+NODE_NAME=firedrill-node
+APISERVER_PORT=6443
+
+PAUSE_IMAGE=registry.k8s.io/pause:firedrill
+BASE_IMAGE=firedrill.local/debian:bookworm
+COREDNS_IMAGE=firedrill.local/coredns:v$COREDNS_VERSION
+
+log() { printf '[cluster %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf '[cluster] error: %s\n' "$*" >&2; exit 1; }
+
+# stamp_ok NAME KEY: true if the stamp NAME holds KEY (the build it records is current).
+stamp_ok() { [[ -f "$STAMPS/$1" && "$(cat "$STAMPS/$1")" == "$2" ]]; }
+stamp_set() { mkdir -p "$STAMPS"; printf '%s' "$2" >"$STAMPS/$1"; }
+
+# key_of FILES...: a content hash of the inputs plus the Go version.
+key_of() { { go version; cat "$@"; } | sha256sum | cut -c1-16; }
+
+ctr_k8s() { ctr --address "$RUN_DIR/containerd.sock" -n k8s.io "$@"; }
+kctl() { "$BIN/kubectl" --kubeconfig "$KUBECONFIG_PATH" "$@"; }

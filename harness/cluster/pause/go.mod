@@ -1,0 +1,3 @@
+module firedrill.local/pause
+
+go 1.24.0

@@ -1,0 +1,222 @@
+/**
+ * The fault ledger: every change the harness makes to a system is written here, with the
+ * self-contained recipe to undo it, BEFORE the change is applied. Normal runs settle their
+ * entries as they revert; after a crash or SIGKILL, `pnpm chaos cleanup` replays what is
+ * left, newest first. Undo recipes are plain data so they need no live harness objects.
+ */
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+export type UndoAction =
+  /** Kill a process we started. `startTime` (from /proc/PID/stat) guards against PID reuse. */
+  | { type: 'kill-process'; pid: number; startTime?: string; processGroup?: boolean }
+  | { type: 'remove-dir'; path: string }
+  /** A cgroup directory: its tasks must be gone before rmdir succeeds. */
+  | { type: 'remove-cgroup'; path: string }
+  /** Any command that reverts a change, e.g. `iptables -D ...` or `kubectl apply -f -`. */
+  | { type: 'run-command'; argv: string[]; env?: Record<string, string>; stdin?: string }
+  | { type: 'http'; method: 'POST' | 'PUT' | 'DELETE'; url: string; body?: string };
+
+export interface LedgerEntry {
+  readonly id: string;
+  readonly runId: string;
+  /** What the change was, for humans: "orchestrator env CONFIG_MODE=broken". */
+  readonly what: string;
+  readonly undo: UndoAction;
+  readonly recordedAtWallMs: number;
+}
+
+type LedgerLine = { op: 'record'; entry: LedgerEntry } | { op: 'settle'; id: string };
+
+export const defaultLedgerDir = (): string =>
+  process.env.FIREDRILL_STATE_DIR
+    ? join(process.env.FIREDRILL_STATE_DIR, 'ledger')
+    : join(process.cwd(), '.firedrill', 'ledger');
+
+export class Ledger {
+  private readonly file: string;
+  readonly dir: string;
+  readonly runId: string;
+  private constructor(dir: string, runId: string) {
+    this.dir = dir;
+    this.runId = runId;
+    this.file = join(dir, `${runId}.jsonl`);
+  }
+
+  static open(dir: string, runId: string): Ledger {
+    mkdirSync(dir, { recursive: true });
+    return new Ledger(dir, runId);
+  }
+
+  /** Append synchronously: the entry is on disk before the caller applies the change. */
+  record(what: string, undo: UndoAction): LedgerEntry {
+    const entry: LedgerEntry = { id: randomUUID(), runId: this.runId, what, undo, recordedAtWallMs: Date.now() };
+    this.append({ op: 'record', entry });
+    return entry;
+  }
+
+  settle(id: string): void {
+    this.append({ op: 'settle', id });
+  }
+
+  /** Entries recorded and not yet settled, oldest first. */
+  pending(): LedgerEntry[] {
+    return pendingIn(this.file);
+  }
+
+  /** Remove the ledger file once nothing is pending. */
+  close(): void {
+    if (existsSync(this.file) && this.pending().length === 0) rmSync(this.file, { force: true });
+  }
+
+  private append(line: LedgerLine): void {
+    appendFileSync(this.file, JSON.stringify(line) + '\n', { flush: true });
+  }
+}
+
+function pendingIn(file: string): LedgerEntry[] {
+  if (!existsSync(file)) return [];
+  const open = new Map<string, LedgerEntry>();
+  for (const raw of readFileSync(file, 'utf8').split('\n')) {
+    if (!raw.trim()) continue;
+    let line: LedgerLine;
+    try {
+      line = JSON.parse(raw) as LedgerLine;
+    } catch {
+      continue; // a torn last line after a crash: the change it announced was never applied
+    }
+    if (line.op === 'record') open.set(line.entry.id, line.entry);
+    else open.delete(line.id);
+  }
+  return [...open.values()];
+}
+
+export interface ReplayResult {
+  readonly undone: LedgerEntry[];
+  readonly failed: { entry: LedgerEntry; error: string }[];
+}
+
+/** Replay every unsettled entry of every ledger in `dir`, newest first. Idempotent. */
+export async function replayLedgers(dir: string, log: (line: string) => void = () => {}): Promise<ReplayResult> {
+  const result: ReplayResult = { undone: [], failed: [] };
+  if (!existsSync(dir)) return result;
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.jsonl'))
+    .map((f) => join(dir, f))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  for (const file of files) {
+    const entries = pendingIn(file).reverse();
+    let allOk = true;
+    for (const entry of entries) {
+      try {
+        await undo(entry.undo);
+        appendFileSync(file, JSON.stringify({ op: 'settle', id: entry.id }) + '\n', { flush: true });
+        result.undone.push(entry);
+        log(`undone: ${entry.what}`);
+      } catch (err) {
+        allOk = false;
+        result.failed.push({ entry, error: err instanceof Error ? err.message : String(err) });
+        log(`FAILED to undo: ${entry.what}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    if (allOk) rmSync(file, { force: true });
+  }
+  return result;
+}
+
+/** Start time of a process (field 22 of /proc/PID/stat), or undefined if it is gone. */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the command name (field 2) may contain spaces; fields after the last ')' are fixed
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+export async function undo(action: UndoAction): Promise<void> {
+  switch (action.type) {
+    case 'kill-process': {
+      const current = processStartTime(action.pid);
+      if (current === undefined) return; // already gone
+      if (action.startTime !== undefined && current !== action.startTime) return; // PID reused
+      try {
+        process.kill(action.processGroup ? -action.pid : action.pid, 'SIGKILL');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+      }
+      await waitGone(action.pid);
+      return;
+    }
+    case 'remove-dir':
+      rmSync(action.path, { recursive: true, force: true });
+      return;
+    case 'remove-cgroup': {
+      if (!existsSync(action.path)) return;
+      const procs = join(action.path, 'cgroup.procs');
+      if (existsSync(procs)) {
+        for (const pid of readFileSync(procs, 'utf8').split('\n').filter(Boolean)) {
+          try {
+            process.kill(Number(pid), 'SIGKILL');
+          } catch {}
+        }
+      }
+      for (let i = 0; i < 50; i++) {
+        try {
+          rmSync(action.path, { recursive: false, force: true });
+        } catch {}
+        try {
+          // cgroupfs directories are removed with rmdir, not unlink
+          spawnSync('rmdir', [action.path]);
+        } catch {}
+        if (!existsSync(action.path)) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`cgroup ${action.path} still exists`);
+    }
+    case 'run-command': {
+      const [cmd, ...args] = action.argv;
+      if (!cmd) return;
+      const r = spawnSync(cmd, args, {
+        env: { ...process.env, ...action.env },
+        input: action.stdin,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      if (r.error) throw r.error;
+      if (r.status !== 0) throw new Error(`${action.argv.join(' ')} exited ${r.status}: ${r.stderr.trim()}`);
+      return;
+    }
+    case 'http': {
+      const res = await fetch(action.url, {
+        method: action.method,
+        body: action.body,
+        headers: action.body ? { 'content-type': 'application/json' } : {},
+        signal: AbortSignal.timeout(10_000),
+      }).catch((err: unknown) => {
+        // the target died with the harness: nothing left to revert
+        if ((err as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED') return undefined;
+        throw err;
+      });
+      if (res && !res.ok) throw new Error(`${action.method} ${action.url} answered ${res.status}`);
+      return;
+    }
+  }
+}
+
+async function waitGone(pid: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (processStartTime(pid) === undefined) return;
+    // a zombie child of ours counts as gone: it holds no resources but its PID
+    try {
+      if (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z')) return;
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`process ${pid} did not exit after SIGKILL`);
+}

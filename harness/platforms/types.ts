@@ -1,0 +1,120 @@
+/**
+ * The platform interface: the verbs a runbook uses, on whichever world the system runs in.
+ * `local` implements them on real processes, `kube` on a Kubernetes API server. Scenarios,
+ * faults and runbook execution only speak these verbs, so the same drill runs on both.
+ */
+
+/** Phase of a workload as the runbook reads it (kubectl's STATUS column). */
+export type WorkloadState =
+  | 'Running'
+  | 'Pending'
+  | 'CrashLoopBackOff'
+  | 'OOMKilled'
+  | 'Error'
+  | 'Terminating'
+  | 'ScaledToZero'
+  | 'Unknown';
+
+export interface PodStatus {
+  readonly name: string;
+  readonly ready: boolean;
+  readonly state: WorkloadState;
+  readonly restarts: number;
+  /** Why the last instance ended, e.g. 'OOMKilled', 'Error', exit code 137. */
+  readonly lastTermination?: { reason: string; exitCode?: number; atWallMs?: number };
+}
+
+export interface WorkloadStatus {
+  readonly name: string;
+  readonly desiredReplicas: number;
+  readonly readyReplicas: number;
+  /** Worst state across pods, or 'ScaledToZero'. */
+  readonly state: WorkloadState;
+  readonly restarts: number;
+  readonly pods: readonly PodStatus[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly resources: ResourceSpec;
+}
+
+export interface ResourceSpec {
+  readonly limits?: { cpu?: string; memory?: string };
+  readonly requests?: { cpu?: string; memory?: string };
+}
+
+export interface LogOptions {
+  /** Logs of the previous (crashed) instance, like `kubectl logs --previous`. */
+  readonly previous?: boolean;
+  readonly tailLines?: number;
+  readonly sinceSeconds?: number;
+}
+
+/** Deny traffic from one workload to others (a NetworkPolicy on kube, the fault proxy on local). */
+export interface NetworkDeny {
+  readonly name: string;
+  readonly from: string;
+  readonly to: readonly string[];
+}
+
+/**
+ * Verbs as data: what a runbook step or a scenario's extra step asks the platform to do.
+ * Serialisable so it can be shown in --dry-run and stored in the run record.
+ */
+export type PlatformAction =
+  | { verb: 'status'; workload?: string }
+  | { verb: 'scale'; workload: string; replicas: number }
+  | { verb: 'rollout-restart'; workload: string }
+  | { verb: 'set-env'; workload: string; env: Record<string, string | null> }
+  | { verb: 'set-resources'; workload: string; resources: ResourceSpec }
+  | { verb: 'delete-pod'; workload: string; pod?: string }
+  | { verb: 'logs'; workload: string; options?: LogOptions }
+  | { verb: 'list-network-policies' }
+  | { verb: 'exec-check'; workload: string; check: 'tcp' | 'dns' | 'env' | 'sql' | 'redis-ping' | 'ps'; target?: string };
+
+/** The running system. Obtained from `Platform.up()`; `down()` returns the machine to as it was. */
+export interface RunningStack {
+  readonly platform: PlatformName;
+  readonly namespace: string;
+  /** Names of all workloads, in start order. */
+  workloads(): readonly string[];
+  status(workload: string): Promise<WorkloadStatus>;
+  scale(workload: string, replicas: number): Promise<void>;
+  /** Rolling restart: new instances come up before old ones go, like `kubectl rollout restart`. */
+  rolloutRestart(workload: string): Promise<void>;
+  /** `null` removes a variable. Triggers a rollout, as on Kubernetes. */
+  setEnv(workload: string, env: Record<string, string | null>): Promise<void>;
+  setResources(workload: string, resources: ResourceSpec): Promise<void>;
+  /** Kill one instance (SIGKILL on local, pod delete on kube); its controller replaces it. */
+  deletePod(workload: string, pod?: string): Promise<void>;
+  logs(workload: string, options?: LogOptions): Promise<string>;
+  applyNetworkDeny(deny: NetworkDeny): Promise<void>;
+  removeNetworkDeny(name: string): Promise<void>;
+  listNetworkDenies(): Promise<readonly string[]>;
+  /** Base URL of a service as reachable from the harness host, e.g. http://127.0.0.1:31080. */
+  endpoint(service: string): Promise<string>;
+  /** Run an action expressed as data; returns human-readable output. */
+  perform(action: PlatformAction): Promise<string>;
+  down(): Promise<void>;
+}
+
+export type PlatformName = 'local' | 'kube' | 'memory';
+
+export interface PlatformUpOptions {
+  /** Where the platform keeps state for this run (logs, data dirs); under the run dir. */
+  readonly stateDir: string;
+  readonly signal?: AbortSignal;
+}
+
+export interface Platform {
+  readonly name: PlatformName;
+  /** Checks that must pass before anything changes: binaries present, cluster reachable. */
+  preflight(): Promise<PreflightResult>;
+  up(options: PlatformUpOptions): Promise<RunningStack>;
+}
+
+export interface PreflightResult {
+  readonly ok: boolean;
+  /** One line per problem: what, where, what to do. */
+  readonly problems: readonly string[];
+  /** Capabilities that will not be available, with the reason (e.g. no cgroup access). */
+  readonly limitations: readonly string[];
+}

@@ -1,0 +1,78 @@
+/**
+ * The run record: one JSON document per drill, the single source of truth for every report.
+ * Versioned; the published JSON Schema (run-record.schema.json) is generated from this file
+ * and a test keeps the two in step.
+ */
+import { z } from 'zod';
+
+export const RUN_RECORD_VERSION = 1;
+
+const instant = z.object({ wallMs: z.number(), monoMs: z.number() });
+const ms = z.number().nullable();
+
+export const stepResultSchema = z.object({
+  id: z.string(),
+  /** Section of the runbook the step belongs to, e.g. "Scenario 2: Database Connection Issues". */
+  section: z.string(),
+  kind: z.enum(['diagnostic', 'remediation', 'verification', 'post-incident', 'extra']),
+  command: z.string(),
+  comment: z.string().optional(),
+  /** 1-based line in the runbook file; absent for scenario extra steps. */
+  line: z.number().int().optional(),
+  status: z.enum(['passed', 'failed', 'timed-out', 'not-runnable', 'skipped']),
+  exitCode: z.number().int().nullable(),
+  durationMs: z.number(),
+  output: z.string(),
+  error: z.string().optional(),
+  /** How the step ran: literally in a shell, translated to a platform verb, or not at all. */
+  execution: z.enum(['shell', 'translated', 'none']),
+  translatedTo: z.string().optional(),
+  /** Time box from the runbook ("0-2 minutes"), and whether the step finished inside it. */
+  timeBox: z.object({ fromMs: z.number(), toMs: z.number(), fitted: z.boolean() }).optional(),
+  /** Postcondition after a remediation step: did health change? */
+  effect: z.enum(['restored-health', 'no-change', 'worsened', 'not-checked']).default('not-checked'),
+});
+
+export const runRecordSchema = z.object({
+  version: z.literal(RUN_RECORD_VERSION),
+  runId: z.string(),
+  scenario: z.object({ name: z.string(), title: z.string(), severity: z.enum(['critical', 'high', 'medium', 'low']) }),
+  control: z.boolean(),
+  /** Counterfactual run: fault injected, remediation deliberately skipped. */
+  counterfactual: z.boolean().default(false),
+  platform: z.enum(['local', 'kube', 'memory']),
+  detectionSource: z.string(),
+  runbook: z.object({ file: z.string(), section: z.string(), sha256: z.string().optional() }),
+  hostMap: z.record(z.string(), z.string()).default({}),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  outcome: z.enum([
+    'resolved-by-runbook',
+    'resolved-with-extra-steps',
+    'self-healed',
+    'unresolved',
+    'not-detected',
+    'aborted',
+  ]),
+  abortReason: z.string().optional(),
+  metrics: z.object({ mttdMs: ms, mttrMs: ms, timeToRemediateMs: ms, customerImpactMs: ms }),
+  targets: z.object({ mttdMs: z.number(), mttrMs: z.number() }),
+  targetsMet: z.boolean(),
+  /** Impact classified with the runbook's severity table, and whether detection met its response time. */
+  observedSeverity: z.enum(['critical', 'high', 'medium', 'low', 'none']).default('none'),
+  escalated: z.boolean().default(false),
+  escalationReasons: z.array(z.string()).default([]),
+  alertsFired: z.array(z.object({ alert: z.string(), expected: z.boolean(), firstAtWallMs: z.number() })).default([]),
+  steps: z.array(stepResultSchema).default([]),
+  restore: z.object({ ok: z.boolean(), reverted: z.array(z.string()), errors: z.array(z.string()) }),
+  timeline: z.array(z.object({ type: z.string(), at: instant }).catchall(z.unknown())),
+  load: z
+    .object({ requests: z.number(), errors: z.number(), p95Ms: z.number().nullable() })
+    .optional(),
+  limitations: z.array(z.string()).default([]),
+});
+
+export type RunRecord = z.output<typeof runRecordSchema>;
+export type StepResult = z.output<typeof stepResultSchema>;
+
+export const runRecordJsonSchema = () => z.toJSONSchema(runRecordSchema, { io: 'input' });
