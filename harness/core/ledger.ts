@@ -17,7 +17,9 @@ export type UndoAction =
   | { type: 'remove-cgroup'; path: string }
   /** Any command that reverts a change, e.g. `iptables -D ...` or `kubectl apply -f -`. */
   | { type: 'run-command'; argv: string[]; env?: Record<string, string>; stdin?: string }
-  | { type: 'http'; method: 'POST' | 'PUT' | 'DELETE'; url: string; body?: string };
+  | { type: 'http'; method: 'POST' | 'PUT' | 'DELETE'; url: string; body?: string }
+  /** The change dies with the harness (e.g. held sockets, or processes already in the ledger). */
+  | { type: 'none'; reason: string };
 
 export interface LedgerEntry {
   readonly id: string;
@@ -190,6 +192,8 @@ export async function undo(action: UndoAction): Promise<void> {
       if (r.status !== 0) throw new Error(`${action.argv.join(' ')} exited ${r.status}: ${r.stderr.trim()}`);
       return;
     }
+    case 'none':
+      return;
     case 'http': {
       const res = await fetch(action.url, {
         method: action.method,

@@ -1,3 +1,5 @@
+import type { UndoAction } from '../core/ledger.ts';
+
 /**
  * The platform interface: the verbs a runbook uses, on whichever world the system runs in.
  * `local` implements them on real processes, `kube` on a Kubernetes API server. Scenarios,
@@ -68,6 +70,7 @@ export type PlatformAction =
   | { verb: 'delete-pod'; workload: string; pod?: string }
   | { verb: 'logs'; workload: string; options?: LogOptions }
   | { verb: 'list-network-policies' }
+  | { verb: 'delete-network-policy'; name: string }
   | { verb: 'exec-check'; workload: string; check: 'tcp' | 'dns' | 'env' | 'sql' | 'redis-ping' | 'ps'; target?: string };
 
 /** The running system. Obtained from `Platform.up()`; `down()` returns the machine to as it was. */
@@ -93,7 +96,27 @@ export interface RunningStack {
   endpoint(service: string): Promise<string>;
   /** Run an action expressed as data; returns human-readable output. */
   perform(action: PlatformAction): Promise<string>;
+  /**
+   * The crash-safe recipe that reverts `action` without this process (for the ledger), e.g. a
+   * kubectl command on kube. Undefined where the platform's own ledger entries already cover
+   * it (local: the processes themselves are ledgered and die on cleanup).
+   */
+  undoRecipe?(action: PlatformAction, before: WorkloadStatus | undefined): UndoAction | undefined;
   down(): Promise<void>;
+
+  // Optional capabilities some faults need; a platform without one reports the fault as unsupported.
+  /** Kill every instance and keep the workload down until its next rollout restart, scale or env change. */
+  halt?(workload: string): Promise<void>;
+  /** Run a bounded CPU/memory stressor inside the workload's resource limits. */
+  startStressor?(workload: string, spec: StressSpec): Promise<{ stop(): Promise<void> }>;
+  /** Make `names` stop resolving for the workload's instances. */
+  breakDns?(workload: string, names: readonly string[]): Promise<{ restore(): Promise<void> }>;
+}
+
+export interface StressSpec {
+  readonly cpuWorkers?: number;
+  readonly memoryMb?: number;
+  readonly durationMs: number;
 }
 
 export type PlatformName = 'local' | 'kube' | 'memory';

@@ -31,6 +31,7 @@ export const platformActionSchema = z.discriminatedUnion('verb', [
       .optional(),
   }),
   z.object({ verb: z.literal('list-network-policies') }),
+  z.object({ verb: z.literal('delete-network-policy'), name: z.string().min(1) }),
   z.object({
     verb: z.literal('exec-check'),
     workload,
