@@ -48,6 +48,8 @@ export interface LogOptions {
   readonly previous?: boolean;
   readonly tailLines?: number;
   readonly sinceSeconds?: number;
+  /** One pod by name; default: the workload's first pod (like `kubectl logs deployment/x`). */
+  readonly pod?: string;
 }
 
 /** Deny traffic from one workload to others (a NetworkPolicy on kube, the fault proxy on local). */
@@ -111,6 +113,8 @@ export interface RunningStack {
   startStressor?(workload: string, spec: StressSpec): Promise<{ stop(): Promise<void> }>;
   /** Make `names` stop resolving for the workload's instances. */
   breakDns?(workload: string, names: readonly string[]): Promise<{ restore(): Promise<void> }>;
+  /** Prometheus scrape URL of kube-state-metrics-style series about the stack (restarts, availability). */
+  metricsEndpoint?(): Promise<string>;
 }
 
 export interface StressSpec {
