@@ -1,0 +1,252 @@
+/**
+ * Detection source `prometheus`: the Debian Prometheus server as a real process on a free
+ * loopback port, scraping the drill's targets and evaluating the fixture's alert rules, the way
+ * production notices an outage. Its process and TSDB directory are written to the ledger, so
+ * `pnpm chaos cleanup` removes them after a crash.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { type Clock, systemClock } from '../core/clock.ts';
+import { UserError } from '../core/errors.ts';
+import { type Ledger, processStartTime } from '../core/ledger.ts';
+import type { Logger } from '../core/log.ts';
+import { loadProfileTiming, type ProfileTiming, rulesFileFor } from './alert-source.ts';
+import {
+  fetchAlerts,
+  fetchTargets,
+  query,
+  type Sample,
+  type TargetHealth,
+  waitUntilEvaluating,
+} from './prometheus-api.ts';
+import { renderPrometheusConfig, type ScrapeTarget, writeTargetsFile } from './prometheus-config.ts';
+import type { AlertObservation, DetectionProfile, DetectionSource } from './types.ts';
+
+export const PROMETHEUS_BINARY = '/usr/bin/prometheus';
+
+export interface PrometheusOptions {
+  readonly targets: readonly ScrapeTarget[];
+  readonly profile: DetectionProfile;
+  /** The run's state directory; Prometheus works in `<stateDir>/prometheus`. */
+  readonly stateDir: string;
+  readonly ledger: Ledger;
+  readonly log: Logger;
+  /** Defaults to fixtures/monitoring/rules/<profile>.yml. */
+  readonly rulesFile?: string;
+  readonly binary?: string;
+  readonly readyTimeoutMs?: number;
+  readonly clock?: Clock;
+}
+
+export interface RunningPrometheus extends DetectionSource {
+  readonly url: string;
+  readonly pid: number;
+  readonly timing: ProfileTiming;
+  /** Replace the scrape targets (instances come and go); Prometheus picks the file up live. */
+  setTargets(targets: readonly ScrapeTarget[]): void;
+  targets(): Promise<TargetHealth[]>;
+  query(promql: string): Promise<Sample[]>;
+}
+
+/** Whether the Debian Prometheus is installed; the run loop falls back to probes otherwise. */
+export const prometheusInstalled = (binary = PROMETHEUS_BINARY): boolean => existsSync(binary);
+
+/** Launch Prometheus and wait until it evaluates the rules. */
+export async function startPrometheus(opts: PrometheusOptions): Promise<RunningPrometheus> {
+  const p = new LocalPrometheus(opts);
+  await p.start();
+  return p;
+}
+
+async function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+const tail = (file: string, lines: number): string => {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+};
+
+/** Construct with the options, then start(); or use startPrometheus(). */
+export class LocalPrometheus implements RunningPrometheus {
+  readonly name = 'prometheus';
+  readonly timing: ProfileTiming;
+  private readonly opts: PrometheusOptions;
+  private readonly clock: Clock;
+  private readonly dir: string;
+  private readonly targetsFile: string;
+  private readonly logFile: string;
+  private child: ChildProcess | undefined;
+  private exit: { code: number | null; signal: string | null } | undefined;
+  private ledgerIds: string[] = [];
+  private port = 0;
+
+  constructor(opts: PrometheusOptions) {
+    this.opts = opts;
+    this.clock = opts.clock ?? systemClock;
+    this.timing = loadProfileTiming(opts.profile);
+    this.dir = join(opts.stateDir, 'prometheus');
+    this.targetsFile = join(this.dir, 'targets.json');
+    this.logFile = join(this.dir, 'prometheus.log');
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number {
+    return this.child?.pid ?? 0;
+  }
+
+  async start(): Promise<void> {
+    if (this.child) throw new Error('prometheus already started');
+    const binary = this.opts.binary ?? PROMETHEUS_BINARY;
+    if (!prometheusInstalled(binary)) {
+      throw new UserError(`${binary} not found: install the Debian package (apt-get install prometheus)`);
+    }
+    const rulesFile = this.opts.rulesFile ?? rulesFileFor(this.opts.profile);
+    if (!existsSync(rulesFile)) throw new UserError(`alert rules ${rulesFile} not found`);
+    mkdirSync(this.dir, { recursive: true });
+    writeTargetsFile(this.targetsFile, this.opts.targets);
+    const configFile = join(this.dir, 'prometheus.yml');
+    writeFileSync(
+      configFile,
+      renderPrometheusConfig({
+        scrapeIntervalMs: this.timing.scrapeIntervalMs,
+        evaluationIntervalMs: this.timing.evaluationIntervalMs,
+        rulesFile,
+        targetsFile: this.targetsFile,
+      }),
+    );
+    // Another process may take the probed port before Prometheus binds it: try a few.
+    for (let attempt = 1; ; attempt++) {
+      this.port = await freeLoopbackPort();
+      try {
+        await this.launch(binary, configFile);
+        break;
+      } catch (err) {
+        await this.stop();
+        const portTaken = tail(this.logFile, 20).includes('address already in use');
+        if (!portTaken || attempt >= 3) throw err;
+      }
+    }
+    this.opts.log.info('prometheus evaluating alert rules', {
+      url: this.url,
+      pid: this.pid,
+      profile: this.opts.profile,
+      rules: rulesFile,
+    });
+  }
+
+  private async launch(binary: string, configFile: string): Promise<void> {
+    const tsdb = join(this.dir, 'tsdb');
+    // Ledger first: the directory is announced before anything is written to it.
+    this.ledgerIds.push(
+      this.opts.ledger.record(`prometheus TSDB ${tsdb}`, { type: 'remove-dir', path: tsdb }).id,
+    );
+    mkdirSync(tsdb, { recursive: true });
+    const logFd = openSync(this.logFile, 'a');
+    this.exit = undefined;
+    const child = spawn(
+      binary,
+      [
+        `--config.file=${configFile}`,
+        `--storage.tsdb.path=${tsdb}`,
+        '--storage.tsdb.retention.time=6h',
+        `--web.listen-address=127.0.0.1:${this.port}`,
+        '--log.level=info',
+      ],
+      { stdio: ['ignore', logFd, logFd], detached: true },
+    );
+    closeSync(logFd);
+    this.child = child;
+    child.once('exit', (code, signal) => {
+      this.exit = { code, signal };
+    });
+    const pid = child.pid;
+    if (pid === undefined) {
+      const reason = await new Promise<string>((r) => child.once('error', (e) => r(e.message)));
+      throw new Error(`cannot start ${binary}: ${reason}`);
+    }
+    // Recorded synchronously right after spawn, before any await: no window in which a crash
+    // of the harness could leave an unrecorded Prometheus behind.
+    this.ledgerIds.push(
+      this.opts.ledger.record(`prometheus process ${pid}`, {
+        type: 'kill-process',
+        pid,
+        processGroup: true,
+        ...(processStartTime(pid) ? { startTime: processStartTime(pid)! } : {}),
+      }).id,
+    );
+    await waitUntilEvaluating(this.url, {
+      timeoutMs: this.opts.readyTimeoutMs ?? 30_000,
+      expectedTargets: this.opts.targets.reduce((n, t) => n + t.urls.length, 0),
+      clock: this.clock,
+      isDead: () =>
+        this.exit
+          ? `prometheus exited (code ${this.exit.code}, signal ${this.exit.signal}); log ${this.logFile}:\n${tail(this.logFile, 5)}`
+          : undefined,
+    });
+  }
+
+  setTargets(targets: readonly ScrapeTarget[]): void {
+    writeTargetsFile(this.targetsFile, targets);
+    this.opts.log.debug('prometheus targets updated', { targets });
+  }
+
+  async poll(): Promise<readonly AlertObservation[]> {
+    if (this.exit) {
+      throw new Error(
+        `prometheus exited (code ${this.exit.code}, signal ${this.exit.signal}); see ${this.logFile}`,
+      );
+    }
+    return fetchAlerts(this.url);
+  }
+
+  targets(): Promise<TargetHealth[]> {
+    return fetchTargets(this.url);
+  }
+
+  query(promql: string): Promise<Sample[]> {
+    return query(this.url, promql);
+  }
+
+  /** Terminate Prometheus (whole process group), delete its TSDB, settle the ledger. Idempotent. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (child?.pid !== undefined && !this.exit) {
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {}
+      const timer = new AbortController();
+      const graceful = await Promise.race([
+        exited.then(() => true),
+        this.clock.sleep(10_000, timer.signal).then(() => false),
+      ]);
+      timer.abort();
+      if (!graceful) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {}
+        await exited;
+      }
+    }
+    this.child = undefined;
+    rmSync(join(this.dir, 'tsdb'), { recursive: true, force: true });
+    for (const id of this.ledgerIds) this.opts.ledger.settle(id);
+    this.ledgerIds = [];
+  }
+}
