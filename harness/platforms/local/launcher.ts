@@ -1,0 +1,150 @@
+/**
+ * Start one container process: its own process group, its pod's cgroups, an optional private
+ * /etc/hosts, an optional unprivileged user, and stdout/stderr captured with timestamps.
+ *
+ * Crash safety: the child first blocks on a "go" line on stdin. The harness records the
+ * child's PID and start time in the ledger and only then releases it. If the harness dies
+ * in between, the child reads EOF and exits without ever running the command, so no process
+ * can exist that the ledger does not know about.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { constants } from 'node:os';
+import type { Readable } from 'node:stream';
+import { type Clock, isoOf } from '../../core/clock.ts';
+import type { Ledger, LedgerEntry } from '../../core/ledger.ts';
+import { processStartTime } from '../../core/ledger.ts';
+
+export interface PrivateFiles {
+  /** Bind-mounted over /etc/hosts, /etc/nsswitch.conf and /etc/resolv.conf in a private mount namespace. */
+  readonly hosts: string;
+  readonly nsswitch: string;
+  readonly resolv: string;
+}
+
+export interface LaunchSpec {
+  readonly what: string;
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd: string;
+  readonly logFile: string;
+  readonly cgroupProcs: readonly string[];
+  readonly privateFiles?: PrivateFiles;
+  /** Drop root to this user before exec (Postgres refuses to run as root). */
+  readonly user?: string;
+}
+
+export interface Tools {
+  readonly sh: string;
+  readonly unshare?: string;
+  readonly mount?: string;
+  readonly setpriv?: string;
+}
+
+export interface Exit {
+  /** Shell-style: the exit code, or 128 + signal number. */
+  readonly exitCode: number;
+  readonly signal?: NodeJS.Signals;
+}
+
+export interface Launched {
+  readonly pid: number;
+  readonly child: ChildProcess;
+  readonly entry: LedgerEntry;
+  /** Resolves when the main process has exited (not waiting for its log pipes). */
+  readonly exited: Promise<Exit>;
+  /** Resolves when the log file has everything the process wrote. */
+  readonly logsFlushed: Promise<void>;
+}
+
+export const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+function gateScript(spec: LaunchSpec, tools: Tools): string {
+  const lines = ['IFS= read -r gate || exit 0', '[ "$gate" = go ] || exit 0'];
+  const files = spec.privateFiles;
+  if (files) {
+    const mount = shellQuote(tools.mount ?? 'mount');
+    lines.push(`${mount} --bind ${shellQuote(files.hosts)} /etc/hosts || exit 97`);
+    lines.push(`${mount} --bind ${shellQuote(files.nsswitch)} /etc/nsswitch.conf || exit 97`);
+    lines.push(`${mount} --bind ${shellQuote(files.resolv)} /etc/resolv.conf || exit 97`);
+  }
+  for (const procs of spec.cgroupProcs) lines.push(`echo $$ > ${shellQuote(procs)} || exit 98`);
+  const drop = spec.user
+    ? `${shellQuote(tools.setpriv ?? 'setpriv')} --reuid=${shellQuote(spec.user)} --regid=${shellQuote(spec.user)} --init-groups `
+    : '';
+  lines.push(`exec ${drop}"$@" </dev/null`);
+  return lines.join('\n');
+}
+
+export function launch(spec: LaunchSpec, tools: Tools, ledger: Ledger, clock: Clock): Launched {
+  const script = gateScript(spec, tools);
+  const shArgv = [tools.sh, '-c', script, 'firedrill-pod', ...spec.argv];
+  const argv =
+    spec.privateFiles && tools.unshare
+      ? [tools.unshare, '--mount', '--propagation', 'private', '--', ...shArgv]
+      : shArgv;
+  const child = spawn(argv[0]!, argv.slice(1), {
+    cwd: spec.cwd,
+    env: { ...spec.env },
+    detached: true, // own session and process group, so the whole container can be signalled
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const log = createWriteStream(spec.logFile, { flags: 'a' });
+  log.on('error', () => {}); // a lost log line must not take the harness down
+  const logsFlushed = Promise.all([pump(child.stdout!, log, clock), pump(child.stderr!, log, clock)]).then(
+    () => new Promise<void>((resolve) => log.end(resolve)),
+  );
+  const exited = new Promise<Exit>((resolve) => {
+    child.once('error', () => resolve({ exitCode: 127 }));
+    child.once('exit', (code, signal) => {
+      // A container ends with its main process: take the rest of its group with it.
+      if (child.pid) signalGroup(child.pid, 'SIGKILL');
+      resolve({
+        exitCode: code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0),
+        signal: signal ?? undefined,
+      });
+    });
+  });
+  const pid = child.pid;
+  if (pid === undefined) {
+    // spawn itself failed (e.g. sh missing); 'error' resolves `exited`
+    const entry = ledger.record(`${spec.what} (never started)`, { type: 'none', reason: 'spawn failed' });
+    ledger.settle(entry.id);
+    return { pid: -1, child, entry, exited, logsFlushed };
+  }
+  const entry = ledger.record(spec.what, {
+    type: 'kill-process',
+    pid,
+    startTime: processStartTime(pid),
+    processGroup: true,
+  });
+  child.stdin!.on('error', () => {}); // the child may already be gone
+  child.stdin!.end('go\n');
+  return { pid, child, entry, exited, logsFlushed };
+}
+
+/** Copy a stream into the log, one timestamped line at a time (`kubectl logs --timestamps` form). */
+function pump(stream: Readable, log: WriteStream, clock: Clock): Promise<void> {
+  let partial = '';
+  const stamp = (line: string) => `${isoOf(clock.now())} ${line}\n`;
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    const parts = (partial + chunk).split('\n');
+    partial = parts.pop() ?? '';
+    if (parts.length) log.write(parts.map(stamp).join(''));
+  });
+  return new Promise((resolve) => {
+    stream.once('close', () => {
+      if (partial) log.write(stamp(partial));
+      resolve();
+    });
+  });
+}
+
+export function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // the group is already gone
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * The running local stack: workloads, their Services and links, DNS files, cgroups and the
+ * metrics exporter, behind the RunningStack verbs.
+ */
+import { readFileSync } from 'node:fs';
+import type { Clock } from '../../core/clock.ts';
+import type { Ledger, LedgerEntry } from '../../core/ledger.ts';
+import { undo } from '../../core/ledger.ts';
+import type { Logger } from '../../core/log.ts';
+import type {
+  LogOptions,
+  NetworkDeny,
+  PlatformAction,
+  ResourceSpec,
+  RunningStack,
+  StressSpec,
+  WorkloadStatus,
+} from '../types.ts';
+import type { Binaries } from './binaries.ts';
+import type { RunCgroups } from './cgroups.ts';
+import type { WorkloadDns } from './dns.ts';
+import type { MetricsExporter } from './exporter.ts';
+import { readLogs } from './logs.ts';
+import type { StackNetwork } from './network.ts';
+import { performAction } from './perform.ts';
+import type { StackSpec } from './stack-file.ts';
+import { startStressor } from './stressor.ts';
+import type { Workload } from './workload.ts';
+
+export const METRICS_SERVICE = 'firedrill-platform-metrics';
+
+export interface StackParts {
+  readonly spec: StackSpec;
+  readonly ledger: Ledger;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly bins: Binaries;
+  readonly workloads: Map<string, Workload>;
+  readonly network: StackNetwork;
+  readonly dns: Map<string, WorkloadDns>;
+  readonly cgroups: RunCgroups;
+  readonly logDir: string;
+  /** Declared env of a workload with placeholders resolved (as `kubectl set env --list` shows). */
+  readonly declaredEnv: (w: Workload) => Record<string, string>;
+  /** Harness-side URL of a workload's Service. */
+  readonly serviceUrl: (workload: string) => string;
+  exporter?: MetricsExporter;
+  /** Ledger entries for the state dirs, removed last. */
+  readonly dirEntries: LedgerEntry[];
+}
+
+export class LocalStack implements RunningStack {
+  readonly platform = 'local' as const;
+  readonly namespace: string;
+  readonly parts: StackParts;
+  private downing?: Promise<void>;
+
+  constructor(parts: StackParts) {
+    this.parts = parts;
+    this.namespace = parts.spec.namespace;
+  }
+
+  workloads(): readonly string[] {
+    return [...this.parts.workloads.keys()];
+  }
+
+  workload(name: string): Workload {
+    const w = this.parts.workloads.get(name);
+    if (!w)
+      throw new Error(`no workload "${name}" in ${this.namespace} (known: ${this.workloads().join(', ')})`);
+    return w;
+  }
+
+  async status(workload: string): Promise<WorkloadStatus> {
+    const w = this.workload(workload);
+    return w.status(this.parts.declaredEnv(w));
+  }
+
+  async statusAll(): Promise<WorkloadStatus[]> {
+    return Promise.all(this.workloads().map((w) => this.status(w)));
+  }
+
+  scale(workload: string, replicas: number): Promise<void> {
+    return this.workload(workload).scale(replicas);
+  }
+
+  rolloutRestart(workload: string): Promise<void> {
+    return this.workload(workload).rolloutRestart();
+  }
+
+  setEnv(workload: string, env: Record<string, string | null>): Promise<void> {
+    return this.workload(workload).setEnv(env);
+  }
+
+  setResources(workload: string, resources: ResourceSpec): Promise<void> {
+    return this.workload(workload).setResources(resources);
+  }
+
+  async deletePod(workload: string, pod?: string): Promise<void> {
+    await this.workload(workload).deletePod(pod);
+  }
+
+  halt(workload: string): Promise<void> {
+    return this.workload(workload).halt();
+  }
+
+  async logs(workload: string, options: LogOptions = {}): Promise<string> {
+    return readLogs(this.workload(workload), options, this.parts.clock);
+  }
+
+  async applyNetworkDeny(deny: NetworkDeny): Promise<void> {
+    this.workload(deny.from);
+    for (const to of deny.to) this.workload(to);
+    this.parts.network.apply(deny);
+  }
+
+  async removeNetworkDeny(name: string): Promise<void> {
+    this.parts.network.remove(name);
+  }
+
+  async listNetworkDenies(): Promise<readonly string[]> {
+    return this.parts.network.list();
+  }
+
+  async breakDns(workload: string, names: readonly string[]): Promise<{ restore(): Promise<void> }> {
+    const dns = this.parts.dns.get(this.workload(workload).name);
+    if (!dns) {
+      throw new Error(
+        `DNS faults unavailable for ${workload}: its instances do not run with a private /etc/hosts here`,
+      );
+    }
+    dns.break(names);
+    return { restore: async () => dns.restore() };
+  }
+
+  async startStressor(workload: string, spec: StressSpec): Promise<{ stop(): Promise<void> }> {
+    const stressNg = this.parts.bins.stressNg;
+    if (!stressNg) throw new Error('stress-ng not found: apt-get install stress-ng');
+    const pods = this.workload(workload).pods.filter((p) => p.pid !== undefined);
+    if (pods.length === 0) throw new Error(`${workload} has no running pods to stress`);
+    return startStressor(pods, spec, {
+      stressNg,
+      tools: this.parts.bins,
+      ledger: this.parts.ledger,
+      clock: this.parts.clock,
+      logDir: this.parts.logDir,
+    });
+  }
+
+  async endpoint(service: string): Promise<string> {
+    if (service === METRICS_SERVICE) return this.metricsEndpoint();
+    this.workload(service);
+    return this.parts.serviceUrl(service);
+  }
+
+  async metricsEndpoint(): Promise<string> {
+    if (!this.parts.exporter) throw new Error('the metrics exporter is not running');
+    return `${this.parts.exporter.url}/metrics`;
+  }
+
+  perform(action: PlatformAction): Promise<string> {
+    return performAction(this, action);
+  }
+
+  /** Stop everything and remove what the stack made. Safe to call twice. */
+  down(): Promise<void> {
+    this.downing ??= this.teardown();
+    return this.downing;
+  }
+
+  private async teardown(): Promise<void> {
+    const p = this.parts;
+    await p.exporter?.close();
+    await p.network.close();
+    // Dependents first, so clients stop before their servers and log no spurious errors.
+    const order = [...p.workloads.values()].reverse();
+    for (const w of order) await w.stopAll(Math.min(2000, w.spec.terminationGracePeriodMs));
+    await p.cgroups.remove();
+    for (const entry of [...p.dirEntries].reverse()) {
+      await undo(entry.undo);
+      p.ledger.settle(entry.id);
+    }
+    p.log.debug('local stack down');
+  }
+}
+
+export const readText = (file: string): string => {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+};

@@ -1,0 +1,219 @@
+/**
+ * A workload controller: keeps `replicas` pods, replaces deleted ones, and rolls out a new
+ * pod template (env, resources, or a plain restart) like a Deployment does.
+ *
+ * Rollout choice: RollingUpdate starts a new pod, waits until it is ready or has visibly
+ * failed (exited, crash-looping, or the settle timeout passed), then stops an old one. So a
+ * bad env change replaces every pod with crash-looping ones instead of holding old pods back
+ * as maxUnavailable would on Kubernetes: the outage a bad config rollout causes in the
+ * runbook's scenario, without partial-availability subtleties.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Clock } from '../../core/clock.ts';
+import type { ResourceSpec, WorkloadState, WorkloadStatus } from '../types.ts';
+import { type ContainerTemplate, Pod, type PodContext } from './pod.ts';
+import { freePort } from './ports.ts';
+import type { WorkloadSpec } from './stack-file.ts';
+
+export interface WorkloadContext extends PodContext {
+  /** Resolve the workload's current spec into what one pod runs. */
+  template(spec: WorkloadSpec, pod: { name: string; port: number }): ContainerTemplate;
+}
+
+const SETTLE_TIMEOUT_MS = 30_000;
+const WORST_FIRST: WorkloadState[] = [
+  'CrashLoopBackOff',
+  'OOMKilled',
+  'Error',
+  'Pending',
+  'Terminating',
+  'Running',
+];
+
+export class Workload {
+  readonly name: string;
+  spec: WorkloadSpec;
+  pods: Pod[] = [];
+  /** Killed and kept down (halt) until the next scale, rollout restart or template change. */
+  halted = false;
+  private restartNonce = 0;
+  private readonly ctx: WorkloadContext;
+  private queue: Promise<unknown> = Promise.resolve();
+  readonly warnings: string[] = [];
+
+  constructor(spec: WorkloadSpec, ctx: WorkloadContext) {
+    this.name = spec.name;
+    this.spec = structuredClone(spec);
+    this.ctx = ctx;
+  }
+
+  get clock(): Clock {
+    return this.ctx.clock;
+  }
+
+  /** Ports of ready pods: the Service's endpoints. */
+  readyPorts(): number[] {
+    return this.pods.filter((p) => p.ready).map((p) => p.port);
+  }
+
+  /** pod-template-hash: changes with env, resources and each rollout restart. */
+  private revision(): string {
+    const env = this.spec.kind === 'process' ? this.spec.env : {};
+    const text = JSON.stringify([env, this.spec.resources, this.restartNonce]);
+    return createHash('sha256').update(text).digest('hex').slice(0, 8);
+  }
+
+  private async createPod(): Promise<Pod> {
+    const name = `${this.name}-${this.revision()}-${randomBytes(3).toString('hex').slice(0, 5)}`;
+    const port = await freePort();
+    const pod = new Pod(name, port, this.ctx.template(this.spec, { name, port }), this.ctx);
+    this.pods.push(pod);
+    for (const skipped of pod.start()) {
+      const line = `${this.name}: ${skipped} not enforced (no usable cgroup controller)`;
+      if (!this.warnings.includes(line)) this.warnings.push(line);
+    }
+    return pod;
+  }
+
+  /** Serialise changes to this workload, as one controller would. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  start(): Promise<void> {
+    return this.exclusive(async () => {
+      for (let i = 0; i < this.spec.replicas; i++) await this.createPod();
+    });
+  }
+
+  scale(replicas: number): Promise<void> {
+    return this.exclusive(async () => {
+      if (this.spec.kind !== 'process' && replicas > 1) {
+        throw new Error(
+          `${this.name} is a single-instance ${this.spec.kind} server; it cannot scale to ${replicas}`,
+        );
+      }
+      if (this.halted) await this.replaceAll(0);
+      this.spec = { ...this.spec, replicas } as WorkloadSpec;
+      while (this.pods.length < replicas) await this.createPod();
+      while (this.pods.length > replicas) {
+        // Like a ReplicaSet: not-ready pods go first, then the newest.
+        const victim = [...this.pods].reverse().sort((a, b) => Number(a.ready) - Number(b.ready))[0]!;
+        await this.removePod(victim, victim.template.graceMs);
+      }
+    });
+  }
+
+  rolloutRestart(): Promise<void> {
+    return this.exclusive(async () => {
+      this.restartNonce += 1;
+      await this.rollout();
+    });
+  }
+
+  setEnv(changes: Record<string, string | null>): Promise<void> {
+    return this.exclusive(async () => {
+      if (this.spec.kind !== 'process')
+        throw new Error(`${this.name}: env is fixed for ${this.spec.kind} servers`);
+      const env = { ...this.spec.env };
+      for (const [k, v] of Object.entries(changes)) {
+        if (v === null) delete env[k];
+        else env[k] = v;
+      }
+      this.spec = { ...this.spec, env };
+      await this.rollout();
+    });
+  }
+
+  setResources(resources: ResourceSpec): Promise<void> {
+    return this.exclusive(async () => {
+      this.spec = { ...this.spec, resources: structuredClone(resources) } as WorkloadSpec;
+      await this.rollout();
+    });
+  }
+
+  /** SIGKILL one pod (the named one, else the first); a new pod replaces it unless halted. */
+  deletePod(podName?: string): Promise<string> {
+    return this.exclusive(async () => {
+      const pod = podName ? this.pods.find((p) => p.name === podName) : this.pods[0];
+      if (!pod) throw new Error(podName ? `no pod ${podName} in ${this.name}` : `${this.name} has no pods`);
+      await this.removePod(pod, 0);
+      if (!this.halted) await this.createPod();
+      return pod.name;
+    });
+  }
+
+  halt(): Promise<void> {
+    return this.exclusive(async () => {
+      this.halted = true;
+      await Promise.all(this.pods.map((p) => p.halt()));
+    });
+  }
+
+  private async rollout(): Promise<void> {
+    const old = [...this.pods];
+    if (this.halted || this.spec.kind !== 'process' || this.spec.strategy === 'Recreate') {
+      await this.replaceAll(this.spec.replicas);
+      return;
+    }
+    for (const pod of old) {
+      const fresh = await this.createPod();
+      await this.settled(fresh);
+      await this.removePod(pod, pod.template.graceMs);
+    }
+    while (this.pods.length < this.spec.replicas) await this.createPod();
+  }
+
+  /** Stop every pod, then start `replicas` new ones (Recreate; also how a halt ends). */
+  private async replaceAll(replicas: number): Promise<void> {
+    await Promise.all([...this.pods].map((p) => this.removePod(p, p.template.graceMs)));
+    this.halted = false;
+    for (let i = 0; i < replicas; i++) await this.createPod();
+  }
+
+  private async removePod(pod: Pod, graceMs: number): Promise<void> {
+    this.pods = this.pods.filter((p) => p !== pod);
+    await pod.stop(graceMs);
+  }
+
+  /** Ready, or visibly failed, or out of patience: then the rollout moves on. */
+  private async settled(pod: Pod): Promise<void> {
+    const start = this.ctx.clock.now().monoMs;
+    while (
+      !pod.ready &&
+      pod.lastTermination === undefined &&
+      this.ctx.clock.now().monoMs - start < SETTLE_TIMEOUT_MS
+    ) {
+      await this.ctx.clock.sleep(50);
+    }
+  }
+
+  /** Every pod stopped (grace period, then SIGKILL); cgroups removed. */
+  stopAll(graceMs?: number): Promise<void> {
+    this.halted = true;
+    return Promise.all(this.pods.splice(0).map((p) => p.stop(graceMs))).then(() => {});
+  }
+
+  status(env: Readonly<Record<string, string>>): WorkloadStatus {
+    const pods = this.pods.map((p) => p.status());
+    const readyReplicas = pods.filter((p) => p.ready).length;
+    const state: WorkloadState =
+      pods.length === 0
+        ? this.spec.replicas === 0
+          ? 'ScaledToZero'
+          : 'Pending'
+        : (WORST_FIRST.find((s) => pods.some((p) => p.state === s)) ?? 'Unknown');
+    return {
+      name: this.name,
+      desiredReplicas: this.spec.replicas,
+      readyReplicas,
+      state,
+      restarts: pods.reduce((n, p) => n + p.restarts, 0),
+      pods,
+      env,
+      resources: structuredClone(this.spec.resources),
+    };
+  }
+}
