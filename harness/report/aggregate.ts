@@ -1,0 +1,158 @@
+/**
+ * The quarterly review's numbers, from a history of run records. Definitions (each the
+ * runbook's KPI, made precise for drills):
+ *
+ * - fault run: not a control and not a counterfactual run. "With a verdict": not aborted.
+ * - MTTD / MTTR: distributions over fault runs that have the value; mean compared with the
+ *   target, because the runbook's targets are for the mean ("Mean Time To ...").
+ * - detection rate: fault runs with a verdict that were detected / fault runs with a verdict.
+ * - runbook accuracy ("% of incidents resolved using existing runbooks"):
+ *   resolved-by-runbook / fault runs with a verdict.
+ * - escalation rate ("% of incidents requiring escalation"): escalated / fault runs with a verdict.
+ * - false-positive rate: control runs (with a verdict) in which anything fired / control runs.
+ * - recurrence within 30 days: a failure is a fault run with a verdict whose outcome is not
+ *   resolved-by-runbook; it recurs when the same scenario failed in the 30 days before it
+ *   (earlier records outside the range count as history). Rate = recurring / failures in range.
+ * - customer impact: sum of customerImpactMs over every run in range.
+ */
+import { type Distribution, distribution, type Outcome } from '../core/metrics.ts';
+import type { RunRecord } from './record.ts';
+import { type WeekPoint, weeklyTrend } from './trends.ts';
+import { controlFired, meetsTarget, runKind } from './verdict.ts';
+
+export const RECURRENCE_WINDOW_MS = 30 * 86_400_000;
+
+export interface Ratio {
+  readonly num: number;
+  readonly den: number;
+  /** num / den, or null when there is nothing to divide by. */
+  readonly value: number | null;
+}
+export const ratio = (num: number, den: number): Ratio => ({ num, den, value: den === 0 ? null : num / den });
+
+export interface ScenarioKpis {
+  /** Scenario name, or "all scenarios" for the overall row. */
+  readonly scenario: string;
+  readonly title: string;
+  /** Every record of the scenario in range, of any kind. */
+  readonly runs: number;
+  readonly faultRuns: number;
+  readonly aborted: number;
+  readonly verdictRuns: number;
+  readonly controlRuns: number;
+  readonly counterfactualRuns: number;
+  readonly outcomes: Readonly<Record<Outcome, number>>;
+  /** Targets of the latest run; null when scenarios in a group disagree. */
+  readonly targets: RunRecord['targets'] | null;
+  readonly mttd: Distribution;
+  readonly mttr: Distribution;
+  readonly mttdMet: boolean | null;
+  readonly mttrMet: boolean | null;
+  /** Fault runs with a verdict but no MTTR (never recovered): left out of the MTTR mean. */
+  readonly withoutMttr: number;
+  readonly detectionRate: Ratio;
+  readonly runbookAccuracy: Ratio;
+  readonly escalationRate: Ratio;
+  readonly falsePositiveRate: Ratio;
+  readonly recurrenceRate: Ratio;
+  readonly customerImpactMs: number;
+  /** Per alert: control runs in which it fired. */
+  readonly falsePositiveAlerts: Readonly<Record<string, number>>;
+  /** Per alert: fault runs in which it fired although the scenario did not expect it. */
+  readonly unexpectedAlerts: Readonly<Record<string, number>>;
+  readonly weekly: readonly WeekPoint[];
+}
+
+export interface AggregateOptions {
+  /** End of the range, epoch ms (inclusive). */
+  readonly now: number;
+  /** Start of the range, epoch ms (inclusive); records before it serve only as recurrence history. */
+  readonly sinceMs: number;
+}
+
+const startOf = (r: RunRecord) => Date.parse(r.startedAt);
+const OUTCOMES: readonly Outcome[] = [
+  'resolved-by-runbook',
+  'resolved-with-extra-steps',
+  'self-healed',
+  'unresolved',
+  'not-detected',
+  'aborted',
+];
+
+export function aggregateScenario(
+  name: string,
+  inRange: readonly RunRecord[],
+  history: readonly RunRecord[],
+  opts: AggregateOptions,
+): ScenarioKpis {
+  const sorted = [...inRange].sort((a, b) => startOf(a) - startOf(b));
+  const fault = sorted.filter((r) => runKind(r) === 'fault');
+  const verdict = fault.filter((r) => r.outcome !== 'aborted');
+  const control = sorted.filter((r) => runKind(r) === 'control' && r.outcome !== 'aborted');
+  const outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
+  for (const r of fault) outcomes[r.outcome] += 1;
+
+  const targetSet = new Set(sorted.map((r) => `${r.targets.mttdMs}/${r.targets.mttrMs}`));
+  const targets = targetSet.size === 1 ? sorted.at(-1)!.targets : null;
+  const mttd = distribution(fault.map((r) => r.metrics.mttdMs));
+  const mttr = distribution(fault.map((r) => r.metrics.mttrMs));
+
+  const fpAlerts: Record<string, number> = {};
+  for (const r of control.filter(controlFired))
+    for (const alert of new Set(r.alertsFired.map((a) => a.alert)))
+      fpAlerts[alert] = (fpAlerts[alert] ?? 0) + 1;
+  const unexpected: Record<string, number> = {};
+  for (const r of fault)
+    for (const alert of new Set(r.alertsFired.filter((a) => !a.expected).map((a) => a.alert)))
+      unexpected[alert] = (unexpected[alert] ?? 0) + 1;
+
+  const first = sorted[0];
+  return {
+    scenario: name,
+    title: sorted.at(-1)?.scenario.title ?? name,
+    runs: sorted.length,
+    faultRuns: fault.length,
+    aborted: fault.length - verdict.length,
+    verdictRuns: verdict.length,
+    controlRuns: control.length,
+    counterfactualRuns: sorted.filter((r) => runKind(r) === 'counterfactual').length,
+    outcomes,
+    targets,
+    mttd,
+    mttr,
+    mttdMet: targets ? meetsTarget(mttd.mean, targets.mttdMs) : null,
+    mttrMet: targets ? meetsTarget(mttr.mean, targets.mttrMs) : null,
+    withoutMttr: verdict.filter((r) => r.metrics.mttrMs === null).length,
+    detectionRate: ratio(verdict.filter((r) => r.outcome !== 'not-detected').length, verdict.length),
+    runbookAccuracy: ratio(verdict.filter((r) => r.outcome === 'resolved-by-runbook').length, verdict.length),
+    escalationRate: ratio(verdict.filter((r) => r.escalated).length, verdict.length),
+    falsePositiveRate: ratio(control.filter(controlFired).length, control.length),
+    recurrenceRate: recurrence(verdict, history),
+    customerImpactMs: sorted.reduce((s, r) => s + (r.metrics.customerImpactMs ?? 0), 0),
+    falsePositiveAlerts: fpAlerts,
+    unexpectedAlerts: unexpected,
+    weekly: first ? weeklyTrend(sorted, { sinceMs: opts.sinceMs, now: opts.now }) : [],
+  };
+}
+
+export const isFailure = (r: RunRecord): boolean =>
+  runKind(r) === 'fault' && r.outcome !== 'aborted' && r.outcome !== 'resolved-by-runbook';
+
+/** Failures in range that follow an earlier failure of the same scenario within 30 days. */
+function recurrence(verdictInRange: readonly RunRecord[], history: readonly RunRecord[]): Ratio {
+  const failures = verdictInRange.filter(isFailure);
+  const past = history
+    .filter(isFailure)
+    .map((r) => ({ scenario: r.scenario.name, at: startOf(r), runId: r.runId }));
+  const recurring = failures.filter((f) => {
+    const at = startOf(f);
+    return past.some(
+      (p) =>
+        p.scenario === f.scenario.name &&
+        (p.at < at || (p.at === at && p.runId < f.runId)) &&
+        at - p.at <= RECURRENCE_WINDOW_MS,
+    );
+  });
+  return ratio(recurring.length, failures.length);
+}

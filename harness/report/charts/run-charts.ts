@@ -1,0 +1,204 @@
+/**
+ * Charts of one invocation: a gantt timeline per run (phases, runbook steps, and the
+ * injected / detected / remediation / recovered markers) and MTTD/MTTR bars against targets.
+ */
+import type { RunRecord } from '../record.ts';
+import { timelineView } from '../timeline-view.ts';
+import { type ChartOption, COLORS, minutesLabel, niceCeil, renderSvg, shorten, toMinutes } from './svg.ts';
+
+type Row = { label: string; fromMs: number; toMs: number; color: string };
+
+/** Gantt of one run on a time axis whose zero is the fault injection. */
+export function runTimelineChart(r: RunRecord, width = 960): string {
+  const view = timelineView(r);
+  const rows: Row[] = [
+    ...view.phases.map((p) => ({
+      label: `phase: ${p.label}`,
+      fromMs: p.fromMs,
+      toMs: p.toMs,
+      color: p.status === 'failed' ? COLORS.phaseFailed : COLORS.phase,
+    })),
+    ...view.steps.map((s) => ({
+      label: `${s.step?.line !== undefined ? `L${s.step.line}` : 'extra'} ${s.label}`,
+      fromMs: s.fromMs,
+      toMs: s.toMs,
+      color: COLORS[s.status as keyof typeof COLORS] ?? COLORS.phase,
+    })),
+  ];
+  // Long drills read better in minutes, short local ones in seconds; data is plotted in that
+  // unit so the axis ticks land on round numbers.
+  const inMinutes = view.endMs - view.startMs > 10 * 60_000;
+  const unit = inMinutes ? 60_000 : 1000;
+  const suffix = inMinutes ? 'm' : 's';
+  const u = (ms: number) => ms / unit;
+  const fmt = (ms: number) => `${Number(u(ms).toFixed(1))}${suffix}`;
+  const height = 120 + rows.length * 26;
+  const option: ChartOption = {
+    title: { text: `Timeline: ${r.runId}`, left: 8, top: 4, textStyle: { fontSize: 13 } },
+    grid: { left: 330, right: 40, top: 72, bottom: 40 },
+    xAxis: {
+      type: 'value',
+      name: `${inMinutes ? 'minutes' : 'seconds'} since ${view.origin}`,
+      nameLocation: 'middle',
+      nameGap: 26,
+      axisLabel: { formatter: (v: number) => `${v}${suffix}` },
+      splitLine: { lineStyle: { color: '#eee' } },
+    },
+    yAxis: {
+      type: 'category',
+      inverse: true,
+      data: rows.map((x) => shorten(x.label, 52)),
+      axisLabel: { fontSize: 11 },
+      axisTick: { show: false },
+    },
+    series: [
+      {
+        type: 'custom',
+        name: 'spans',
+        encode: { x: [1, 2], y: 0 },
+        data: rows.map((x, i) => ({ value: [i, u(x.fromMs), u(x.toMs)], itemStyle: { color: x.color } })),
+        renderItem: (params, api) => {
+          const start = api.coord([api.value(1), api.value(0)]);
+          const end = api.coord([api.value(2), api.value(0)]);
+          const band = api.size ? (api.size([0, 1]) as number[]) : [0, 20];
+          const bandHeight = (band[1] ?? 20) * 0.6;
+          return {
+            type: 'rect',
+            shape: {
+              x: start[0]!,
+              y: start[1]! - bandHeight / 2,
+              width: Math.max(2, end[0]! - start[0]!),
+              height: bandHeight,
+            },
+            style: { fill: rows[params.dataIndex]!.color },
+          };
+        },
+        markLine: {
+          symbol: 'none',
+          silent: true,
+          data: view.markers.map((m, i) => ({
+            xAxis: u(m.atMs),
+            lineStyle: {
+              color: COLORS[m.label as keyof typeof COLORS] ?? '#444',
+              type: 'dashed',
+              width: 1.5,
+            },
+            // The y axis is inverted, so 'start' is the top. Labels are staggered so markers
+            // close in time do not print on top of each other.
+            label: {
+              formatter: `${m.label} ${fmt(m.atMs)}`,
+              position: 'start',
+              distance: [0, 4 + (i % 2) * 14],
+              fontSize: 11,
+              color: COLORS[m.label as keyof typeof COLORS] ?? '#444',
+            },
+          })),
+        },
+      },
+    ],
+  };
+  return renderSvg(option, width, height);
+}
+
+export interface TargetBarsInput {
+  readonly title: string;
+  readonly labels: readonly string[];
+  readonly valuesMs: readonly (number | null)[];
+  readonly targetsMs: readonly number[];
+  readonly color: string;
+}
+
+/**
+ * Bars with the target drawn as a line (one shared target) or a short red mark per bar
+ * (targets differ, e.g. across scenarios). A missing value is shown as "—", not as zero.
+ */
+export function targetBarsChart(input: TargetBarsInput, width = 470, height = 280): string {
+  const uniform = new Set(input.targetsMs).size <= 1;
+  const target = input.targetsMs[0] ?? null;
+  // Keep the target on the scale even when every bar is far below it.
+  const top = toMinutes(Math.max(...input.targetsMs, ...input.valuesMs.map((v) => v ?? 0)));
+  const option: ChartOption = {
+    title: { text: input.title, left: 8, top: 4, textStyle: { fontSize: 13 } },
+    grid: { left: 56, right: 24, top: 52, bottom: 84 },
+    ...(uniform ? {} : { legend: { bottom: 0, data: ['measured', 'target'] } }),
+    xAxis: {
+      type: 'category',
+      data: [...input.labels],
+      axisLabel: {
+        interval: 0,
+        rotate: input.labels.length > 4 ? 30 : 0,
+        fontSize: 11,
+        formatter: (v: string) => shorten(v, 22),
+      },
+    },
+    yAxis: {
+      type: 'value',
+      name: 'minutes',
+      max: niceCeil(top * 1.1),
+      axisLabel: { formatter: (v: number) => String(Number(v.toFixed(1))) },
+      splitLine: { lineStyle: { color: '#eee' } },
+    },
+    series: [
+      {
+        type: 'bar',
+        name: 'measured',
+        barMaxWidth: 48,
+        itemStyle: { color: input.color },
+        data: input.valuesMs.map((v, i) => ({
+          value: v === null ? 0 : toMinutes(v),
+          itemStyle: {
+            color: v !== null && v >= (input.targetsMs[i] ?? Infinity) ? COLORS.failed : input.color,
+          },
+          label: { show: true, position: 'top', fontSize: 10, formatter: v === null ? '—' : minutesLabel(v) },
+        })),
+        ...(uniform && target !== null
+          ? {
+              markLine: {
+                symbol: 'none',
+                silent: true,
+                lineStyle: { color: COLORS.target, type: 'dashed', width: 2 },
+                label: {
+                  formatter: `target < ${minutesLabel(target)}`,
+                  position: 'insideEndTop',
+                  color: COLORS.target,
+                },
+                data: [{ yAxis: toMinutes(target) }],
+              },
+            }
+          : {}),
+      },
+      {
+        type: 'scatter',
+        name: 'target',
+        symbol: 'rect',
+        symbolSize: uniform ? 0 : [36, 3],
+        itemStyle: { color: COLORS.target },
+        data: uniform ? [] : input.targetsMs.map(toMinutes),
+      },
+    ],
+  };
+  return renderSvg(option, width, height);
+}
+
+/** MTTD and MTTR of each run in an invocation, each against its target. */
+export function runTargetCharts(records: readonly RunRecord[]): string[] {
+  const labels = records.map((r, i) =>
+    records.length === 1 ? r.scenario.name : `#${i + 1} ${r.scenario.name}`,
+  );
+  return [
+    targetBarsChart({
+      title: 'MTTD (detected − injected)',
+      labels,
+      valuesMs: records.map((r) => r.metrics.mttdMs),
+      targetsMs: records.map((r) => r.targets.mttdMs),
+      color: COLORS.mttd,
+    }),
+    targetBarsChart({
+      title: 'MTTR (recovered − injected)',
+      labels,
+      valuesMs: records.map((r) => r.metrics.mttrMs),
+      targetsMs: records.map((r) => r.targets.mttrMs),
+      color: COLORS.mttr,
+    }),
+  ];
+}

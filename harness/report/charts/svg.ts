@@ -1,0 +1,69 @@
+/**
+ * ECharts rendered on the server to an SVG string, so the HTML reports carry their charts
+ * inline and open without a network or a script. ECharts escapes the text it draws.
+ */
+import * as echarts from 'echarts';
+
+export type ChartOption = echarts.EChartsOption;
+
+/** Render one chart to a standalone `<svg>` element. Animation is off: there is no browser to animate in. */
+export function renderSvg(option: ChartOption, width: number, height: number): string {
+  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
+  try {
+    chart.setOption({ animation: false, textStyle: { fontFamily: FONT }, ...option });
+    return chart.renderToSVGString();
+  } finally {
+    chart.dispose();
+  }
+}
+
+// No quotes: ECharts writes this into a style attribute unescaped, and a quote would end it.
+export const FONT = 'system-ui, -apple-system, Segoe UI, Roboto, DejaVu Sans, sans-serif';
+
+/** Colours used across charts and tables, so "failed" is the same red everywhere. */
+export const COLORS = {
+  passed: '#2e7d32',
+  failed: '#c62828',
+  'timed-out': '#ef6c00',
+  'not-runnable': '#8d8d8d',
+  skipped: '#c7c7c7',
+  phase: '#90a4ae',
+  phaseFailed: '#e57373',
+  target: '#c62828',
+  injected: '#c62828',
+  detected: '#ef6c00',
+  'remediation started': '#1565c0',
+  recovered: '#2e7d32',
+  mttd: '#ef8f00',
+  mttr: '#1565c0',
+} as const;
+
+/** Series colours for per-scenario lines (colour-blind-friendly Okabe–Ito palette). */
+export const SERIES_COLORS = [
+  '#0072b2',
+  '#e69f00',
+  '#009e73',
+  '#cc79a7',
+  '#56b4e9',
+  '#d55e00',
+  '#000000',
+  '#f0e442',
+];
+
+/** Minutes with up to one decimal, for labels. */
+export const minutesLabel = (ms: number): string => `${Number((ms / 60_000).toFixed(1))} min`;
+
+/** Charts plot minutes, so ECharts picks round tick values (1, 2, 5 min), not 3.3 min. */
+export const toMinutes = (ms: number): number => ms / 60_000;
+
+/** Shorten a label for an axis; the full text is in the table next to the chart. */
+export const shorten = (text: string, max = 48): string =>
+  text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+
+/** Smallest "round" number (1, 2, 2.5, 5 × 10^k) at or above x, for an axis maximum. */
+export function niceCeil(x: number): number {
+  if (!(x > 0)) return 1;
+  const base = 10 ** Math.floor(Math.log10(x));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * base >= x - 1e-9) return m * base;
+  return 10 * base;
+}

@@ -1,0 +1,60 @@
+/**
+ * The runs of one invocation (`--repeat N`, `--all`) grouped by scenario, with the
+ * distributions a reader compares against the targets: n, mean, p50, p95, min, max.
+ */
+import { type Distribution, distribution } from '../core/metrics.ts';
+import type { RunRecord } from './record.ts';
+import { verdictOf } from './verdict.ts';
+
+export interface ScenarioSummary {
+  readonly scenario: string;
+  readonly title: string;
+  readonly runs: readonly RunRecord[];
+  readonly mttd: Distribution;
+  readonly mttr: Distribution;
+  readonly timeToRemediate: Distribution;
+  readonly customerImpact: Distribution;
+  readonly targets: RunRecord['targets'];
+  readonly outcomes: Readonly<Partial<Record<RunRecord['outcome'], number>>>;
+  readonly passed: number;
+}
+
+/** Group an invocation's records by scenario, in the order the scenarios first ran. */
+export function summarizeInvocation(records: readonly RunRecord[]): ScenarioSummary[] {
+  const groups = new Map<string, RunRecord[]>();
+  for (const r of records) groups.set(r.scenario.name, [...(groups.get(r.scenario.name) ?? []), r]);
+  return [...groups.entries()].map(([scenario, runs]) => {
+    const outcomes: Partial<Record<RunRecord['outcome'], number>> = {};
+    for (const r of runs) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
+    const last = runs.at(-1)!;
+    return {
+      scenario,
+      title: last.scenario.title,
+      runs,
+      mttd: distribution(runs.map((r) => r.metrics.mttdMs)),
+      mttr: distribution(runs.map((r) => r.metrics.mttrMs)),
+      timeToRemediate: distribution(runs.map((r) => r.metrics.timeToRemediateMs)),
+      customerImpact: distribution(runs.map((r) => r.metrics.customerImpactMs)),
+      targets: last.targets,
+      outcomes,
+      passed: runs.filter((r) => verdictOf(r).status === 'pass').length,
+    };
+  });
+}
+
+/** "resolved-by-runbook ×2, unresolved ×1" */
+export const outcomeCounts = (outcomes: Readonly<Partial<Record<string, number>>>): string =>
+  Object.entries(outcomes)
+    .map(([o, n]) => `${o} ×${n}`)
+    .join(', ');
+
+/** A title for the whole invocation: the scenario when there is one, else a count. */
+export function invocationTitle(records: readonly RunRecord[]): string {
+  const names = [...new Set(records.map((r) => r.scenario.name))];
+  if (names.length === 1) {
+    const r = records[0]!;
+    const n = records.length > 1 ? ` (${records.length} runs)` : '';
+    return `Fire drill: ${r.scenario.name} — ${r.scenario.title}${n}`;
+  }
+  return `Fire drill: ${names.length} scenarios, ${records.length} runs`;
+}

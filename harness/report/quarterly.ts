@@ -1,0 +1,141 @@
+/**
+ * The quarterly reliability review: per-scenario KPIs, the overall KPIs next to the runbook's
+ * targets, weekly trends and the runbook findings, from a folder of run records.
+ */
+import { type AggregateOptions, aggregateScenario, type ScenarioKpis } from './aggregate.ts';
+import { type FindingSummary, summarizeFindings } from './findings-summary.ts';
+import { fmtDuration, fmtMinutes, fmtRatio } from './format.ts';
+import type { RunRecord } from './record.ts';
+
+/** The runbook's false-positive target ("< 5%"); it gives no number for the process metrics. */
+export const FALSE_POSITIVE_TARGET = 0.05;
+export const NO_TARGET = 'no target in runbook';
+
+export interface QuarterlyReport {
+  readonly sinceMs: number;
+  readonly now: number;
+  /** Records in range. */
+  readonly records: number;
+  /** Fault scenarios first, then control-only ones, each alphabetical. */
+  readonly scenarios: readonly ScenarioKpis[];
+  readonly overall: ScenarioKpis;
+  readonly findings: readonly FindingSummary[];
+  /** Limitations the runs reported, with how many runs reported each. */
+  readonly limitations: readonly { text: string; runs: number }[];
+}
+
+/**
+ * Aggregate a history. `records` may include runs before `sinceMs`: they are not counted,
+ * but they are the history that a failure in range can recur from.
+ *
+ * @example
+ * const { records } = await readRunRecords('reports/runs', { sinceMs: now - 120 * DAY });
+ * const report = aggregate(records, { now, sinceMs: now - 90 * DAY });
+ */
+export function aggregate(records: readonly RunRecord[], opts: AggregateOptions): QuarterlyReport {
+  const history = records.filter((r) => Date.parse(r.startedAt) <= opts.now);
+  const inRange = history.filter((r) => Date.parse(r.startedAt) >= opts.sinceMs);
+  const names = [...new Set(inRange.map((r) => r.scenario.name))];
+  const scenarios = names
+    .map((n) =>
+      aggregateScenario(
+        n,
+        inRange.filter((r) => r.scenario.name === n),
+        history.filter((r) => r.scenario.name === n),
+        opts,
+      ),
+    )
+    .sort(
+      (a, b) => Number(a.faultRuns === 0) - Number(b.faultRuns === 0) || a.scenario.localeCompare(b.scenario),
+    );
+  const overall = aggregateScenario('all scenarios', inRange, history, opts);
+  const limitations = new Map<string, number>();
+  for (const r of inRange)
+    for (const l of new Set(r.limitations)) limitations.set(l, (limitations.get(l) ?? 0) + 1);
+  return {
+    sinceMs: opts.sinceMs,
+    now: opts.now,
+    records: inRange.length,
+    scenarios,
+    overall,
+    findings: summarizeFindings(inRange),
+    limitations: [...limitations.entries()]
+      .map(([text, runs]) => ({ text, runs }))
+      .sort((a, b) => b.runs - a.runs),
+  };
+}
+
+export interface KpiRow {
+  readonly kpi: string;
+  readonly target: string;
+  readonly measured: string;
+  readonly met: boolean | null;
+  readonly note: string;
+}
+
+/** Every KPI the runbook lists, next to its target (or the statement that it has none). */
+export function kpiRows(q: QuarterlyReport): KpiRow[] {
+  const o = q.overall;
+  const perScenario = 'per scenario (targets differ; see the scenario table)';
+  const fp = o.falsePositiveRate;
+  return [
+    {
+      kpi: 'MTTR (mean time to resolution)',
+      target: o.targets ? `< ${fmtDuration(o.targets.mttrMs)}` : perScenario,
+      measured: `mean ${fmtDuration(o.mttr.mean)}, p95 ${fmtDuration(o.mttr.p95)} (n=${o.mttr.n})`,
+      met: o.targets ? o.mttrMet : allMet(q.scenarios.map((s) => s.mttrMet)),
+      note: o.withoutMttr ? `${o.withoutMttr} fault runs never recovered and are not in the mean` : '',
+    },
+    {
+      kpi: 'MTTD (mean time to detection)',
+      target: o.targets ? `< ${fmtDuration(o.targets.mttdMs)}` : perScenario,
+      measured: `mean ${fmtDuration(o.mttd.mean)}, p95 ${fmtDuration(o.mttd.p95)} (n=${o.mttd.n})`,
+      met: o.targets ? o.mttdMet : allMet(q.scenarios.map((s) => s.mttdMet)),
+      note: `detection rate ${fmtRatio(o.detectionRate)}`,
+    },
+    {
+      kpi: 'False-positive rate',
+      target: `< ${FALSE_POSITIVE_TARGET * 100}%`,
+      measured: fmtRatio(fp),
+      met: fp.value === null ? null : fp.value < FALSE_POSITIVE_TARGET,
+      note:
+        fp.den === 0
+          ? 'no control runs in range: run control drills to measure it'
+          : 'from control runs (no fault injected)',
+    },
+    {
+      kpi: 'Customer impact duration',
+      target: `${NO_TARGET} (tracked)`,
+      measured: `${fmtMinutes(o.customerImpactMs)} total`,
+      met: null,
+      note: 'time the drill traffic saw failures or slow responses',
+    },
+    {
+      kpi: 'Runbook accuracy',
+      target: NO_TARGET,
+      measured: fmtRatio(o.runbookAccuracy),
+      met: null,
+      note: 'resolved by the runbook alone',
+    },
+    { kpi: 'Escalation rate', target: NO_TARGET, measured: fmtRatio(o.escalationRate), met: null, note: '' },
+    {
+      kpi: 'Recurrence rate (30 days)',
+      target: NO_TARGET,
+      measured: fmtRatio(o.recurrenceRate),
+      met: null,
+      note: 'failures that follow a failure of the same scenario within 30 days',
+    },
+    {
+      kpi: 'Post-mortem quality',
+      target: `${NO_TARGET} (score out of 5)`,
+      measured: 'not measured by drills',
+      met: null,
+      note: 'needs a human review of the post-mortem',
+    },
+  ];
+}
+
+const allMet = (xs: readonly (boolean | null)[]): boolean | null => {
+  const known = xs.filter((x): x is boolean => x !== null);
+  return known.length ? known.every(Boolean) : null;
+};

@@ -1,0 +1,124 @@
+/**
+ * What a single run record means for a reader: pass or fail with reasons, the runbook findings
+ * it produced, and the severity response time it was held to. Every renderer uses these, so
+ * the Markdown, HTML and JUnit views cannot disagree about one run.
+ */
+
+import { fmtDuration } from './format.ts';
+import type { RunRecord, StepResult } from './record.ts';
+
+/** Outcomes that count as "the runbook got the system back" for a fault run. */
+export const RESOLVED_OUTCOMES: readonly RunRecord['outcome'][] = [
+  'resolved-by-runbook',
+  'resolved-with-extra-steps',
+];
+
+/** Response time per severity, from the runbook's severity classification table. */
+export const SEVERITY_RESPONSE_MS: Record<Exclude<RunRecord['observedSeverity'], 'none'>, number> = {
+  critical: 5 * 60_000,
+  high: 15 * 60_000,
+  medium: 30 * 60_000,
+  low: 60 * 60_000,
+};
+
+/** The runbook states targets as "< N minutes", so a value equal to the target misses it. */
+export const meetsTarget = (valueMs: number | null, targetMs: number): boolean | null =>
+  valueMs === null ? null : valueMs < targetMs;
+
+export type RunKind = 'fault' | 'control' | 'counterfactual';
+export const runKind = (r: RunRecord): RunKind =>
+  r.control ? 'control' : r.counterfactual ? 'counterfactual' : 'fault';
+
+/** A control run is a false positive when the monitoring reported anything while nothing was broken. */
+export const controlFired = (r: RunRecord): boolean =>
+  r.alertsFired.length > 0 || (r.outcome !== 'not-detected' && r.outcome !== 'aborted');
+
+export interface Verdict {
+  /** `error`: the run produced no verdict (aborted); `failure`: a verdict, and it is bad. */
+  readonly status: 'pass' | 'failure' | 'error';
+  readonly reasons: readonly string[];
+}
+
+/**
+ * Pass/fail for CI. Fault runs fail on a missed target or an outcome other than resolved;
+ * control runs fail when anything fired; counterfactual runs (remediation skipped on purpose)
+ * are judged on detection only, since their outcome is what the experiment observes.
+ */
+export function verdictOf(r: RunRecord): Verdict {
+  if (r.outcome === 'aborted')
+    return { status: 'error', reasons: [`aborted: ${r.abortReason ?? 'no reason recorded'}`] };
+  const reasons: string[] = [];
+  const kind = runKind(r);
+  if (kind === 'control') {
+    if (controlFired(r)) {
+      const names = r.alertsFired.map((a) => a.alert);
+      reasons.push(
+        `false positive: ${names.length ? names.join(', ') : 'detection'} fired with no fault injected`,
+      );
+    }
+    return { status: reasons.length ? 'failure' : 'pass', reasons };
+  }
+  if (kind === 'fault' && !RESOLVED_OUTCOMES.includes(r.outcome)) reasons.push(`outcome ${r.outcome}`);
+  if (kind === 'counterfactual' && r.outcome === 'not-detected') reasons.push('outcome not-detected');
+  if (meetsTarget(r.metrics.mttdMs, r.targets.mttdMs) === false)
+    reasons.push(`MTTD ${fmtDuration(r.metrics.mttdMs)} missed target < ${fmtDuration(r.targets.mttdMs)}`);
+  if (kind === 'fault' && meetsTarget(r.metrics.mttrMs, r.targets.mttrMs) === false)
+    reasons.push(`MTTR ${fmtDuration(r.metrics.mttrMs)} missed target < ${fmtDuration(r.targets.mttrMs)}`);
+  if (kind === 'fault' && !r.targetsMet && reasons.length === 0)
+    reasons.push('run record says targets not met');
+  return { status: reasons.length ? 'failure' : 'pass', reasons };
+}
+
+export type FindingKind =
+  | 'failed'
+  | 'timed-out'
+  | 'not-runnable'
+  | 'no-op'
+  | 'worsened'
+  | 'missing'
+  | 'over-time-box';
+
+export const FINDING_LABEL: Record<FindingKind, string> = {
+  failed: 'step failed',
+  'timed-out': 'step hung (timed out)',
+  'not-runnable': 'not runnable here',
+  'no-op': 'ran but changed nothing',
+  worsened: 'made health worse',
+  missing: 'missing from runbook (extra step needed)',
+  'over-time-box': 'exceeded its time box',
+};
+
+export interface Finding {
+  readonly kind: FindingKind;
+  readonly step: StepResult;
+  /** Why, in a few words: the error, or the time box that was exceeded. */
+  readonly detail: string;
+}
+
+/** Runbook findings of one run: steps that failed, hung, could not run, did nothing, or were missing. */
+export function findingsOf(r: RunRecord): Finding[] {
+  const out: Finding[] = [];
+  for (const step of r.steps) {
+    const detail = step.error ?? (step.exitCode !== null ? `exit ${step.exitCode}` : '');
+    if (step.kind === 'extra')
+      out.push({ kind: 'missing', step, detail: step.comment ?? 'scenario-provided step' });
+    if (step.status === 'failed') out.push({ kind: 'failed', step, detail });
+    if (step.status === 'timed-out') out.push({ kind: 'timed-out', step, detail });
+    if (step.status === 'not-runnable') out.push({ kind: 'not-runnable', step, detail: step.error ?? '' });
+    if (step.kind === 'remediation' && step.status === 'passed' && step.effect === 'no-change')
+      out.push({ kind: 'no-op', step, detail: 'health unchanged after the step' });
+    if (step.effect === 'worsened')
+      out.push({ kind: 'worsened', step, detail: 'health got worse after the step' });
+    if (step.timeBox && !step.timeBox.fitted)
+      out.push({
+        kind: 'over-time-box',
+        step,
+        detail: `took ${fmtDuration(step.durationMs)}, box ${fmtDuration(step.timeBox.fromMs)}–${fmtDuration(step.timeBox.toMs)}`,
+      });
+  }
+  return out;
+}
+
+/** Where the step sits in the runbook, for a reader who wants to open the file at that line. */
+export const stepLocation = (s: StepResult): string =>
+  s.line !== undefined ? `L${s.line}` : 'not in runbook';
