@@ -54,7 +54,13 @@ export class Ledger {
 
   /** Append synchronously: the entry is on disk before the caller applies the change. */
   record(what: string, undo: UndoAction): LedgerEntry {
-    const entry: LedgerEntry = { id: randomUUID(), runId: this.runId, what, undo, recordedAtWallMs: Date.now() };
+    const entry: LedgerEntry = {
+      id: randomUUID(),
+      runId: this.runId,
+      what,
+      undo,
+      recordedAtWallMs: Date.now(),
+    };
     this.append({ op: 'record', entry });
     return entry;
   }
@@ -101,7 +107,10 @@ export interface ReplayResult {
 }
 
 /** Replay every unsettled entry of every ledger in `dir`, newest first. Idempotent. */
-export async function replayLedgers(dir: string, log: (line: string) => void = () => {}): Promise<ReplayResult> {
+export async function replayLedgers(
+  dir: string,
+  log: (line: string) => void = () => {},
+): Promise<ReplayResult> {
   const result: ReplayResult = { undone: [], failed: [] };
   if (!existsSync(dir)) return result;
   const files = readdirSync(dir)

@@ -73,7 +73,9 @@ export function percentile(sorted: readonly number[], p: number): number | null 
 }
 
 export function distribution(values: readonly (number | null | undefined)[]): Distribution {
-  const xs = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v)).sort((a, b) => a - b);
+  const xs = values
+    .filter((v): v is number => typeof v === 'number' && Number.isFinite(v))
+    .sort((a, b) => a - b);
   if (xs.length === 0) return { n: 0, mean: null, p50: null, p95: null, min: null, max: null };
   return {
     n: xs.length,

@@ -27,7 +27,11 @@ export const platformActionSchema = z.discriminatedUnion('verb', [
     verb: z.literal('logs'),
     workload,
     options: z
-      .object({ previous: z.boolean().optional(), tailLines: z.int().optional(), sinceSeconds: z.int().optional() })
+      .object({
+        previous: z.boolean().optional(),
+        tailLines: z.int().optional(),
+        sinceSeconds: z.int().optional(),
+      })
       .optional(),
   }),
   z.object({ verb: z.literal('list-network-policies') }),
@@ -74,7 +78,15 @@ export const faultSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('dns-failure'), workload, names: z.array(z.string()).min(1) }),
 ]);
 
-export const verificationCheckSchema = z.enum(['health', 'dependencies', 'functional', 'data-integrity', 'performance']);
+export const verificationCheckSchema = z.enum([
+  'health',
+  'dependencies',
+  'functional',
+  'data-integrity',
+  'performance',
+  /** A new task goes all the way through council and the LLM API to `done`. */
+  'task-completion',
+]);
 
 export const scenarioSchema = z
   .object({
@@ -99,19 +111,35 @@ export const scenarioSchema = z
       .object({
         /** Fix steps the runbook lacks; running any of them makes the outcome resolved-with-extra-steps. */
         extraSteps: z
-          .array(z.object({ description: z.string().min(1), action: platformActionSchema, notInRunbook: z.literal(true) }))
+          .array(
+            z.object({
+              description: z.string().min(1),
+              action: platformActionSchema,
+              notInRunbook: z.literal(true),
+            }),
+          )
           .default([]),
       })
       .default({ extraSteps: [] }),
     verification: z
       .object({
-        checks: z.array(verificationCheckSchema).min(1).default(['health', 'dependencies', 'functional', 'data-integrity']),
+        checks: z
+          .array(verificationCheckSchema)
+          .min(1)
+          .default(['health', 'dependencies', 'functional', 'data-integrity']),
         consecutivePasses: z.int().positive().default(3),
         intervalMs: z.int().positive().default(1000),
       })
-      .default({ checks: ['health', 'dependencies', 'functional', 'data-integrity'], consecutivePasses: 3, intervalMs: 1000 }),
+      .default({
+        checks: ['health', 'dependencies', 'functional', 'data-integrity'],
+        consecutivePasses: 3,
+        intervalMs: 1000,
+      }),
     targets: z
-      .object({ mttdMs: z.int().positive().default(DEFAULT_TARGETS.mttdMs), mttrMs: z.int().positive().default(DEFAULT_TARGETS.mttrMs) })
+      .object({
+        mttdMs: z.int().positive().default(DEFAULT_TARGETS.mttdMs),
+        mttrMs: z.int().positive().default(DEFAULT_TARGETS.mttrMs),
+      })
       .default({ ...DEFAULT_TARGETS }),
     timeouts: z
       .object({

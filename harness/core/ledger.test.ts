@@ -1,0 +1,50 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Ledger, processStartTime, replayLedgers } from './ledger.ts';
+
+describe('ledger', () => {
+  it('replays unsettled entries newest first and leaves settled ones alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fd-ledger-'));
+    const victim = mkdtempSync(join(tmpdir(), 'fd-victim-'));
+    const kept = mkdtempSync(join(tmpdir(), 'fd-kept-'));
+    const ledger = Ledger.open(dir, 'r1');
+    const settled = ledger.record('kept dir', { type: 'remove-dir', path: kept });
+    ledger.settle(settled.id);
+    ledger.record('victim dir', { type: 'remove-dir', path: victim });
+    const order: string[] = [];
+    ledger.record('second', { type: 'run-command', argv: ['true'] });
+    const result = await replayLedgers(dir, (l) => order.push(l));
+    expect(order).toEqual(['undone: second', 'undone: victim dir']);
+    expect(existsSync(victim)).toBe(false);
+    expect(existsSync(kept)).toBe(true);
+    expect(result.failed).toEqual([]);
+    expect(readdirSync(dir)).toEqual([]);
+    // idempotent
+    expect((await replayLedgers(dir)).undone).toEqual([]);
+  });
+
+  it('kills a recorded process, but not a different process that reused its PID', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fd-ledger-'));
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    const pid = child.pid!;
+    const ledger = Ledger.open(dir, 'r2');
+    ledger.record('stale pid', { type: 'kill-process', pid, startTime: 'not-its-start-time' });
+    await replayLedgers(dir);
+    expect(processStartTime(pid)).toBeDefined();
+    ledger.record('sleep', { type: 'kill-process', pid, startTime: processStartTime(pid) });
+    const exited = new Promise((r) => child.on('exit', r));
+    await replayLedgers(dir);
+    expect(await exited).toBeNull(); // exit code null: killed by a signal
+  });
+
+  it('keeps the file when an undo fails, so cleanup can be retried', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fd-ledger-'));
+    Ledger.open(dir, 'r3').record('fails', { type: 'run-command', argv: ['false'] });
+    const result = await replayLedgers(dir);
+    expect(result.failed).toHaveLength(1);
+    expect(readdirSync(dir)).toEqual(['r3.jsonl']);
+  });
+});

@@ -1,0 +1,322 @@
+/**
+ * Fault drivers, one per fault kind, built on platform verbs. Each records its undo in the
+ * ledger before changing anything; the platform supplies crash-safe recipes where it can.
+ */
+import pg from 'pg';
+import { UserError } from '../core/errors.ts';
+import type { UndoAction } from '../core/ledger.ts';
+import type { PlatformAction, RunningStack, WorkloadStatus } from '../platforms/types.ts';
+import type { Fault } from '../scenario/schema.ts';
+import type { FaultContext, FaultDriver } from './types.ts';
+import { waitUntil } from './wait.ts';
+
+export type { FaultContext, FaultDriver, InjectedFault } from './types.ts';
+
+export function createFault(spec: Fault): FaultDriver {
+  switch (spec.kind) {
+    case 'none':
+      return {
+        kind: spec.kind,
+        describe: () => 'no fault (control run)',
+        inject: async () => ({ description: 'no fault', revert: async () => {} }),
+      };
+    case 'bad-config-rollout':
+      return badConfigRollout(spec);
+    case 'dependency-down':
+      return dependencyDown(spec);
+    case 'pool-exhaustion':
+      return poolExhaustion(spec);
+    case 'llm-rate-limit':
+      return llmRateLimit(spec);
+    case 'resource-pressure':
+      return resourcePressure(spec);
+    case 'network-deny':
+      return networkDeny(spec);
+    case 'dns-failure':
+      return dnsFailure(spec);
+  }
+}
+
+/** Record the change in the ledger, apply it through the platform, return the entry id. */
+async function recordAndPerform(
+  ctx: FaultContext,
+  what: string,
+  action: PlatformAction,
+  before?: WorkloadStatus,
+) {
+  const undo: UndoAction = ctx.stack.undoRecipe?.(action, before) ?? {
+    type: 'none',
+    reason: `${ctx.stack.platform} platform: reverted with the stack it belongs to`,
+  };
+  const entry = ctx.ledger.record(what, undo);
+  await ctx.stack.perform(action);
+  return entry.id;
+}
+
+const notReady = (stack: RunningStack, workload: string) => async () => {
+  const s = await stack.status(workload);
+  return s.readyReplicas < Math.max(1, s.desiredReplicas);
+};
+
+async function confirm(ctx: FaultContext, what: string, probe: () => Promise<boolean>): Promise<void> {
+  const ok = await waitUntil(probe, {
+    clock: ctx.clock,
+    timeoutMs: ctx.confirmTimeoutMs,
+    signal: ctx.signal,
+  });
+  if (!ok) throw new Error(`fault not observable within ${ctx.confirmTimeoutMs} ms: ${what}`);
+}
+
+function badConfigRollout(spec: Extract<Fault, { kind: 'bad-config-rollout' }>): FaultDriver {
+  const what = `${spec.workload}: roll out env ${Object.entries(spec.env)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ')}`;
+  return {
+    kind: spec.kind,
+    describe: () => what,
+    async inject(ctx) {
+      const before = await ctx.stack.status(spec.workload);
+      const baselineEnv = Object.fromEntries(Object.keys(spec.env).map((k) => [k, before.env[k] ?? null]));
+      const id = await recordAndPerform(
+        ctx,
+        what,
+        { verb: 'set-env', workload: spec.workload, env: spec.env },
+        before,
+      );
+      await confirm(ctx, what, async () => {
+        const s = await ctx.stack.status(spec.workload);
+        return s.state === 'CrashLoopBackOff' || s.pods.some((p) => p.restarts > 0 && !p.ready);
+      });
+      return {
+        description: what,
+        async revert() {
+          await ctx.stack.setEnv(spec.workload, baselineEnv);
+          const now = await ctx.stack.status(spec.workload);
+          if (now.desiredReplicas !== before.desiredReplicas)
+            await ctx.stack.scale(spec.workload, before.desiredReplicas);
+          ctx.ledger.settle(id);
+        },
+      };
+    },
+  };
+}
+
+function dependencyDown(spec: Extract<Fault, { kind: 'dependency-down' }>): FaultDriver {
+  const what =
+    spec.mode === 'kill'
+      ? `${spec.workload}: SIGKILL every instance and keep it down`
+      : `${spec.workload}: scale to zero replicas`;
+  return {
+    kind: spec.kind,
+    describe: () => what,
+    async inject(ctx) {
+      const before = await ctx.stack.status(spec.workload);
+      let id: string;
+      if (spec.mode === 'kill' && ctx.stack.halt) {
+        const undo = ctx.stack.undoRecipe?.({ verb: 'rollout-restart', workload: spec.workload }, before) ?? {
+          type: 'none' as const,
+          reason: 'the halted workload belongs to the stack, which cleanup removes',
+        };
+        id = ctx.ledger.record(what, undo).id;
+        await ctx.stack.halt(spec.workload);
+      } else {
+        id = await recordAndPerform(
+          ctx,
+          what,
+          { verb: 'scale', workload: spec.workload, replicas: 0 },
+          before,
+        );
+      }
+      await confirm(ctx, what, async () => (await ctx.stack.status(spec.workload)).readyReplicas === 0);
+      return {
+        description: what,
+        async revert() {
+          const now = await ctx.stack.status(spec.workload);
+          if (now.desiredReplicas !== before.desiredReplicas)
+            await ctx.stack.scale(spec.workload, before.desiredReplicas);
+          else if (now.readyReplicas < before.desiredReplicas) await ctx.stack.rolloutRestart(spec.workload);
+          ctx.ledger.settle(id);
+        },
+      };
+    },
+  };
+}
+
+function poolExhaustion(spec: Extract<Fault, { kind: 'pool-exhaustion' }>): FaultDriver {
+  const what = `${spec.workload}: hold up to ${spec.connections} connections until the server refuses more`;
+  return {
+    kind: spec.kind,
+    describe: () => what,
+    async inject(ctx) {
+      const url = await ctx.stack.endpoint(spec.workload);
+      const id = ctx.ledger.record(what, {
+        type: 'none',
+        reason: 'held connections close when the harness exits',
+      }).id;
+      const held: pg.Client[] = [];
+      for (let i = 0; i < spec.connections; i++) {
+        const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+        client.on('error', () => {});
+        try {
+          await client.connect();
+          held.push(client);
+        } catch {
+          break; // "too many clients": the pool is exhausted
+        }
+      }
+      if (held.length === 0) throw new Error(`could not open any connection to ${spec.workload}`);
+      ctx.log.debug('pool exhaustion: holding connections', { held: held.length });
+      return {
+        description: `${what} (held ${held.length})`,
+        async revert() {
+          await Promise.allSettled(held.splice(0).map((c) => c.end()));
+          ctx.ledger.settle(id);
+        },
+      };
+    },
+  };
+}
+
+function llmRateLimit(spec: Extract<Fault, { kind: 'llm-rate-limit' }>): FaultDriver {
+  const what = `mock LLM API limited to ${spec.requestsPerSecond} req/s (burst ${spec.burst}), 429 beyond it`;
+  return {
+    kind: spec.kind,
+    describe: () => what,
+    async inject(ctx) {
+      const base = await ctx.stack.endpoint('agent-agency-mock-llm');
+      const id = ctx.ledger.record(what, { type: 'http', method: 'POST', url: `${base}/__control/reset` }).id;
+      const body = {
+        rateLimit: {
+          requestsPerSecond: spec.requestsPerSecond,
+          burst: spec.burst,
+          retryAfterSeconds: spec.retryAfterSeconds,
+        },
+      };
+      const res = await fetch(`${base}/__control`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(5000),
+      });
+      if (!res.ok) throw new Error(`mock LLM control API answered ${res.status}`);
+      await confirm(ctx, what, async () => {
+        const state = (await (await fetch(`${base}/__control`)).json()) as { rateLimit?: unknown };
+        return state.rateLimit != null;
+      });
+      return {
+        description: what,
+        async revert() {
+          await fetch(`${base}/__control/reset`, { method: 'POST', signal: AbortSignal.timeout(5000) });
+          ctx.ledger.settle(id);
+        },
+      };
+    },
+  };
+}
+
+function resourcePressure(spec: Extract<Fault, { kind: 'resource-pressure' }>): FaultDriver {
+  const what =
+    spec.mode === 'cpu-stress'
+      ? `${spec.workload}: CPU stressor inside its limits`
+      : `${spec.workload}: lower limits to ${JSON.stringify(spec.resources?.limits ?? {})}`;
+  return {
+    kind: spec.kind,
+    describe: () => what,
+    async inject(ctx) {
+      const before = await ctx.stack.status(spec.workload);
+      if (spec.mode === 'cpu-stress') {
+        if (!ctx.stack.startStressor)
+          throw new UserError(`the ${ctx.stack.platform} platform cannot run a stressor`);
+        const id = ctx.ledger.record(what, {
+          type: 'none',
+          reason: 'the stressor runs in the stack, which cleanup removes',
+        }).id;
+        const stressor = await ctx.stack.startStressor(spec.workload, {
+          cpuWorkers: 2,
+          durationMs: 10 * 60_000,
+        });
+        return {
+          description: what,
+          async revert() {
+            await stressor.stop();
+            ctx.ledger.settle(id);
+          },
+        };
+      }
+      const resources = spec.resources ?? { limits: { memory: '64Mi' } };
+      const id = await recordAndPerform(
+        ctx,
+        what,
+        { verb: 'set-resources', workload: spec.workload, resources },
+        before,
+      );
+      if (spec.mode === 'oom') {
+        await confirm(ctx, what, async () => {
+          const s = await ctx.stack.status(spec.workload);
+          return s.pods.some((p) => p.lastTermination?.reason === 'OOMKilled' || p.state === 'OOMKilled');
+        });
+      } else {
+        await confirm(ctx, what, notReady(ctx.stack, spec.workload));
+      }
+      return {
+        description: what,
+        async revert() {
+          await ctx.stack.setResources(spec.workload, before.resources);
+          const now = await ctx.stack.status(spec.workload);
+          if (now.desiredReplicas !== before.desiredReplicas)
+            await ctx.stack.scale(spec.workload, before.desiredReplicas);
+          ctx.ledger.settle(id);
+        },
+      };
+    },
+  };
+}
+
+function networkDeny(spec: Extract<Fault, { kind: 'network-deny' }>): FaultDriver {
+  const name = `firedrill-deny-${spec.from.replace(/^agent-agency-/, '')}`;
+  const what = `deny traffic ${spec.from} -> ${spec.to.join(', ')} (policy ${name})`;
+  return {
+    kind: spec.kind,
+    describe: () => what,
+    async inject(ctx) {
+      const action: PlatformAction = { verb: 'delete-network-policy', name };
+      const undo = ctx.stack.undoRecipe?.(action, undefined) ?? {
+        type: 'none' as const,
+        reason: 'the fault proxy belongs to the stack, which cleanup removes',
+      };
+      const id = ctx.ledger.record(what, undo).id;
+      await ctx.stack.applyNetworkDeny({ name, from: spec.from, to: spec.to });
+      await confirm(ctx, what, async () => (await ctx.stack.listNetworkDenies()).includes(name));
+      return {
+        description: what,
+        async revert() {
+          if ((await ctx.stack.listNetworkDenies()).includes(name)) await ctx.stack.removeNetworkDeny(name);
+          ctx.ledger.settle(id);
+        },
+      };
+    },
+  };
+}
+
+function dnsFailure(spec: Extract<Fault, { kind: 'dns-failure' }>): FaultDriver {
+  const what = `${spec.workload}: names ${spec.names.join(', ')} stop resolving`;
+  return {
+    kind: spec.kind,
+    describe: () => what,
+    async inject(ctx) {
+      if (!ctx.stack.breakDns) throw new UserError(`the ${ctx.stack.platform} platform cannot break DNS`);
+      const id = ctx.ledger.record(what, {
+        type: 'none',
+        reason: 'name resolution is restored with the stack',
+      }).id;
+      const broken = await ctx.stack.breakDns(spec.workload, spec.names);
+      return {
+        description: what,
+        async revert() {
+          await broken.restore();
+          ctx.ledger.settle(id);
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * A fault is an inject + revert pair. `inject()` writes the ledger entry first, applies the
+ * change, and returns only once the fault is observable; the `InjectedFault` it returns is the
+ * only way to revert, so a fault cannot be reverted before it exists.
+ */
+import type { Clock } from '../core/clock.ts';
+import type { Ledger } from '../core/ledger.ts';
+import type { Logger } from '../core/log.ts';
+import type { RunningStack } from '../platforms/types.ts';
+
+export interface FaultContext {
+  readonly stack: RunningStack;
+  readonly ledger: Ledger;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Bound for "wait until the fault is observable". */
+  readonly confirmTimeoutMs: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface InjectedFault {
+  /** Human description, e.g. "agent-agency-postgres killed and held down". */
+  readonly description: string;
+  /** Idempotent: safe after the runbook already fixed the fault, and safe to call twice. */
+  revert(): Promise<void>;
+}
+
+export interface FaultDriver {
+  readonly kind: string;
+  /** What inject() would do; used by --dry-run. Changes nothing. */
+  describe(): string;
+  inject(ctx: FaultContext): Promise<InjectedFault>;
+}

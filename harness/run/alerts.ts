@@ -1,0 +1,91 @@
+/**
+ * Polls the detection source for the whole drill. Writes every alert state change to the
+ * timeline, resolves `detected` on the first firing of an expected alert (MTTD's end point),
+ * and remembers every alert that fired, expected or not (false positives).
+ */
+import type { Clock } from '../core/clock.ts';
+import { errorMessage } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import type { Timeline } from '../core/timeline.ts';
+import type { AlertObservation, DetectionSource } from '../detection/types.ts';
+
+export interface AlertWatch {
+  start(): void;
+  stop(): Promise<void>;
+  /** Resolves when an expected alert is first seen firing. */
+  readonly detected: Promise<void>;
+  firingNow(): string[];
+  fired(): { alert: string; expected: boolean; firstAtWallMs: number }[];
+}
+
+export function watchAlerts(
+  source: DetectionSource,
+  opts: { clock: Clock; timeline: Timeline; pollMs: number; expected: readonly string[]; log: Logger },
+): AlertWatch {
+  const abort = new AbortController();
+  const state = new Map<string, AlertObservation['state']>();
+  const fired = new Map<string, { alert: string; expected: boolean; firstAtWallMs: number }>();
+  let detectedOnce = false;
+  let resolveDetected!: () => void;
+  const detected = new Promise<void>((r) => {
+    resolveDetected = r;
+  });
+  let loop: Promise<void> | undefined;
+  let lastError = '';
+
+  const observe = (obs: readonly AlertObservation[]) => {
+    const seen = new Set<string>();
+    for (const a of obs) {
+      seen.add(a.alert);
+      if (state.get(a.alert) === a.state) continue;
+      state.set(a.alert, a.state);
+      opts.timeline.add({ type: 'alert', alert: a.alert, source: source.name, state: a.state });
+      if (a.state !== 'firing') continue;
+      const expected = opts.expected.includes(a.alert);
+      if (!fired.has(a.alert))
+        fired.set(a.alert, { alert: a.alert, expected, firstAtWallMs: opts.clock.now().wallMs });
+      if (expected && !detectedOnce) {
+        detectedOnce = true;
+        opts.timeline.add({
+          type: 'detected',
+          alert: a.alert,
+          source: source.name,
+          ...(a.activeAtWallMs === undefined ? {} : { activeAtWallMs: a.activeAtWallMs }),
+        });
+        resolveDetected();
+      }
+    }
+    for (const [alert, s] of state) {
+      if (!seen.has(alert)) {
+        state.delete(alert);
+        if (s === 'firing')
+          opts.timeline.add({ type: 'alert', alert, source: source.name, state: 'resolved' });
+      }
+    }
+  };
+
+  return {
+    detected,
+    start() {
+      loop ??= (async () => {
+        while (!abort.signal.aborted) {
+          try {
+            observe(await source.poll());
+          } catch (err) {
+            // a monitoring outage is itself worth seeing, but must not stop the drill
+            if (errorMessage(err) !== lastError)
+              opts.log.warn(`detection ${source.name}: ${errorMessage(err)}`);
+            lastError = errorMessage(err);
+          }
+          await opts.clock.sleep(opts.pollMs, abort.signal);
+        }
+      })();
+    },
+    async stop() {
+      abort.abort();
+      await loop;
+    },
+    firingNow: () => [...state].filter(([, s]) => s === 'firing').map(([a]) => a),
+    fired: () => [...fired.values()],
+  };
+}

@@ -1,0 +1,205 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { systemClock } from '../core/clock.ts';
+import { Ledger } from '../core/ledger.ts';
+import { silentLogger } from '../core/log.ts';
+import {
+  createMemoryStack,
+  type MemoryStack,
+  memoryDetection,
+  memoryVerifier,
+} from '../platforms/memory/index.ts';
+import type { PlatformAction } from '../platforms/types.ts';
+import type { StepResult } from '../report/record.ts';
+import { type ScenarioInput, scenarioSchema } from '../scenario/schema.ts';
+import { runDrill } from './loop.ts';
+import type { DrillMode, RunbookPlan, StepHooks } from './types.ts';
+
+// Short, real timeouts: these tests pin ordering and outcomes, not speed.
+const scenario = (over: Partial<ScenarioInput> = {}) =>
+  scenarioSchema.parse({
+    name: 'db-outage',
+    title: 'Database down',
+    severity: 'critical',
+    runbook: { section: 'database' },
+    fault: { kind: 'dependency-down', workload: 'db' },
+    detection: { alerts: ['DatabaseUnreachable'], timeoutMs: 400 },
+    verification: { consecutivePasses: 2, intervalMs: 10 },
+    timeouts: { steadyStateMs: 500, injectMs: 500, remediateMs: 500, verifyMs: 400, restoreMs: 500 },
+    ...over,
+  });
+
+function plan(
+  stack: MemoryStack,
+  runbook: PlatformAction[],
+  extra: PlatformAction[] = [],
+  opts: { throwIn?: boolean } = {},
+): RunbookPlan {
+  const run = (actions: PlatformAction[], isExtra: boolean) => async (hooks: StepHooks) => {
+    const results: StepResult[] = [];
+    for (const [i, action] of actions.entries()) {
+      const id = `${isExtra ? 'extra' : 'step'}-${i}`;
+      hooks.onStart({ id, title: action.verb, extra: isExtra });
+      if (opts.throwIn) throw new Error('runbook executor exploded');
+      await stack.perform(action);
+      const r: StepResult = {
+        id,
+        section: 'database',
+        kind: isExtra ? 'extra' : 'remediation',
+        command: JSON.stringify(action),
+        status: 'passed',
+        exitCode: 0,
+        durationMs: 1,
+        output: '',
+        execution: 'translated',
+        effect: (await hooks.checkHealth()) ? 'restored-health' : 'no-change',
+      };
+      hooks.onEnd(r);
+      results.push(r);
+    }
+    return results;
+  };
+  return {
+    file: 'runbook.md',
+    section: 'database',
+    hostMap: {},
+    investigate: async () => [],
+    remediate: run(runbook, false),
+    extra: run(extra, true),
+    afterRecovery: async () => [],
+    describe: () => [],
+    hasExtraSteps: extra.length > 0,
+  };
+}
+
+async function drill(
+  stack: MemoryStack,
+  runbook: RunbookPlan,
+  over: { scenario?: Partial<ScenarioInput>; blind?: boolean; mode?: DrillMode; signal?: AbortSignal } = {},
+) {
+  const dir = mkdtempSync(join(tmpdir(), 'fd-loop-'));
+  const ledger = Ledger.open(dir, 'run-1');
+  const record = await runDrill({
+    runId: 'run-1',
+    scenario: scenario(over.scenario),
+    mode: over.mode ?? 'drill',
+    stack,
+    detection: memoryDetection(stack, 'DatabaseUnreachable', { blind: over.blind }),
+    verifier: memoryVerifier(stack, systemClock),
+    runbook,
+    ledger,
+    clock: systemClock,
+    log: silentLogger,
+    signal: over.signal ?? new AbortController().signal,
+    detectionPollMs: 5,
+    settleMs: 100,
+  });
+  return { record, ledger };
+}
+
+const order = (types: string[]) => (events: { type: string }[]) =>
+  types.map((t) => events.findIndex((e) => e.type === t));
+
+describe('run loop', () => {
+  it('resolves by runbook: events in order, metrics from the timeline, fault reverted, ledger settled', async () => {
+    const stack = createMemoryStack({ db: { replicas: 1 }, api: { replicas: 3 } });
+    const { record, ledger } = await drill(stack, plan(stack, [{ verb: 'rollout-restart', workload: 'db' }]));
+    expect(record.outcome).toBe('resolved-by-runbook');
+    const idx = order(['injected', 'detected', 'remediation.started', 'recovered'])(record.timeline);
+    expect(idx.every((i) => i >= 0)).toBe(true);
+    expect([...idx].sort((a, b) => a - b)).toEqual(idx);
+    const at = (t: string) => record.timeline.find((e) => e.type === t)!.at.monoMs;
+    expect(record.metrics.mttdMs).toBeCloseTo(at('detected') - at('injected'), 6);
+    expect(record.metrics.mttrMs).toBeCloseTo(at('recovered') - at('injected'), 6);
+    expect(record.metrics.timeToRemediateMs).toBeCloseTo(at('recovered') - at('detected'), 6);
+    expect(record.targetsMet).toBe(true);
+    expect(record.steps[0]?.effect).toBe('restored-health');
+    expect(record.restore.ok).toBe(true);
+    expect(ledger.pending()).toEqual([]);
+    expect(record.timeline.at(-1)?.type).toBe('phase.end');
+  });
+
+  it('marks resolved-with-extra-steps when only the scenario extra step fixes it', async () => {
+    const stack = createMemoryStack({ db: { replicas: 1 } });
+    const { record } = await drill(
+      stack,
+      plan(stack, [{ verb: 'status', workload: 'db' }], [{ verb: 'rollout-restart', workload: 'db' }]),
+    );
+    expect(record.outcome).toBe('resolved-with-extra-steps');
+    expect(record.escalationReasons).toContain('fix needed steps the runbook does not have');
+    expect(record.steps.map((s) => s.effect)).toEqual(['no-change', 'restored-health']);
+  });
+
+  it('is not-detected when the monitoring never fires, and still restores', async () => {
+    const stack = createMemoryStack({ db: { replicas: 1 } });
+    const { record } = await drill(stack, plan(stack, [{ verb: 'status', workload: 'db' }]), { blind: true });
+    expect(record.outcome).toBe('not-detected');
+    expect(record.metrics.mttdMs).toBeNull();
+    expect(record.targetsMet).toBe(false);
+    expect(stack.healthy()).toBe(true);
+  });
+
+  it('is unresolved when the runbook does nothing; the harness restores by force', async () => {
+    const stack = createMemoryStack({ db: { replicas: 1 } });
+    const { record } = await drill(stack, plan(stack, [{ verb: 'status', workload: 'db' }]));
+    expect(record.outcome).toBe('unresolved');
+    expect(record.escalated).toBe(true);
+    expect(record.restore.reverted).toHaveLength(1);
+    expect(stack.healthy()).toBe(true);
+  });
+
+  it('aborts with no verdict when steady state never holds, without injecting anything', async () => {
+    const stack = createMemoryStack({ db: { replicas: 1, env: { MODE: 'broken' } } });
+    const { record } = await drill(stack, plan(stack, []));
+    expect(record.outcome).toBe('aborted');
+    expect(record.abortReason).toMatch(/steady-state timed out/);
+    expect(record.timeline.some((e) => e.type === 'injected')).toBe(false);
+  });
+
+  it('restores after an exception during remediation', async () => {
+    const stack = createMemoryStack({ db: { replicas: 1 } });
+    const { record, ledger } = await drill(stack, plan(stack, [{ verb: 'status' }], [], { throwIn: true }));
+    expect(record.outcome).toBe('aborted');
+    expect(record.abortReason).toMatch(/exploded/);
+    expect(stack.healthy()).toBe(true);
+    expect(ledger.pending()).toEqual([]);
+  });
+
+  it('restores when interrupted (SIGINT/SIGTERM reach the loop as an abort signal)', async () => {
+    const stack = createMemoryStack({ db: { replicas: 1 } });
+    const ctl = new AbortController();
+    const runbook = plan(stack, []);
+    runbook.remediate = async () => {
+      ctl.abort('SIGTERM');
+      return [];
+    };
+    const { record } = await drill(stack, runbook, { signal: ctl.signal });
+    expect(record.outcome).toBe('aborted');
+    expect(record.abortReason).toMatch(/interrupted \(SIGTERM\)/);
+    expect(stack.healthy()).toBe(true);
+  });
+
+  it('a counterfactual run skips remediation', async () => {
+    const stack = createMemoryStack({ db: { replicas: 1 } });
+    const { record } = await drill(stack, plan(stack, [{ verb: 'rollout-restart', workload: 'db' }]), {
+      mode: 'counterfactual',
+    });
+    expect(record.counterfactual).toBe(true);
+    expect(stack.actions).toEqual([]);
+    expect(record.outcome).toBe('unresolved');
+  });
+
+  it('a quiet control run meets its target; no remediation happens', async () => {
+    const stack = createMemoryStack({ db: { replicas: 1 } });
+    const { record } = await drill(stack, plan(stack, [{ verb: 'scale', workload: 'db', replicas: 1 }]), {
+      mode: 'control',
+      scenario: { fault: { kind: 'none' } },
+    });
+    expect(record.control).toBe(true);
+    expect(record.alertsFired).toEqual([]);
+    expect(record.targetsMet).toBe(true);
+    expect(stack.actions).toEqual([]);
+  });
+});

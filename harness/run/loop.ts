@@ -1,0 +1,290 @@
+/**
+ * The run loop: preflight -> steady state -> inject -> detect -> remediate -> verify -> restore.
+ * Every phase has a deadline; restore runs whatever happened before it. The record it returns
+ * is derived from the timeline, never assembled from separate bookkeeping.
+ */
+import { isoOf } from '../core/clock.ts';
+import { errorMessage, PhaseTimeout } from '../core/errors.ts';
+import { deriveMetrics, deriveOutcome } from '../core/metrics.ts';
+import { type Phase, Timeline } from '../core/timeline.ts';
+import { createFault, type InjectedFault } from '../faults/index.ts';
+import { RUN_RECORD_VERSION, type RunRecord, type StepResult } from '../report/record.ts';
+import { type RecoveryWatch, watchRecovery } from '../verify/recovery.ts';
+import { watchAlerts } from './alerts.ts';
+import { escalationReasons } from './escalation.ts';
+import { classifySeverity, customerImpactMs } from './severity.ts';
+import type { DrillOptions, StepHooks } from './types.ts';
+
+export async function runDrill(o: DrillOptions): Promise<RunRecord> {
+  const { scenario, clock, log } = o;
+  const tl = new Timeline(clock);
+  const started = clock.now();
+  const steps: StepResult[] = [];
+  const restore = { ok: true, reverted: [] as string[], errors: [] as string[] };
+  let abortReason: string | undefined;
+  let injected: InjectedFault | undefined;
+  let recovery: RecoveryWatch | undefined;
+  let lastRoundFailures: readonly string[] = [];
+
+  const phase = async <T>(
+    name: Phase,
+    timeoutMs: number,
+    waitingFor: string,
+    fn: (s: AbortSignal) => Promise<T>,
+  ) => {
+    o.onPhase?.(name, waitingFor);
+    tl.add({ type: 'phase.start', phase: name });
+    const ctl = new AbortController();
+    const onAbort = () => ctl.abort(o.signal.reason);
+    o.signal.addEventListener('abort', onAbort, { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const result = await Promise.race([
+        fn(ctl.signal),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new PhaseTimeout(name, timeoutMs)), timeoutMs);
+        }),
+        new Promise<never>((_, reject) => {
+          if (o.signal.aborted) reject(new Error(`interrupted (${String(o.signal.reason ?? 'signal')})`));
+          o.signal.addEventListener(
+            'abort',
+            () => reject(new Error(`interrupted (${String(o.signal.reason)})`)),
+            {
+              once: true,
+            },
+          );
+        }),
+      ]);
+      tl.add({ type: 'phase.end', phase: name, ok: true });
+      return result;
+    } catch (err) {
+      ctl.abort(err);
+      tl.add({ type: 'phase.end', phase: name, ok: false, error: errorMessage(err) });
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      o.signal.removeEventListener('abort', onAbort);
+    }
+  };
+
+  const hooks: StepHooks = {
+    onStart: (s) => tl.add({ type: 'step.start', stepId: s.id, title: s.title, extra: s.extra }),
+    onEnd: (r) => {
+      steps.push(r);
+      tl.add({
+        type: 'step.end',
+        stepId: r.id,
+        status: r.status,
+        ...(r.exitCode === null ? {} : { exitCode: r.exitCode }),
+      });
+    },
+    checkHealth: async () => (await o.verifier.round()).passed,
+  };
+
+  const alerts = watchAlerts(o.detection, {
+    clock,
+    timeline: tl,
+    pollMs: o.detectionPollMs ?? 500,
+    expected: o.mode === 'control' ? [] : scenario.detection.alerts,
+    log,
+  });
+
+  let reachedInject = false;
+  try {
+    await phase(
+      'steady-state',
+      scenario.timeouts.steadyStateMs,
+      'the system to pass verification',
+      async (signal) => {
+        await o.detection.start();
+        alerts.start();
+        o.load?.start();
+        await o.verifier.prepare();
+        let streak = 0;
+        while (streak < scenario.verification.consecutivePasses) {
+          signal.throwIfAborted();
+          const round = await o.verifier.round(signal);
+          lastRoundFailures = round.failures;
+          streak = round.passed ? streak + 1 : 0;
+          if (!round.passed) log.debug('steady state not yet reached', { failures: round.failures });
+          if (streak < scenario.verification.consecutivePasses)
+            await clock.sleep(scenario.verification.intervalMs, signal);
+        }
+        const firing = alerts.firingNow();
+        if (firing.length) throw new Error(`alerts already firing before any fault: ${firing.join(', ')}`);
+      },
+    );
+
+    reachedInject = true;
+    const fault = createFault(scenario.fault);
+    await phase('inject', scenario.timeouts.injectMs, fault.describe(), async (signal) => {
+      injected = await fault.inject({
+        stack: o.stack,
+        ledger: o.ledger,
+        clock,
+        log,
+        confirmTimeoutMs: scenario.timeouts.injectMs,
+        signal,
+      });
+      tl.add({ type: 'injected', fault: injected.description });
+    });
+
+    recovery = watchRecovery(o.verifier, {
+      clock,
+      consecutivePasses: scenario.verification.consecutivePasses,
+      intervalMs: scenario.verification.intervalMs,
+      onRound: (r) => {
+        lastRoundFailures = r.failures;
+        tl.add({ type: 'verify.round', passed: r.passed, failures: [...r.failures] });
+      },
+    });
+    recovery.recovered.then((at) => tl.add({ type: 'recovered' }, at));
+
+    const detectWindow = scenario.detection.timeoutMs;
+    await phase(
+      'detect',
+      detectWindow + 1000,
+      `alert ${scenario.detection.alerts.join(' or ')}`,
+      async (signal) => {
+        const untilRecovered =
+          o.mode === 'control' ? new Promise<void>(() => {}) : recovery!.recovered.then(() => {});
+        await Promise.race([alerts.detected, untilRecovered, clock.sleep(detectWindow, signal)]);
+      },
+    );
+
+    if (o.mode === 'drill' && !recovery.recoveredAt()) {
+      await phase(
+        'remediate',
+        scenario.timeouts.remediateMs,
+        `runbook section "${o.runbook.section}"`,
+        async (signal) => {
+          await o.runbook.investigate(hooks, signal);
+          tl.add({ type: 'remediation.started' });
+          await o.runbook.remediate(hooks, signal);
+          const settled = await Promise.race([
+            recovery!.recovered.then(() => true),
+            clock.sleep(o.settleMs ?? 15_000, signal).then(() => false),
+          ]);
+          if (!settled && !recovery!.lastPassed() && o.runbook.hasExtraSteps) {
+            log.info(
+              'runbook steps did not restore health; running the scenario extra steps (not in the runbook)',
+            );
+            await o.runbook.extra(hooks, signal);
+          }
+        },
+      );
+    }
+
+    if (o.mode !== 'control') {
+      await phase(
+        'verify',
+        scenario.timeouts.verifyMs,
+        `${scenario.verification.consecutivePasses} passing rounds`,
+        () => recovery!.recovered.then(() => undefined),
+      ).catch((err) => {
+        if (!(err instanceof PhaseTimeout)) throw err; // not recovered in time: outcome unresolved
+      });
+      if (recovery.recoveredAt() && o.mode === 'drill') {
+        await o.runbook
+          .afterRecovery(hooks, o.signal)
+          .catch((err) => log.warn(`post-recovery steps: ${errorMessage(err)}`));
+      }
+    }
+  } catch (err) {
+    if (!reachedInject || !injected || !(err instanceof PhaseTimeout)) {
+      abortReason = errorMessage(err);
+      if (lastRoundFailures.length && !reachedInject)
+        abortReason += ` (last verification: ${lastRoundFailures.join('; ')})`;
+    }
+    if (err instanceof PhaseTimeout && injected) log.warn(errorMessage(err));
+    else log.warn(`drill stopped: ${errorMessage(err)}`);
+  } finally {
+    await phase('restore', scenario.timeouts.restoreMs, 'faults to be reverted', async () => {
+      recovery?.stop();
+      if (injected) {
+        try {
+          await injected.revert();
+          restore.reverted.push(injected.description);
+          tl.add({ type: 'reverted', what: injected.description, ok: true });
+        } catch (err) {
+          restore.ok = false;
+          restore.errors.push(`${injected.description}: ${errorMessage(err)}`);
+          tl.add({ type: 'reverted', what: injected.description, ok: false, error: errorMessage(err) });
+        }
+      }
+      await o.load?.stop();
+      await alerts.stop();
+      await o.detection.stop();
+    }).catch((err) => {
+      restore.ok = false;
+      restore.errors.push(errorMessage(err));
+    });
+  }
+
+  const events = tl.events();
+  const metrics = deriveMetrics(events);
+  const outcome = deriveOutcome(events, { aborted: abortReason !== undefined });
+  const samples = o.load?.samples() ?? [];
+  const injectedAt = tl.first('injected')?.at.wallMs;
+  const incidentSamples = injectedAt === undefined ? [] : samples.filter((s) => s.atWallMs >= injectedAt);
+  const observedSeverity = classifySeverity(incidentSamples);
+  const reasons = escalationReasons({ outcome, metrics, scenario, lastRoundFailures, steps });
+  const resolved = outcome === 'resolved-by-runbook' || outcome === 'resolved-with-extra-steps';
+  const targetsMet =
+    o.mode === 'control'
+      ? alerts.fired().length === 0 && outcome !== 'aborted'
+      : resolved &&
+        metrics.mttdMs !== null &&
+        metrics.mttdMs <= scenario.targets.mttdMs &&
+        metrics.mttrMs !== null &&
+        metrics.mttrMs <= scenario.targets.mttrMs;
+
+  return {
+    version: RUN_RECORD_VERSION,
+    runId: o.runId,
+    scenario: { name: scenario.name, title: scenario.title, severity: scenario.severity },
+    control: o.mode === 'control',
+    counterfactual: o.mode === 'counterfactual',
+    platform: o.stack.platform,
+    detectionSource: o.detection.name,
+    runbook: {
+      file: o.runbook.file,
+      section: o.runbook.section,
+      ...(o.runbook.sha256 ? { sha256: o.runbook.sha256 } : {}),
+    },
+    hostMap: { ...o.runbook.hostMap },
+    startedAt: isoOf(started),
+    finishedAt: isoOf(clock.now()),
+    outcome,
+    ...(abortReason ? { abortReason } : {}),
+    metrics: {
+      ...metrics,
+      customerImpactMs: injectedAt === undefined ? null : customerImpactMs(incidentSamples),
+    },
+    targets: { ...scenario.targets },
+    targetsMet,
+    observedSeverity,
+    escalated: reasons.length > 0,
+    escalationReasons: reasons,
+    alertsFired: alerts.fired(),
+    steps,
+    restore,
+    timeline: events.map((e) => ({ ...e })),
+    ...(samples.length
+      ? {
+          load: {
+            requests: samples.length,
+            errors: samples.filter((s) => !s.ok).length,
+            p95Ms: p95(samples.map((s) => s.latencyMs)),
+          },
+        }
+      : {}),
+    limitations: [...(o.limitations ?? [])],
+  };
+}
+
+function p95(xs: number[]): number | null {
+  if (!xs.length) return null;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.ceil(0.95 * sorted.length) - 1] ?? null;
+}

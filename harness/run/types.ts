@@ -1,0 +1,74 @@
+import type { Clock } from '../core/clock.ts';
+import type { Ledger } from '../core/ledger.ts';
+import type { Logger } from '../core/log.ts';
+import type { Phase } from '../core/timeline.ts';
+import type { DetectionSource } from '../detection/types.ts';
+import type { RunningStack } from '../platforms/types.ts';
+import type { StepResult } from '../report/record.ts';
+import type { Scenario } from '../scenario/schema.ts';
+import type { Verifier } from '../verify/checks.ts';
+
+export interface StepHooks {
+  onStart(step: { id: string; title: string; extra: boolean }): void;
+  onEnd(result: StepResult): void;
+  /** Postcondition after a remediation step: is the system healthy now? */
+  checkHealth(): Promise<boolean>;
+}
+
+/**
+ * What the runbook contributes to a drill, already bound to the platform: its steps per
+ * stage, each run with the hooks so the timeline sees every step start and end.
+ */
+export interface RunbookPlan {
+  readonly file: string;
+  readonly section: string;
+  readonly sha256?: string;
+  readonly hostMap: Readonly<Record<string, string>>;
+  /** Read-only investigation steps, run while the incident is live. */
+  investigate(hooks: StepHooks, signal: AbortSignal): Promise<StepResult[]>;
+  /** The resolution section's steps. */
+  remediate(hooks: StepHooks, signal: AbortSignal): Promise<StepResult[]>;
+  /** The scenario's extra steps (not in the runbook); run only if the runbook's did not restore health. */
+  extra(hooks: StepHooks, signal: AbortSignal): Promise<StepResult[]>;
+  /** Verification and post-incident steps, after recovery. */
+  afterRecovery(hooks: StepHooks, signal: AbortSignal): Promise<StepResult[]>;
+  /** One line per step that would run, for --dry-run. */
+  describe(): string[];
+  readonly hasExtraSteps: boolean;
+}
+
+/** Samples of the drill's own background traffic, for customer impact and observed severity. */
+export interface TrafficSample {
+  readonly atWallMs: number;
+  readonly ok: boolean;
+  readonly latencyMs: number;
+}
+
+export interface BackgroundLoad {
+  start(): void;
+  stop(): Promise<void>;
+  samples(): readonly TrafficSample[];
+}
+
+export type DrillMode = 'drill' | 'control' | 'counterfactual';
+
+export interface DrillOptions {
+  readonly runId: string;
+  readonly scenario: Scenario;
+  readonly mode: DrillMode;
+  readonly stack: RunningStack;
+  readonly detection: DetectionSource;
+  readonly verifier: Verifier;
+  readonly runbook: RunbookPlan;
+  readonly load?: BackgroundLoad;
+  readonly ledger: Ledger;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Aborted on SIGINT/SIGTERM: the drill stops where it is and restores. */
+  readonly signal: AbortSignal;
+  readonly detectionPollMs?: number;
+  /** How long to wait after the runbook's steps before deciding they did not restore health. */
+  readonly settleMs?: number;
+  readonly limitations?: readonly string[];
+  readonly onPhase?: (phase: Phase, waitingFor: string) => void;
+}
