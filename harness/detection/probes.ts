@@ -101,8 +101,14 @@ export function probeDetection(opts: ProbeOptions): ProbeDetection {
       probe(`${base}/health`, probeTimeoutMs).then((s) => data.health.push(stamp(s))),
       probe(`${base}/health/database`, probeTimeoutMs).then((s) => data.database.push(stamp(s))),
       probe(`${base}/health/redis`, probeTimeoutMs).then((s) => data.redis.push(stamp(s))),
+      // A platform call that hangs must not stall the evaluation loop: bounded like a probe.
       opts.statusOf &&
-        opts.statusOf().then(
+        Promise.race([
+          opts.statusOf(),
+          new Promise<never>((_, reject) =>
+            setTimeout(() => reject(new Error(`no answer in ${probeTimeoutMs} ms`)), probeTimeoutMs).unref(),
+          ),
+        ]).then(
           (st) => data.restarts.push({ at: clock.now(), value: st.restarts }),
           (err: unknown) => log.debug('probe: platform status failed', { error: errorMessage(err) }),
         ),
