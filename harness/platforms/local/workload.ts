@@ -156,6 +156,7 @@ export class Workload {
     const old = [...this.pods];
     if (this.halted || this.spec.kind !== 'process' || this.spec.strategy === 'Recreate') {
       await this.replaceAll(this.spec.replicas);
+      await Promise.all(this.pods.map((p) => this.settled(p)));
       return;
     }
     for (const pod of old) {

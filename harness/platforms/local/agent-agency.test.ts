@@ -1,0 +1,121 @@
+/**
+ * The real Agent Agency stack file on the local platform: real Postgres, Redis, mock LLM,
+ * 3 orchestrators and 2 council workers. Checks the faults the drills are built on, from the
+ * outside (HTTP through the Service, as the drill's traffic sees it).
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLocalPlatform } from './index.ts';
+import type { LocalStack } from './stack.ts';
+import { eventually, type Sandbox, sandbox } from './testing.ts';
+
+const STACK_FILE = join(import.meta.dirname, '../../../fixtures/agent-agency/local-stack.yaml');
+const ORCH = 'agent-agency-orchestrator';
+
+let box: Sandbox;
+let stack: LocalStack;
+let dnsLimitation: string | undefined;
+
+const health = async (): Promise<number> => {
+  try {
+    const res = await fetch(`${await stack.endpoint(ORCH)}/health`, { signal: AbortSignal.timeout(3000) });
+    await res.body?.cancel();
+    return res.status;
+  } catch {
+    return 0; // connection refused or reset
+  }
+};
+
+beforeAll(async () => {
+  box = sandbox();
+  const platform = createLocalPlatform({
+    stackFile: STACK_FILE,
+    ledger: box.ledger,
+    backoff: { baseMs: 200, capMs: 2000 },
+  });
+  const pre = await platform.preflight();
+  expect(pre.problems).toEqual([]);
+  dnsLimitation = pre.limitations.find((l) => l.startsWith('DNS'));
+  stack = (await platform.up({ stateDir: box.stateDir })) as LocalStack;
+});
+
+afterAll(async () => {
+  await stack?.down();
+  expect(box.ledger.pending()).toEqual([]);
+});
+
+describe('Agent Agency on local', () => {
+  it('comes up with every workload ready and /health 200 through the Service', async () => {
+    for (const w of stack.workloads()) {
+      const s = await stack.status(w);
+      expect(s.readyReplicas, w).toBe(s.desiredReplicas);
+    }
+    expect((await stack.status(ORCH)).desiredReplicas).toBe(3);
+    expect((await stack.status('agent-agency-council')).desiredReplicas).toBe(2);
+    expect(await health()).toBe(200);
+    expect(await stack.endpoint('agent-agency-postgres')).toMatch(
+      /^postgres:\/\/agent_agency:[^@]+@127\.0\.0\.1:\d+\/agent_agency$/,
+    );
+    expect(await stack.endpoint('agent-agency-redis')).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('network deny orchestrator -> postgres fails /health; removing it restores', async () => {
+    await stack.applyNetworkDeny({ name: 'deny-db', from: ORCH, to: ['agent-agency-postgres'] });
+    expect(await stack.listNetworkDenies()).toEqual(['deny-db']);
+    await eventually('/health 503', async () => (await health()) === 503);
+    // The harness's own path to Postgres is not cut: only the orchestrator's link is.
+    expect(
+      await stack.perform({
+        verb: 'exec-check',
+        workload: 'agent-agency-council',
+        check: 'sql',
+        target: 'agent-agency-postgres',
+      }),
+    ).toContain('answered');
+    await expect(
+      stack.perform({ verb: 'exec-check', workload: ORCH, check: 'sql', target: 'agent-agency-postgres' }),
+    ).rejects.toThrow();
+    await stack.removeNetworkDeny('deny-db');
+    await eventually('/health 200', async () => (await health()) === 200);
+  });
+
+  it('DNS failure: the orchestrator cannot resolve redis; restore brings it back', async (ctx) => {
+    if (dnsLimitation) ctx.skip();
+    const broken = await stack.breakDns(ORCH, ['agent-agency-redis']);
+    await expect(
+      stack.perform({ verb: 'exec-check', workload: ORCH, check: 'dns', target: 'agent-agency-redis' }),
+    ).rejects.toThrow(/does not resolve/);
+    // Existing connections survive a DNS outage; new ones are what fail.
+    await stack.applyNetworkDeny({ name: 'reset-redis', from: ORCH, to: ['agent-agency-redis'] });
+    await stack.removeNetworkDeny('reset-redis');
+    await eventually('/health 503 without DNS', async () => (await health()) === 503);
+    // It stays down while the name does not resolve: the client's reconnects (every <= 2 s
+    // with ioredis) fail at the lookup. With DNS intact the same reset heals at once.
+    for (let i = 0; i < 8; i++) {
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await health()).toBe(503);
+    }
+    await broken.restore();
+    await eventually('/health 200', async () => (await health()) === 200);
+  });
+
+  it('halted Postgres stays down until a rollout restart brings it back', async () => {
+    await stack.halt('agent-agency-postgres');
+    await eventually('/health 503', async () => (await health()) === 503);
+    const pg = await stack.status('agent-agency-postgres');
+    expect(pg.readyReplicas).toBe(0);
+    expect(pg.pods[0]?.restarts).toBe(0);
+    await stack.rolloutRestart('agent-agency-postgres');
+    expect((await stack.status('agent-agency-postgres')).readyReplicas).toBe(0 + 1);
+    await eventually('/health 200', async () => (await health()) === 200, 30_000);
+  });
+
+  it('an invalid DB_POOL_MAX rollout crash-loops the orchestrator with the reason in previous logs', async () => {
+    await stack.setEnv(ORCH, { DB_POOL_MAX: 'abc' });
+    await eventually('CrashLoopBackOff', async () => (await stack.status(ORCH)).state === 'CrashLoopBackOff');
+    expect(await health()).toBe(0);
+    expect(await stack.logs(ORCH, { previous: true })).toContain('DB_POOL_MAX');
+    await stack.setEnv(ORCH, { DB_POOL_MAX: '10' });
+    await eventually('/health 200', async () => (await health()) === 200, 30_000);
+  });
+});
