@@ -12,16 +12,22 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-export async function startMetricsServer(registry: Registry): Promise<MetricsServer> {
+/** `beforeScrape` runs before each exposition, e.g. to fetch the state several metrics share. */
+export async function startMetricsServer(
+  registry: Registry,
+  opts: { beforeScrape?: () => Promise<void> } = {},
+): Promise<MetricsServer> {
   const server = createServer((req, res) => {
     if (req.url !== '/metrics') {
       res.writeHead(404).end();
       return;
     }
-    registry.metrics().then(
-      (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body),
-      (err: unknown) => res.writeHead(500).end(String(err)),
-    );
+    Promise.resolve(opts.beforeScrape?.())
+      .then(() => registry.metrics())
+      .then(
+        (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body),
+        (err: unknown) => res.writeHead(500).end(String(err)),
+      );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
