@@ -73,7 +73,12 @@ export type PlatformAction =
   | { verb: 'logs'; workload: string; options?: LogOptions }
   | { verb: 'list-network-policies' }
   | { verb: 'delete-network-policy'; name: string }
-  | { verb: 'exec-check'; workload: string; check: 'tcp' | 'dns' | 'env' | 'sql' | 'redis-ping' | 'ps'; target?: string };
+  | {
+      verb: 'exec-check';
+      workload: string;
+      check: 'tcp' | 'dns' | 'env' | 'sql' | 'redis-ping' | 'ps';
+      target?: string;
+    };
 
 /** The running system. Obtained from `Platform.up()`; `down()` returns the machine to as it was. */
 export interface RunningStack {
@@ -111,6 +116,8 @@ export interface RunningStack {
   halt?(workload: string): Promise<void>;
   /** Run a bounded CPU/memory stressor inside the workload's resource limits. */
   startStressor?(workload: string, spec: StressSpec): Promise<{ stop(): Promise<void> }>;
+  /** Metrics endpoints per scrape job (one URL per instance), for a Prometheus the harness runs. */
+  scrapeTargets?(): Promise<readonly { job: string; urls: readonly string[] }[]>;
   /** Make `names` stop resolving for the workload's instances. */
   breakDns?(workload: string, names: readonly string[]): Promise<{ restore(): Promise<void> }>;
   /** Prometheus scrape URL of kube-state-metrics-style series about the stack (restarts, availability). */

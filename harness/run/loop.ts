@@ -9,10 +9,12 @@ import { deriveMetrics, deriveOutcome } from '../core/metrics.ts';
 import { type Phase, Timeline } from '../core/timeline.ts';
 import { createFault, type InjectedFault } from '../faults/index.ts';
 import { RUN_RECORD_VERSION, type RunRecord, type StepResult } from '../report/record.ts';
+import { customerImpactMs } from '../verify/impact.ts';
+import { summarizeLoad } from '../verify/load.ts';
 import { type RecoveryWatch, watchRecovery } from '../verify/recovery.ts';
 import { watchAlerts } from './alerts.ts';
 import { escalationReasons } from './escalation.ts';
-import { classifySeverity, customerImpactMs } from './severity.ts';
+import { classifySeverity } from './severity.ts';
 import type { DrillOptions, StepHooks } from './types.ts';
 
 export async function runDrill(o: DrillOptions): Promise<RunRecord> {
@@ -225,8 +227,8 @@ export async function runDrill(o: DrillOptions): Promise<RunRecord> {
   const metrics = deriveMetrics(events);
   const outcome = deriveOutcome(events, { aborted: abortReason !== undefined });
   const samples = o.load?.samples() ?? [];
-  const injectedAt = tl.first('injected')?.at.wallMs;
-  const incidentSamples = injectedAt === undefined ? [] : samples.filter((s) => s.atWallMs >= injectedAt);
+  const injectedAt = tl.first('injected')?.at.monoMs;
+  const incidentSamples = injectedAt === undefined ? [] : samples.filter((s) => s.at.monoMs >= injectedAt);
   const observedSeverity = classifySeverity(incidentSamples);
   const reasons = escalationReasons({ outcome, metrics, scenario, lastRoundFailures, steps });
   const resolved = outcome === 'resolved-by-runbook' || outcome === 'resolved-with-extra-steps';
@@ -259,7 +261,8 @@ export async function runDrill(o: DrillOptions): Promise<RunRecord> {
     ...(abortReason ? { abortReason } : {}),
     metrics: {
       ...metrics,
-      customerImpactMs: injectedAt === undefined ? null : customerImpactMs(incidentSamples),
+      customerImpactMs:
+        injectedAt === undefined ? null : customerImpactMs(incidentSamples, { latencyThresholdMs: 2000 }),
     },
     targets: { ...scenario.targets },
     targetsMet,
@@ -270,21 +273,13 @@ export async function runDrill(o: DrillOptions): Promise<RunRecord> {
     steps,
     restore,
     timeline: events.map((e) => ({ ...e })),
-    ...(samples.length
-      ? {
-          load: {
-            requests: samples.length,
-            errors: samples.filter((s) => !s.ok).length,
-            p95Ms: p95(samples.map((s) => s.latencyMs)),
-          },
-        }
-      : {}),
+    ...(samples.length ? { load: pickLoad(summarizeLoad(samples)) } : {}),
     limitations: [...(o.limitations ?? [])],
   };
 }
 
-function p95(xs: number[]): number | null {
-  if (!xs.length) return null;
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.ceil(0.95 * sorted.length) - 1] ?? null;
-}
+const pickLoad = ({ requests, errors, p95Ms }: ReturnType<typeof summarizeLoad>) => ({
+  requests,
+  errors,
+  p95Ms,
+});

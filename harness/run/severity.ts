@@ -3,7 +3,8 @@
  * runbook's severity table: complete outage = critical, partial degradation = high,
  * intermittent failures = medium, minor performance issues = low.
  */
-import type { TrafficSample } from './types.ts';
+import { isImpacted } from '../verify/impact.ts';
+import type { RequestSample } from '../verify/load.ts';
 
 export type ObservedSeverity = 'critical' | 'high' | 'medium' | 'low' | 'none';
 
@@ -15,37 +16,29 @@ export const RESPONSE_TIME_MS: Record<Exclude<ObservedSeverity, 'none'>, number>
   low: 60 * 60_000,
 };
 
-const BUCKET_MS = 1000;
-
-/** Total time (ms, whole seconds) in which the drill's traffic saw a failure or a slow answer. */
-export function customerImpactMs(samples: readonly TrafficSample[], latencyThresholdMs = 2000): number {
-  const impacted = new Set<number>();
-  for (const s of samples) {
-    if (!s.ok || s.latencyMs > latencyThresholdMs) impacted.add(Math.floor(s.atWallMs / BUCKET_MS));
-  }
-  return impacted.size * BUCKET_MS;
-}
+const WINDOW_MS = 5000;
+const failedRequest = (s: RequestSample) => isImpacted(s, { latencyThresholdMs: Number.POSITIVE_INFINITY });
 
 export function classifySeverity(
-  samples: readonly TrafficSample[],
+  samples: readonly RequestSample[],
   latencyThresholdMs = 2000,
 ): ObservedSeverity {
   if (samples.length === 0) return 'none';
-  const buckets = new Map<number, { total: number; failed: number }>();
+  const windows = new Map<number, { total: number; failed: number }>();
   let failed = 0;
   let slow = 0;
   for (const s of samples) {
-    const key = Math.floor(s.atWallMs / (5 * BUCKET_MS));
-    const b = buckets.get(key) ?? { total: 0, failed: 0 };
-    b.total++;
-    if (!s.ok) {
-      b.failed++;
+    const key = Math.floor(s.at.monoMs / WINDOW_MS);
+    const w = windows.get(key) ?? { total: 0, failed: 0 };
+    w.total++;
+    if (failedRequest(s)) {
+      w.failed++;
       failed++;
     } else if (s.latencyMs > latencyThresholdMs) slow++;
-    buckets.set(key, b);
+    windows.set(key, w);
   }
   // a 5-second window in which (nearly) nothing got through is a complete outage
-  if ([...buckets.values()].some((b) => b.total >= 3 && b.failed / b.total >= 0.95)) return 'critical';
+  if ([...windows.values()].some((w) => w.total >= 3 && w.failed / w.total >= 0.95)) return 'critical';
   if (failed / samples.length >= 0.05) return 'high';
   if (failed > 0) return 'medium';
   if (slow > 0) return 'low';

@@ -7,6 +7,7 @@ import type { RunningStack } from '../platforms/types.ts';
 import type { StepResult } from '../report/record.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import type { Verifier } from '../verify/checks.ts';
+import type { RequestSample } from '../verify/load.ts';
 
 export interface StepHooks {
   onStart(step: { id: string; title: string; extra: boolean }): void;
@@ -37,17 +38,11 @@ export interface RunbookPlan {
   readonly hasExtraSteps: boolean;
 }
 
-/** Samples of the drill's own background traffic, for customer impact and observed severity. */
-export interface TrafficSample {
-  readonly atWallMs: number;
-  readonly ok: boolean;
-  readonly latencyMs: number;
-}
-
+/** The drill's own background traffic, for customer impact and observed severity. */
 export interface BackgroundLoad {
   start(): void;
   stop(): Promise<void>;
-  samples(): readonly TrafficSample[];
+  samples(): readonly RequestSample[];
 }
 
 export type DrillMode = 'drill' | 'control' | 'counterfactual';

@@ -1,0 +1,186 @@
+/**
+ * `pnpm scenario <name...>`: run fire drills and write their reports.
+ */
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { systemClock } from '../core/clock.ts';
+import { UserError } from '../core/errors.ts';
+import { stderrLogger } from '../core/log.ts';
+import { createFault } from '../faults/index.ts';
+import type { RunRecord } from '../report/record.ts';
+import { runOne } from '../run/compose.ts';
+import { loadRunbook, planOutline } from '../run/runbook-plan.ts';
+import type { DrillMode } from '../run/types.ts';
+import { listScenarioNames, loadScenario } from '../scenario/load.ts';
+import type { Scenario } from '../scenario/schema.ts';
+import { EXIT, positiveInt, runCli } from './main.ts';
+import { createProgress } from './progress.ts';
+import { summaryLine, writeInvocationReports } from './reports.ts';
+
+const repoRoot = resolve(import.meta.dirname, '..', '..');
+
+const program = new Command('pnpm scenario')
+  .description(
+    'Run fire drills: break the system on purpose, let monitoring detect it, run the runbook, verify, restore.',
+  )
+  .argument('[names...]', 'scenario names (see --list) or paths to scenario files')
+  .option('--all', 'run every scenario')
+  .option('--list', 'list the scenarios and exit')
+  .addOption(
+    new Option('--platform <platform>', 'where the system runs').choices(['local', 'kube']).default('local'),
+  )
+  .option('--repeat <n>', 'run each scenario N times (MTTD/MTTR distributions)', positiveInt('--repeat'), 1)
+  .option('--runbook <path>', "verify this runbook file instead of the scenario's own")
+  .option('--control', 'control run: no fault; any alert that fires is a false positive')
+  .option('--counterfactual', 'inject and detect, but do not remediate: was the runbook needed?')
+  .addOption(
+    new Option('--detection <source>', 'auto = Prometheus when installed, else built-in probes')
+      .choices(['auto', 'prometheus', 'probes'])
+      .default('auto'),
+  )
+  .addOption(
+    new Option(
+      '--profile <profile>',
+      'alert timing: fast (drill windows) or production (the runbook windows)',
+    )
+      .choices(['fast', 'production'])
+      .default('fast'),
+  )
+  .option('--reports <dir>', 'where run records and reports are written', 'reports')
+  .option('--dry-run', 'show what would be injected and which runbook steps would run; change nothing')
+  .option('--json', 'print the run records as JSON on stdout')
+  .option('--verbose', 'debug logging and stack traces')
+  .addHelpText(
+    'after',
+    `
+Exit codes: 0 every verdict met its targets, 1 a target missed or not resolved,
+2 bad input or harness error, 130/143 interrupted (after restoring).
+
+Examples:
+  pnpm scenario db-outage
+  pnpm scenario --all --repeat 3
+  pnpm scenario db-outage --runbook ../shared/reference/api-outage-runbook.md
+  pnpm scenario db-outage --control`,
+  )
+  .showHelpAfterError()
+  .exitOverride((err) => {
+    process.exit(err.exitCode === 0 ? 0 : EXIT.error);
+  });
+
+interface Options {
+  all?: boolean;
+  list?: boolean;
+  platform: 'local' | 'kube';
+  repeat: number;
+  runbook?: string;
+  control?: boolean;
+  counterfactual?: boolean;
+  detection: 'auto' | 'prometheus' | 'probes';
+  profile: 'fast' | 'production';
+  reports: string;
+  dryRun?: boolean;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+async function main(): Promise<number> {
+  program.parse();
+  const opts = program.opts<Options>();
+  const names: string[] = program.args;
+  const scenarioDir = join(repoRoot, 'scenarios');
+
+  if (opts.list) {
+    for (const name of listScenarioNames(scenarioDir)) {
+      const s = await loadScenario(name, scenarioDir);
+      process.stdout.write(`${name.padEnd(22)} ${s.severity.padEnd(9)} ${s.title}\n`);
+    }
+    return EXIT.ok;
+  }
+  if (opts.control && opts.counterfactual)
+    throw new UserError('--control and --counterfactual exclude each other');
+  const selected = opts.all ? listScenarioNames(scenarioDir) : names;
+  if (selected.length === 0)
+    throw new UserError(
+      `name a scenario or pass --all; available: ${listScenarioNames(scenarioDir).join(', ')}`,
+    );
+
+  // Validate everything before touching anything.
+  const scenarios: Scenario[] = [];
+  for (const name of selected) scenarios.push(await loadScenario(name, scenarioDir));
+  for (const s of scenarios) {
+    const file = resolve(opts.runbook ?? join(repoRoot, s.runbook.file));
+    planOutline(loadRunbook(file).runbook, s);
+  }
+  const mode: DrillMode = opts.control ? 'control' : opts.counterfactual ? 'counterfactual' : 'drill';
+
+  if (opts.dryRun) {
+    for (const s of scenarios) {
+      const file = resolve(opts.runbook ?? join(repoRoot, s.runbook.file));
+      const outline = planOutline(loadRunbook(file).runbook, s);
+      const fault = mode === 'control' ? 'none (control run)' : createFault(s.fault).describe();
+      process.stdout.write(
+        `${s.name} (${s.title}) on ${opts.platform}, ${mode}\n  inject: ${fault}\n  detect: ${s.detection.alerts.join(' or ')} within ${s.detection.timeoutMs / 1000}s\n  runbook: ${file}, section "${outline.resolution.title}" (line ${outline.resolution.line})\n`,
+      );
+      if (mode === 'drill') for (const l of outline.lines) process.stdout.write(`    ${l}\n`);
+    }
+    process.stdout.write('dry run: nothing was changed\n');
+    return EXIT.ok;
+  }
+
+  const reportsDir = resolve(opts.reports);
+  try {
+    mkdirSync(reportsDir, { recursive: true });
+    accessSync(reportsDir, constants.W_OK);
+  } catch {
+    throw new UserError(`reports directory ${reportsDir} is not writable; pass --reports <dir>`);
+  }
+
+  const clock = systemClock;
+  const log = stderrLogger({ verbose: opts.verbose ?? false });
+  const progress = createProgress(clock);
+  const ctl = new AbortController();
+  let interruptedBy: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (interruptedBy) return; // already restoring; a second signal must not cut the restore short
+    interruptedBy = sig;
+    progress.line(`${sig} received: stopping the drill and restoring the system...`);
+    ctl.abort(sig);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const records: RunRecord[] = [];
+  for (const scenario of scenarios) {
+    for (let i = 1; i <= opts.repeat && !ctl.signal.aborted; i++) {
+      progress.begin(`${scenario.name}${opts.repeat > 1 ? ` #${i}` : ''}`);
+      try {
+        const record = await runOne({
+          scenario,
+          mode,
+          platform: opts.platform,
+          ...(opts.runbook ? { runbookPath: resolve(opts.runbook) } : {}),
+          detection: opts.detection,
+          profile: opts.profile,
+          repoRoot,
+          clock,
+          log,
+          signal: ctl.signal,
+          onPhase: (p, w) => progress.phase(p, w),
+        });
+        records.push(record);
+      } finally {
+        progress.end();
+      }
+      process.stderr.write(`${summaryLine(records.at(-1)!)}\n`);
+    }
+  }
+
+  const written = await writeInvocationReports(reportsDir, records, clock.now().wallMs);
+  if (opts.json) process.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
+  else process.stdout.write(`${written.map((f) => `report: ${f}`).join('\n')}\n`);
+  if (interruptedBy) return interruptedBy === 'SIGINT' ? 130 : 143;
+  return records.every((r) => r.targetsMet) ? EXIT.ok : EXIT.missed;
+}
+
+await runCli(main);

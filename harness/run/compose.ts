@@ -1,0 +1,203 @@
+/**
+ * The composition root of a drill: picks the platform, detection source, verifier, load and
+ * runbook executor for one run, and guarantees the stack comes down and the ledger closes.
+ * Everything below this file receives its collaborators; nothing reaches for globals.
+ */
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import type { Clock } from '../core/clock.ts';
+import { UserError } from '../core/errors.ts';
+import { defaultLedgerDir, Ledger } from '../core/ledger.ts';
+import type { Logger } from '../core/log.ts';
+import type { Phase } from '../core/timeline.ts';
+import { probeDetection } from '../detection/probes.ts';
+import { LocalPrometheus, prometheusInstalled } from '../detection/prometheus.ts';
+import type { DetectionProfile, DetectionSource } from '../detection/types.ts';
+import type { Platform, RunningStack } from '../platforms/types.ts';
+import type { RunRecord } from '../report/record.ts';
+import { translatedExecutor } from '../runbook/translated-executor.ts';
+import type { Scenario } from '../scenario/schema.ts';
+import { createHttpVerifier } from '../verify/checks.ts';
+import { type RequestSample, type RunningLoad, startLoad } from '../verify/load.ts';
+import { runDrill } from './loop.ts';
+import { createRunbookPlan, loadRunbook } from './runbook-plan.ts';
+import type { BackgroundLoad, DrillMode } from './types.ts';
+
+export const ORCHESTRATOR = 'agent-agency-orchestrator';
+export const PRODUCTION_API = 'https://api.agent-agency.com';
+
+export interface DrillRequest {
+  readonly scenario: Scenario;
+  readonly mode: DrillMode;
+  readonly platform: 'local' | 'kube';
+  /** Overrides the scenario's runbook file (`--runbook`). */
+  readonly runbookPath?: string;
+  readonly detection: 'auto' | 'prometheus' | 'probes';
+  readonly profile: DetectionProfile;
+  readonly repoRoot: string;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly signal: AbortSignal;
+  readonly onPhase?: (phase: Phase, waitingFor: string) => void;
+}
+
+export const newRunId = (scenario: string, clock: Clock) =>
+  `${new Date(clock.now().wallMs).toISOString().replace(/[:.]/g, '-')}-${scenario}-${randomBytes(3).toString('hex')}`;
+
+async function createPlatform(req: DrillRequest, ledger: Ledger): Promise<Platform> {
+  if (req.platform === 'kube') {
+    throw new UserError(
+      'platform kube is not available in this build yet; use --platform local (the default)',
+    );
+  }
+  const { createLocalPlatform } = await import('../platforms/local/index.ts');
+  return createLocalPlatform({
+    stackFile: join(req.repoRoot, 'fixtures/agent-agency/local-stack.yaml'),
+    ledger,
+    clock: req.clock,
+    log: req.log,
+  });
+}
+
+async function createDetection(
+  req: DrillRequest,
+  stack: RunningStack,
+  stateDir: string,
+  ledger: Ledger,
+  orchestratorUrl: string,
+): Promise<{ source: DetectionSource; feed?: (s: RequestSample) => void; note?: string }> {
+  const wantPrometheus =
+    req.detection === 'prometheus' || (req.detection === 'auto' && prometheusInstalled());
+  if (req.detection === 'prometheus' && !prometheusInstalled())
+    throw new UserError(
+      '--detection prometheus: /usr/bin/prometheus not found; apt-get install prometheus, or use --detection probes',
+    );
+  if (wantPrometheus && stack.scrapeTargets) {
+    // Not started here: the run loop starts detection as part of the steady-state phase.
+    const prom = new LocalPrometheus({
+      targets: await stack.scrapeTargets(),
+      profile: req.profile,
+      stateDir,
+      ledger,
+      log: req.log,
+      clock: req.clock,
+    });
+    // Instances come and go (crash loops, rollouts): keep Prometheus' targets current.
+    const refresh = setInterval(async () => {
+      try {
+        prom.setTargets(await stack.scrapeTargets!());
+      } catch {}
+    }, 1000);
+    return {
+      source: {
+        name: prom.name,
+        start: () => prom.start(),
+        poll: () => prom.poll(),
+        stop: async () => {
+          clearInterval(refresh);
+          await prom.stop();
+        },
+      },
+    };
+  }
+  const probes = probeDetection({
+    profile: req.profile,
+    orchestratorUrl,
+    statusOf: () => stack.status(ORCHESTRATOR),
+    councilMetricsUrl: `${await stack.endpoint('agent-agency-council')}/metrics`,
+    clock: req.clock,
+    log: req.log,
+  });
+  return {
+    source: probes,
+    feed: (s) => probes.record(s),
+    ...(wantPrometheus
+      ? {}
+      : { note: 'detection by built-in probes (Prometheus not installed or not chosen)' }),
+  };
+}
+
+function backgroundLoad(start: () => RunningLoad): BackgroundLoad {
+  let running: RunningLoad | undefined;
+  return {
+    start: () => {
+      running ??= start();
+    },
+    stop: async () => {
+      await running?.stop();
+    },
+    samples: () => running?.samples() ?? [],
+  };
+}
+
+/** One drill, end to end. Bad input throws UserError before anything changes. */
+export async function runOne(req: DrillRequest): Promise<RunRecord> {
+  const runbookFile = resolve(req.repoRoot, req.runbookPath ?? req.scenario.runbook.file);
+  const { runbook, sha256 } = loadRunbook(runbookFile);
+  const runId = newRunId(req.scenario.name, req.clock);
+  const ledger = Ledger.open(defaultLedgerDir(), runId);
+  const platform = await createPlatform(req, ledger);
+  req.onPhase?.('preflight', 'platform checks');
+  const pre = await platform.preflight();
+  if (!pre.ok) throw new UserError(`preflight (${req.platform}): ${pre.problems.join('; ')}`);
+  for (const l of pre.limitations) req.log.warn(l);
+
+  const stateDir = join(req.repoRoot, '.firedrill', 'runs', runId);
+  req.onPhase?.('preflight', `the ${req.platform} stack to come up`);
+  const stack = await platform.up({ stateDir, signal: req.signal });
+  try {
+    const orchestratorUrl = await stack.endpoint(ORCHESTRATOR);
+    const apiKey = (await stack.status(ORCHESTRATOR)).env['API_KEY'] ?? '';
+    const hostMap = { [PRODUCTION_API]: orchestratorUrl };
+    const plan = createRunbookPlan({
+      file: runbookFile,
+      runbook,
+      sha256,
+      scenario: req.scenario,
+      stack,
+      executor: translatedExecutor({ perform: (a) => stack.perform(a), namespace: stack.namespace }),
+      hostMap,
+      variables: { API_KEY: apiKey },
+      clock: req.clock,
+    });
+    const detection = await createDetection(req, stack, stateDir, ledger, orchestratorUrl);
+    const load = backgroundLoad(() =>
+      startLoad({
+        baseUrl: orchestratorUrl,
+        token: apiKey,
+        ratePerSecond: 20,
+        durationMs: 15 * 60_000,
+        maxRequests: 20 * 15 * 60,
+        connections: 4,
+        clock: req.clock,
+        log: req.log,
+        ...(detection.feed ? { onSample: detection.feed } : {}),
+      }),
+    );
+    return await runDrill({
+      runId,
+      scenario: req.scenario,
+      mode: req.mode,
+      stack,
+      detection: detection.source,
+      verifier: createHttpVerifier({
+        baseUrl: orchestratorUrl,
+        apiKey,
+        checks: req.scenario.verification.checks,
+        clock: req.clock,
+      }),
+      runbook: plan,
+      load,
+      ledger,
+      clock: req.clock,
+      log: req.log,
+      signal: req.signal,
+      limitations: [...pre.limitations, ...(detection.note ? [detection.note] : [])],
+      ...(req.onPhase ? { onPhase: req.onPhase } : {}),
+    });
+  } finally {
+    req.onPhase?.('restore', `the ${req.platform} stack to come down`);
+    await stack.down();
+    ledger.close();
+  }
+}
