@@ -42,6 +42,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.down();
   expect(box.ledger.pending()).toEqual([]);
+  box.cleanup();
 });
 
 describe('Agent Agency on local', () => {

@@ -148,3 +148,15 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): void {
     // the group is already gone
   }
 }
+
+/** Until no process of the group is left (bounded): a dead leader's workers may linger a moment. */
+export async function waitGroupGone(pid: number, timeoutMs = 3000): Promise<void> {
+  for (let waited = 0; waited < timeoutMs; waited += 20) {
+    try {
+      process.kill(-pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Clock } from '../../core/clock.ts';
 import type { Ledger } from '../../core/ledger.ts';
 import type { StressSpec } from '../types.ts';
-import { type Launched, launch, signalGroup, type Tools } from './launcher.ts';
+import { type Launched, launch, signalGroup, type Tools, waitGroupGone } from './launcher.ts';
 import type { Pod } from './pod.ts';
 
 export function stressArgv(stressNg: string, spec: StressSpec): string[] {
@@ -34,7 +34,7 @@ export async function startStressor(
       {
         what: `stress-ng in ${pod.name}`,
         argv: stressArgv(env.stressNg, spec),
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', FIREDRILL_RUN: env.ledger.runId },
         cwd: env.logDir,
         logFile: join(env.logDir, `stress-${pod.name}-${i}.log`),
         cgroupProcs: pod.cgroupProcs(),
@@ -47,6 +47,7 @@ export async function startStressor(
   const stopAll = async () => {
     for (const l of running) signalGroup(l.pid, 'SIGKILL');
     await Promise.all(running.map((l) => l.exited));
+    await Promise.all(running.map((l) => waitGroupGone(l.pid)));
     for (const l of running) env.ledger.settle(l.entry.id);
   };
   let stopped: Promise<void> | undefined;

@@ -76,6 +76,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.down();
   expect(box.ledger.pending()).toEqual([]);
+  box.cleanup();
 });
 
 describe('local supervisor', () => {

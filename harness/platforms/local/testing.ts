@@ -2,7 +2,7 @@
  * Test support for the local platform: throwaway stacks of tiny inline Node services, a
  * per-test ledger, and polling with a deadline (state changes, not durations, are asserted).
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ledger } from '../../core/ledger.ts';
@@ -14,6 +14,8 @@ export interface Sandbox {
   readonly ledger: Ledger;
   /** Write a file into the sandbox; returns its path. */
   write(name: string, text: string): string;
+  /** Remove the sandbox directory (after the stack is down). */
+  cleanup(): void;
 }
 
 export function sandbox(prefix = 'firedrill-local-test-'): Sandbox {
@@ -32,6 +34,7 @@ export function sandbox(prefix = 'firedrill-local-test-'): Sandbox {
       writeFileSync(path, text);
       return path;
     },
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
 
