@@ -63,14 +63,14 @@ const XML_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 export const escapeXml = (text: string): string => escapeHtml(text.replace(XML_FORBIDDEN, '?'));
 
 /**
- * Text for one Markdown table cell: pipes escaped, line breaks flattened, and angle brackets
- * and ampersands escaped so runbook output cannot become markup on GitHub.
+ * Text for one Markdown table cell or list item: pipes escaped, line breaks flattened, and
+ * only what could start markup escaped (a tag such as `<script`, an entity such as `&amp;`),
+ * so runbook output cannot become HTML on GitHub while "< 5m" still reads as itself.
  */
 export function mdCell(text: string): string {
   return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
+    .replace(/&(?=#?\w+;)/g, '&amp;')
+    .replace(/<(?=[A-Za-z/!?])/g, '&lt;')
     .replace(/\|/g, '\\|')
     .replace(/\r?\n/g, ' ');
 }

@@ -28,7 +28,7 @@ details summary { cursor: pointer; color: var(--muted); }
 .badge { display: inline-block; padding: 1px 9px; border-radius: 10px; font-size: 12.5px; font-weight: 600;
   color: #fff; vertical-align: middle; }
 .badge.pass { background: var(--ok); } .badge.failure { background: var(--bad); } .badge.error { background: var(--warn); }
-.ok { color: var(--ok); font-weight: 600; } .bad { color: var(--bad); font-weight: 600; }
+.ok { color: var(--ok); font-weight: 600; white-space: nowrap; } .bad { color: var(--bad); font-weight: 600; }
 .status-passed { color: var(--ok); } .status-failed, .status-timed-out { color: var(--bad); font-weight: 600; }
 .status-not-runnable, .status-skipped { color: var(--muted); }
 .effect-worsened { color: var(--bad); font-weight: 600; } .effect-no-change { color: var(--warn); }

@@ -4,7 +4,7 @@
  */
 import { type Distribution, distribution } from '../core/metrics.ts';
 import type { RunRecord } from './record.ts';
-import { verdictOf } from './verdict.ts';
+import { controlFired, runKind, verdictOf } from './verdict.ts';
 
 export interface ScenarioSummary {
   readonly scenario: string;
@@ -17,6 +17,9 @@ export interface ScenarioSummary {
   readonly targets: RunRecord['targets'];
   readonly outcomes: Readonly<Partial<Record<RunRecord['outcome'], number>>>;
   readonly passed: number;
+  /** Control runs of this scenario, and how many of them had something fire. */
+  readonly controlRuns: number;
+  readonly falsePositives: number;
 }
 
 /** Group an invocation's records by scenario, in the order the scenarios first ran. */
@@ -27,17 +30,22 @@ export function summarizeInvocation(records: readonly RunRecord[]): ScenarioSumm
     const outcomes: Partial<Record<RunRecord['outcome'], number>> = {};
     for (const r of runs) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
     const last = runs.at(-1)!;
+    // A control run has no fault, so its "MTTD" would only time a false alarm: keep it out.
+    const timed = runs.filter((r) => runKind(r) !== 'control');
+    const controls = runs.filter((r) => runKind(r) === 'control' && r.outcome !== 'aborted');
     return {
       scenario,
       title: last.scenario.title,
       runs,
-      mttd: distribution(runs.map((r) => r.metrics.mttdMs)),
-      mttr: distribution(runs.map((r) => r.metrics.mttrMs)),
-      timeToRemediate: distribution(runs.map((r) => r.metrics.timeToRemediateMs)),
+      mttd: distribution(timed.map((r) => r.metrics.mttdMs)),
+      mttr: distribution(timed.map((r) => r.metrics.mttrMs)),
+      timeToRemediate: distribution(timed.map((r) => r.metrics.timeToRemediateMs)),
       customerImpact: distribution(runs.map((r) => r.metrics.customerImpactMs)),
       targets: last.targets,
       outcomes,
       passed: runs.filter((r) => verdictOf(r).status === 'pass').length,
+      controlRuns: controls.length,
+      falsePositives: controls.filter(controlFired).length,
     };
   });
 }
@@ -58,3 +66,7 @@ export function invocationTitle(records: readonly RunRecord[]): string {
   }
   return `Fire drill: ${names.length} scenarios, ${records.length} runs`;
 }
+
+/** The summary line of a group of control runs. */
+export const controlLine = (runs: number, fired: number): string =>
+  `${runs} control run${runs === 1 ? '' : 's'} (no fault injected), ${fired} with a false positive`;

@@ -7,7 +7,7 @@ import type { Distribution } from '../core/metrics.ts';
 import { runTargetCharts, runTimelineChart } from './charts/run-charts.ts';
 import { escapeHtml as esc, excerpt, fmtDuration, fmtWall } from './format.ts';
 import { chartFigure, code, htmlMark, htmlPage, htmlTable } from './html-page.ts';
-import { invocationTitle, outcomeCounts, summarizeInvocation } from './invocation.ts';
+import { controlLine, invocationTitle, outcomeCounts, summarizeInvocation } from './invocation.ts';
 import type { RunRecord } from './record.ts';
 import {
   FINDING_LABEL,
@@ -38,7 +38,8 @@ const distCells = (d: Distribution) => [
 ];
 
 function summarySection(records: readonly RunRecord[]): string {
-  const charts = runTargetCharts(records)
+  const timed = records.filter((r) => runKind(r) !== 'control');
+  const charts = (timed.length ? runTargetCharts(timed) : [])
     .map((svg, i) =>
       chartFigure(svg, i === 0 ? 'MTTD per run against target' : 'MTTR per run against target'),
     )
@@ -46,6 +47,13 @@ function summarySection(records: readonly RunRecord[]): string {
   const out = ['<h2>MTTD and MTTR against targets</h2>', `<div class="charts">${charts}</div>`];
   if (records.length > 1) {
     for (const s of summarizeInvocation(records)) {
+      if (s.controlRuns === s.runs.length) {
+        out.push(
+          `<h3>${esc(s.scenario)}</h3>`,
+          `<p>${esc(controlLine(s.controlRuns, s.falsePositives))}</p>`,
+        );
+        continue;
+      }
       out.push(
         `<h3>${esc(s.scenario)}: ${s.runs.length} run${s.runs.length === 1 ? '' : 's'}, ${s.passed} passed</h3>`,
         `<p>${esc(outcomeCounts(s.outcomes))}</p>`,

@@ -5,7 +5,7 @@
  */
 import type { Distribution } from '../core/metrics.ts';
 import { excerpt, fmtDuration, fmtWall, mark, mdCell, mdCode, mdTable } from './format.ts';
-import { invocationTitle, outcomeCounts, summarizeInvocation } from './invocation.ts';
+import { controlLine, invocationTitle, outcomeCounts, summarizeInvocation } from './invocation.ts';
 import type { RunRecord } from './record.ts';
 import { timelineView } from './timeline-view.ts';
 import {
@@ -43,6 +43,10 @@ const distRow = (label: string, d: Distribution, target: string): string[] => [
 function summarySection(records: readonly RunRecord[]): string {
   const out = ['## Summary'];
   for (const s of summarizeInvocation(records)) {
+    if (s.controlRuns === s.runs.length) {
+      out.push(`**${mdCell(s.scenario)}**: ${controlLine(s.controlRuns, s.falsePositives)}`);
+      continue;
+    }
     out.push(
       `**${mdCell(s.scenario)}**: ${s.runs.length} run${s.runs.length === 1 ? '' : 's'}, ${s.passed} passed; ${mdCell(outcomeCounts(s.outcomes))}`,
       mdTable(

@@ -3,11 +3,11 @@
  * atomic (temp file, fsync, rename, fsync of the folder) so a crash mid-write never leaves a
  * half record for the quarterly report to choke on; reads skip bad files and say which.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.ts';
 import { formatIssues } from '../scenario/schema.ts';
+import { writeFileAtomic } from './atomic-write.ts';
 import { type RunRecord, runRecordSchema } from './record.ts';
 
 /** Where run records land unless told otherwise. */
@@ -29,37 +29,9 @@ export async function writeRunRecord(runsDir: string, record: RunRecord): Promis
     throw new UserError(`run record ${record.runId} is invalid: ${formatIssues(parsed.error)}`);
   if (!SAFE_RUN_ID.test(parsed.data.runId))
     throw new UserError(`run id "${parsed.data.runId}" cannot be a file name (use letters, digits, . _ -)`);
-  await mkdir(runsDir, { recursive: true });
   const path = join(runsDir, `${parsed.data.runId}.json`);
-  const tmp = join(runsDir, `.${parsed.data.runId}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    const file = await open(tmp, 'wx');
-    try {
-      await file.writeFile(`${JSON.stringify(parsed.data, null, 2)}\n`, 'utf8');
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  await syncDir(runsDir);
+  await writeFileAtomic(path, `${JSON.stringify(parsed.data, null, 2)}\n`);
   return path;
-}
-
-/** Make the rename itself durable; some file systems refuse fsync on a directory, which is fine. */
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r').catch(() => undefined);
-  if (!handle) return;
-  try {
-    await handle.sync();
-  } catch {
-    // EINVAL/EISDIR on file systems without directory fsync: the rename is still atomic.
-  } finally {
-    await handle.close();
-  }
 }
 
 export interface InvalidRecordFile {

@@ -119,7 +119,7 @@ export function targetBarsChart(input: TargetBarsInput, width = 470, height = 28
   const top = toMinutes(Math.max(...input.targetsMs, ...input.valuesMs.map((v) => v ?? 0)));
   const option: ChartOption = {
     title: { text: input.title, left: 8, top: 4, textStyle: { fontSize: 13 } },
-    grid: { left: 56, right: 24, top: 52, bottom: 84 },
+    grid: { left: 56, right: 64, top: 52, bottom: 84 },
     ...(uniform ? {} : { legend: { bottom: 0, data: ['measured', 'target'] } }),
     xAxis: {
       type: 'category',

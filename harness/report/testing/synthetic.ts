@@ -209,7 +209,7 @@ function stepResult(
     kind,
     command: s.command,
     ...(s.line !== undefined ? { line: s.line } : {}),
-    ...(kind === 'extra' ? { comment: 'the runbook has no step that brings the database back' } : {}),
+    ...(kind === 'extra' ? { comment: `the runbook has no step for this: ${s.command}` } : {}),
     status,
     exitCode: status === 'passed' ? 0 : status === 'failed' ? 1 : null,
     durationMs,

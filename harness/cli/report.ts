@@ -1,0 +1,95 @@
+// `pnpm report [--since 90d] [--out dir] [dir]`: the quarterly reliability review from a
+// folder of run records (default reports/runs), written as quarterly.md and quarterly.html.
+// `pnpm report --write-schema` regenerates harness/report/run-record.schema.json.
+//
+// Exit 0 with the written paths on stdout; 2 with one line on stderr for bad input (missing
+// folder, no records in range, bad --since). Invalid record files are skipped with a warning.
+import { join } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { systemClock } from '../core/clock.ts';
+import { UserError } from '../core/errors.ts';
+import { RECURRENCE_WINDOW_MS } from '../report/aggregate.ts';
+import { writeFileAtomic } from '../report/atomic-write.ts';
+import { fmtWall } from '../report/format.ts';
+import { writeRunRecordJsonSchema } from '../report/json-schema.ts';
+import { aggregate } from '../report/quarterly.ts';
+import { renderQuarterlyHtml } from '../report/quarterly-html.ts';
+import { renderQuarterlyMarkdown } from '../report/quarterly-markdown.ts';
+import { DEFAULT_RUNS_DIR, readRunRecords } from '../report/store.ts';
+
+const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
+
+/** "90d", "12w", "36h", "30m" -> milliseconds. */
+function parseSince(text: string): number {
+  const m = /^(\d+)([mhdw])$/.exec(text.trim());
+  if (!m || Number(m[1]) === 0)
+    throw new UserError(`--since must be a positive duration such as 90d, 12w, 36h or 30m; got "${text}"`);
+  return Number(m[1]) * UNIT_MS[m[2]!]!;
+}
+
+interface Options {
+  since: string;
+  out: string;
+  writeSchema?: boolean;
+}
+
+async function quarterly(dir: string, opts: Options): Promise<number> {
+  const windowMs = parseSince(opts.since);
+  const now = systemClock.now().wallMs;
+  const sinceMs = now - windowMs;
+  // Read 30 days further back: a failure early in the range can recur from one before it.
+  const { records, invalid } = await readRunRecords(dir, { sinceMs: sinceMs - RECURRENCE_WINDOW_MS });
+  for (const f of invalid)
+    process.stderr.write(`warning: skipped invalid run record ${f.path}: ${f.reason}\n`);
+  const inRange = records.filter((r) => Date.parse(r.startedAt) >= sinceMs && Date.parse(r.startedAt) <= now);
+  if (inRange.length === 0)
+    throw new UserError(
+      `no run records in ${dir} since ${fmtWall(sinceMs)} (--since ${opts.since}; ${invalid.length} invalid file(s) skipped)`,
+    );
+  const report = aggregate(records, { now, sinceMs });
+  const ctx = { source: dir, invalid, generatedAtMs: now };
+  const md = join(opts.out, 'quarterly.md');
+  const html = join(opts.out, 'quarterly.html');
+  await writeFileAtomic(md, renderQuarterlyMarkdown(report, ctx));
+  await writeFileAtomic(html, renderQuarterlyHtml(report, ctx));
+  process.stdout.write(`${md}\n${html}\n`);
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = new Command('report')
+    .description('Quarterly reliability review from a folder of run records')
+    .argument('[dir]', 'folder of run records', DEFAULT_RUNS_DIR)
+    .option('--since <duration>', 'review window ending now, e.g. 90d, 12w, 36h', '90d')
+    .option('--out <dir>', 'where quarterly.md and quarterly.html are written', 'reports')
+    .option('--write-schema', 'regenerate harness/report/run-record.schema.json and exit')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .action(async (dir: string, opts: Options) => {
+      if (opts.writeSchema) {
+        process.stdout.write(`${await writeRunRecordJsonSchema()}\n`);
+        return;
+      }
+      code = await quarterly(dir, opts);
+    });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    throw err;
+  }
+  return code;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`report: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (!(err instanceof UserError) && process.env['FIREDRILL_VERBOSE'] && err instanceof Error)
+      process.stderr.write(`${err.stack}\n`);
+    process.exitCode = 2;
+  },
+);

@@ -1,0 +1,210 @@
+/**
+ * The quarterly review's tables as plain data, rendered by both the Markdown and the HTML
+ * writer, so the two formats always show the same numbers.
+ */
+import type { ScenarioKpis } from './aggregate.ts';
+import { fmtDuration, fmtMinutes, fmtRatio, fmtWall } from './format.ts';
+import { kpiRows, type QuarterlyReport } from './quarterly.ts';
+import { weekLabel } from './trends.ts';
+import { FINDING_LABEL } from './verdict.ts';
+
+/** A cell: text, a command shown as code, or a met/missed mark. */
+export type Cell = string | { readonly code: string } | { readonly met: boolean | null };
+
+export interface Table {
+  readonly header: readonly string[];
+  readonly rows: readonly (readonly Cell[])[];
+  /** Columns holding numbers (right-aligned in HTML). */
+  readonly numeric: readonly number[];
+}
+
+export function kpiTable(q: QuarterlyReport): Table {
+  return {
+    header: ['KPI', 'runbook target', 'measured', 'status', 'note'],
+    rows: kpiRows(q).map((k) => [k.kpi, k.target, k.measured, { met: k.met }, k.note]),
+    numeric: [],
+  };
+}
+
+const faultScenarios = (q: QuarterlyReport) => q.scenarios.filter((s) => s.faultRuns > 0);
+
+const target = (ms: number | undefined) => (ms === undefined ? '—' : `< ${fmtDuration(ms)}`);
+
+export function timingTable(q: QuarterlyReport): Table {
+  const row = (s: ScenarioKpis): Cell[] => [
+    s.scenario,
+    String(s.mttd.n),
+    fmtDuration(s.mttd.mean),
+    fmtDuration(s.mttd.p50),
+    fmtDuration(s.mttd.p95),
+    target(s.targets?.mttdMs),
+    { met: s.mttdMet },
+    String(s.mttr.n),
+    fmtDuration(s.mttr.mean),
+    fmtDuration(s.mttr.p50),
+    fmtDuration(s.mttr.p95),
+    target(s.targets?.mttrMs),
+    { met: s.mttrMet },
+  ];
+  return {
+    header: [
+      'scenario',
+      'n',
+      'MTTD mean',
+      'p50',
+      'p95',
+      'target',
+      '',
+      'n',
+      'MTTR mean',
+      'p50',
+      'p95',
+      'target',
+      '',
+    ],
+    rows: [...faultScenarios(q).map(row), row(q.overall)],
+    numeric: [1, 2, 3, 4, 7, 8, 9, 10],
+  };
+}
+
+export function processTable(q: QuarterlyReport): Table {
+  const row = (s: ScenarioKpis): Cell[] => [
+    s.scenario,
+    String(s.faultRuns),
+    String(s.aborted),
+    fmtRatio(s.detectionRate),
+    fmtRatio(s.runbookAccuracy),
+    fmtRatio(s.escalationRate),
+    fmtRatio(s.recurrenceRate),
+    fmtMinutes(s.customerImpactMs),
+    s.withoutMttr ? `${s.withoutMttr} never recovered` : '',
+  ];
+  return {
+    header: [
+      'scenario',
+      'fault runs',
+      'aborted',
+      'detection',
+      'runbook accuracy',
+      'escalation',
+      'recurrence (30 d)',
+      'customer impact',
+      '',
+    ],
+    rows: [...faultScenarios(q).map(row), row(q.overall)],
+    numeric: [1, 2, 7],
+  };
+}
+
+export function outcomesTable(q: QuarterlyReport): Table {
+  const names = Object.keys(q.overall.outcomes);
+  const row = (s: ScenarioKpis): Cell[] => [
+    s.scenario,
+    ...names.map((o) => String(s.outcomes[o as keyof typeof s.outcomes])),
+  ];
+  return {
+    header: ['scenario', ...names],
+    rows: [...faultScenarios(q).map(row), row(q.overall)],
+    numeric: names.map((_, i) => i + 1),
+  };
+}
+
+export function falsePositiveTables(q: QuarterlyReport): {
+  perScenario: Table;
+  perAlert: Table;
+  unexpected: Table;
+} {
+  const withControls = q.scenarios.filter((s) => s.controlRuns > 0);
+  const o = q.overall;
+  const alertRows = (counts: Readonly<Record<string, number>>, den: number): Cell[][] =>
+    Object.entries(counts)
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .map(([alert, n]) => [alert, String(n), fmtRatio({ num: n, den })]);
+  return {
+    perScenario: {
+      header: ['control scenario', 'control runs', 'runs with anything firing', 'false-positive rate'],
+      rows: withControls.map((s) => [
+        s.scenario,
+        String(s.controlRuns),
+        String(s.falsePositiveRate.num),
+        fmtRatio(s.falsePositiveRate),
+      ]),
+      numeric: [1, 2],
+    },
+    perAlert: {
+      header: ['alert', 'control runs it fired in', 'share of control runs'],
+      rows: alertRows(o.falsePositiveAlerts, o.controlRuns),
+      numeric: [1],
+    },
+    unexpected: {
+      header: ['alert', 'fault runs where it fired unexpectedly', 'share of fault runs'],
+      rows: alertRows(o.unexpectedAlerts, o.faultRuns),
+      numeric: [1],
+    },
+  };
+}
+
+export function weeklyTable(q: QuarterlyReport): Table {
+  return {
+    header: [
+      'week starting',
+      'fault runs',
+      'MTTD mean',
+      'MTTR mean',
+      'runbook accuracy',
+      'control runs',
+      'false positives',
+    ],
+    rows: q.overall.weekly.map((w) => [
+      weekLabel(w.weekStartMs),
+      String(w.faultRuns),
+      fmtDuration(w.mttdMeanMs),
+      fmtDuration(w.mttrMeanMs),
+      w.accuracy === null ? '—' : `${(w.accuracy * 100).toFixed(0)}%`,
+      String(w.controlRuns),
+      String(w.falsePositives),
+    ]),
+    numeric: [1, 2, 3, 4, 5, 6],
+  };
+}
+
+export function findingsTable(q: QuarterlyReport): Table {
+  return {
+    header: ['finding', 'line', 'section', 'step', 'how often', 'scenarios', 'last seen', 'example'],
+    rows: q.findings.map((f) => [
+      FINDING_LABEL[f.kind],
+      f.line === undefined ? 'not in runbook' : `L${f.line}`,
+      f.section,
+      { code: f.command },
+      `${f.runs} of ${f.ranIn} runs`,
+      f.scenarios.join(', '),
+      fmtWall(f.lastSeenMs).slice(0, 10),
+      f.example,
+    ]),
+    numeric: [],
+  };
+}
+
+/** How each number is computed, in words a reviewer can check against the runbook. */
+export const DEFINITIONS: readonly [string, string][] = [
+  [
+    'fault run',
+    'a drill that injected a fault and ran the runbook (not a control or counterfactual run); "with a verdict" means not aborted',
+  ],
+  [
+    'MTTD / MTTR',
+    'detected − injected / recovered − injected, over fault runs that reached that point; the mean is compared with the target',
+  ],
+  ['detection rate', 'fault runs with a verdict that the monitoring detected ÷ fault runs with a verdict'],
+  [
+    'runbook accuracy',
+    'fault runs resolved by the runbook alone (resolved-by-runbook) ÷ fault runs with a verdict',
+  ],
+  ['escalation rate', 'fault runs that met an escalation criterion ÷ fault runs with a verdict'],
+  ['false-positive rate', 'control runs (nothing broken) in which any alert fired ÷ control runs'],
+  [
+    'recurrence (30 d)',
+    'failures (verdict other than resolved-by-runbook) that follow a failure of the same scenario within 30 days ÷ failures',
+  ],
+  ['customer impact', 'total time the drill traffic saw failures or slow responses, over all runs'],
+];
