@@ -70,6 +70,22 @@ export interface RunningLoad {
 const isLoopback = (host: string) =>
   host === 'localhost' || host === '[::1]' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 
+/** Load may only target loopback or hosts this run created (network rule); throws otherwise. */
+export function assertLoadTarget(baseUrl: string, allowedHosts: readonly string[] = []): URL {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new UserError(`load target "${baseUrl}" is not a URL`);
+  }
+  if (!isLoopback(url.hostname) && !allowedHosts.includes(url.hostname)) {
+    throw new UserError(
+      `load target ${url.host} is not loopback nor a host this run created; refusing to send load`,
+    );
+  }
+  return url;
+}
+
 export function summarizeLoad(samples: readonly RequestSample[]): LoadSummary {
   const byStatus: Record<string, number> = {};
   for (const s of samples) byStatus[String(s.status)] = (byStatus[String(s.status)] ?? 0) + 1;
@@ -116,12 +132,7 @@ interface CannonClient {
 }
 
 export function startLoad(opts: LoadOptions): RunningLoad {
-  const url = new URL(opts.baseUrl);
-  if (!isLoopback(url.hostname) && !opts.allowedHosts?.includes(url.hostname)) {
-    throw new UserError(
-      `load target ${url.host} is not loopback nor a host this run created; refusing to send load`,
-    );
-  }
+  const url = assertLoadTarget(opts.baseUrl, opts.allowedHosts);
   for (const [name, v] of Object.entries({
     ratePerSecond: opts.ratePerSecond,
     durationMs: opts.durationMs,
