@@ -114,6 +114,8 @@ describe.skipIf(!available)('HTML reports in headless chromium, offline', () => 
       };
     });
     await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
+    // The first screen on its own: what a reader sees on opening, small enough to glance at in CI.
+    await page.screenshot({ path: `${ARTIFACTS}${name}-top.png` });
     await context.close();
     return { ...seen, blocked, errors };
   }

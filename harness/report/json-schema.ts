@@ -3,8 +3,9 @@
  * dashboards) that read reports/runs/*.json. Generated from runRecordSchema; a test fails
  * when the committed file falls behind, and `pnpm report --write-schema` regenerates it.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { writeFileAtomic } from './atomic-write.ts';
 import { runRecordJsonSchema } from './record.ts';
 
 export const RUN_RECORD_SCHEMA_PATH = fileURLToPath(new URL('./run-record.schema.json', import.meta.url));
@@ -37,7 +38,7 @@ export function formatJson(value: unknown): string {
 
 /** Write the schema file; returns its path. */
 export async function writeRunRecordJsonSchema(path = RUN_RECORD_SCHEMA_PATH): Promise<string> {
-  await writeFile(path, renderRunRecordJsonSchema(), 'utf8');
+  await writeFileAtomic(path, renderRunRecordJsonSchema());
   return path;
 }
 
