@@ -1,0 +1,206 @@
+/**
+ * Run runbook steps and turn each into a StepResult, pass or fail: classify, check
+ * placeholders, run through an executor (a real shell on kube, platform verbs on local),
+ * judge the time box, and after every remediation step ask whether health changed.
+ */
+import { type Clock, elapsedMs, type Instant, systemClock } from '../core/clock.ts';
+import { errorMessage } from '../core/errors.ts';
+import type { StepResult } from '../report/record.ts';
+import { type Classification, classifyStep } from './classify.ts';
+import type { HostMap } from './hostmap.ts';
+import type { Step } from './model.ts';
+import { missingMessage, missingVariables, type Variables } from './variables.ts';
+
+/** What one executor run produced; executeSteps adds identity, timing and judgement. */
+export interface StepRun {
+  readonly status: 'passed' | 'failed' | 'timed-out' | 'not-runnable';
+  readonly exitCode: number | null;
+  readonly output: string;
+  readonly error?: string;
+  readonly execution: 'shell' | 'translated' | 'none';
+  /** What actually ran, when it differs from the runbook's text (translation, host map, TTY flags dropped). */
+  readonly translatedTo?: string;
+  /** Variables the step assigned (`POD=$(...)`), for later steps. */
+  readonly defined?: Readonly<Record<string, string>>;
+}
+
+export interface RunEnv {
+  readonly variables: Variables;
+  readonly hostMap: HostMap;
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+}
+
+/** Runs one step. `shellExecutor` (kube) and `translatedExecutor` (local) implement it. */
+export interface StepExecutor {
+  readonly mode: 'shell' | 'translated';
+  run(step: Step, env: RunEnv): Promise<StepRun>;
+}
+
+export interface ExecuteContext {
+  readonly executor: StepExecutor;
+  /** Production origins -> drill endpoints; also decides which hosts are "outside the drill". */
+  readonly hostMap: HostMap;
+  readonly variables?: Variables;
+  readonly clock?: Clock;
+  /** Per-step bound; default 30 s. */
+  readonly timeoutMs?: number;
+  /** Time boxes ("0-2 minutes") count from here; default: when executeSteps starts. */
+  readonly timeBoxStart?: Instant;
+  /** Postcondition after each remediation step. Settling/waiting is the caller's choice. */
+  readonly checkHealth?: () => Promise<boolean>;
+  readonly onStart?: (step: { id: string; title: string; extra: boolean }) => void;
+  readonly onEnd?: (result: StepResult) => void;
+  readonly signal?: AbortSignal;
+}
+
+export const DEFAULT_STEP_TIMEOUT_MS = 30_000;
+
+async function healthy(check: () => Promise<boolean>): Promise<boolean> {
+  try {
+    return await check();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Execute steps in order. Never throws for a failing step; every step yields a result.
+ *
+ * @example
+ * const results = await executeSteps(section.steps, {
+ *   executor: translatedExecutor({ perform: (a) => stack.perform(a) }),
+ *   hostMap: { 'https://api.agent-agency.com': await stack.endpoint('agent-agency-orchestrator') },
+ *   checkHealth: () => verifier.healthy(),
+ * });
+ */
+export async function executeSteps(steps: readonly Step[], ctx: ExecuteContext): Promise<StepResult[]> {
+  const clock = ctx.clock ?? systemClock;
+  const boxStart = ctx.timeBoxStart ?? clock.now();
+  const variables: Record<string, string> = { ...ctx.variables };
+  const results: StepResult[] = [];
+  let lastHealth: boolean | undefined;
+
+  for (const step of steps) {
+    const classification = classifyStep(step, { hostMap: ctx.hostMap });
+    ctx.onStart?.({ id: step.id, title: step.comment?.split('\n')[0] ?? step.command, extra: false });
+    const started = clock.now();
+    let run: StepRun;
+    if (ctx.signal?.aborted)
+      run = {
+        status: 'failed',
+        exitCode: null,
+        output: '',
+        error: 'aborted before the step started',
+        execution: 'none',
+      };
+    else if (classification.kind === 'not-applicable')
+      run = {
+        status: 'not-runnable',
+        exitCode: null,
+        output: '',
+        error: classification.reason,
+        execution: 'none',
+      };
+    else {
+      const missing = missingVariables(step.placeholders, variables);
+      if (missing.length)
+        run = {
+          status: 'failed',
+          exitCode: null,
+          output: '',
+          error: missingMessage(missing),
+          execution: 'none',
+        };
+      else {
+        const remediation = classification.intent === 'remediation' && ctx.checkHealth;
+        if (remediation && lastHealth === undefined) lastHealth = await healthy(ctx.checkHealth!);
+        try {
+          run = await ctx.executor.run(step, {
+            variables,
+            hostMap: ctx.hostMap,
+            timeoutMs: ctx.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
+            ...(ctx.signal ? { signal: ctx.signal } : {}),
+          });
+        } catch (err) {
+          run = {
+            status: 'failed',
+            exitCode: null,
+            output: '',
+            error: errorMessage(err),
+            execution: ctx.executor.mode,
+          };
+        }
+        Object.assign(variables, run.defined ?? {});
+      }
+    }
+    const ended = clock.now();
+
+    let effect: StepResult['effect'] = 'not-checked';
+    if (
+      classification.intent === 'remediation' &&
+      ctx.checkHealth &&
+      run.execution !== 'none' &&
+      lastHealth !== undefined
+    ) {
+      const after = await healthy(ctx.checkHealth);
+      effect = !lastHealth && after ? 'restored-health' : lastHealth && !after ? 'worsened' : 'no-change';
+      lastHealth = after;
+    }
+    const result = toResult(
+      step,
+      classification,
+      run,
+      elapsedMs(started, ended),
+      effect,
+      step.timeBox && {
+        fromMs: step.timeBox.fromMs,
+        toMs: step.timeBox.toMs,
+        fitted: elapsedMs(boxStart, ended) <= step.timeBox.toMs,
+      },
+    );
+    results.push(result);
+    ctx.onEnd?.(result);
+  }
+  return results;
+}
+
+function toResult(
+  step: Step,
+  c: Classification,
+  run: StepRun,
+  durationMs: number,
+  effect: StepResult['effect'],
+  timeBox: StepResult['timeBox'],
+): StepResult {
+  return {
+    id: step.id,
+    section: step.section,
+    kind: c.intent,
+    command: step.command,
+    ...(step.comment ? { comment: step.comment } : {}),
+    line: step.line,
+    status: run.status,
+    exitCode: run.exitCode,
+    durationMs,
+    output: run.output,
+    ...(run.error ? { error: run.error } : {}),
+    execution: run.execution,
+    ...(run.translatedTo ? { translatedTo: run.translatedTo } : {}),
+    ...(timeBox ? { timeBox } : {}),
+    effect,
+  };
+}
+
+/** Keep the last `limit` bytes of text, cut at a character boundary, marked when cut. */
+export function tailExcerpt(text: string, limit = 2048): string {
+  const buf = Buffer.from(text, 'utf8');
+  if (buf.length <= limit) return text;
+  return (
+    '…' +
+    buf
+      .subarray(buf.length - limit)
+      .toString('utf8')
+      .replace(/^\uFFFD+/, '')
+  );
+}

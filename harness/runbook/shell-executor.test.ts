@@ -1,0 +1,168 @@
+/**
+ * The kube executor with real bash, real curl against a real HTTP server on 127.0.0.1, and
+ * a fake `kubectl` script first on PATH (no cluster needed) that follows logs forever and
+ * leaves a background child, to prove a timeout kills the whole process group.
+ */
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { executeSteps } from './execute.ts';
+import { allSteps } from './model.ts';
+import { parseRunbook } from './parse.ts';
+import { shellExecutor, stripTtyFlags } from './shell-executor.ts';
+
+const FAKE_KUBECTL = `#!/usr/bin/env bash
+printf 'kubectl %s\\n' "$*"
+printf 'KUBECONFIG=%s\\n' "$KUBECONFIG"
+if [ -t 0 ] || [ -t 1 ]; then echo "has a terminal"; fi
+case " $* " in
+  *" logs -f "*)
+    sleep 300 &
+    echo "$!" > "$FAKE_CHILD_PID"
+    while true; do echo tick; sleep 0.1; done ;;
+esac
+exit "\${FAKE_EXIT:-0}"
+`;
+
+let dir: string;
+let server: Server;
+let origin: string;
+const requests: { url: string; auth: string | undefined }[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'firedrill-shell-'));
+  writeFileSync(join(dir, 'kubectl'), FAKE_KUBECTL);
+  chmodSync(join(dir, 'kubectl'), 0o755);
+  server = createServer((req, res) => {
+    requests.push({ url: req.url ?? '', auth: req.headers.authorization });
+    res.statusCode = req.url === '/down' ? 503 : 200;
+    res.end(`saw ${req.headers.authorization ?? 'no auth'}\n`);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await new Promise<void>((r) => server.close(() => r()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const runbook = (body: string) =>
+  parseRunbook(`# T\n\n## Investigation\n\n### Look\n\n\`\`\`bash\n${body}\n\`\`\`\n`, 't.md');
+const executor = (env: Record<string, string> = {}) =>
+  shellExecutor({
+    kubeconfig: join(dir, 'kubeconfig'),
+    env: { PATH: `${dir}:${process.env['PATH']}`, FAKE_CHILD_PID: join(dir, 'child.pid'), ...env },
+    killGraceMs: 200,
+  });
+
+/** A process is gone when /proc has no entry, or only a zombie waiting to be reaped. */
+const gone = (pid: number) => {
+  const stat = `/proc/${pid}/stat`;
+  return !existsSync(stat) || / Z /.test(readFileSync(stat, 'utf8'));
+};
+
+describe('shellExecutor', () => {
+  it('kills the whole process group of a step that never ends', async () => {
+    const rb = runbook('kubectl logs -f deployment/agent-agency-orchestrator -n agent-agency | cat');
+    const [result] = await executeSteps(allSteps(rb), { executor: executor(), hostMap: {}, timeoutMs: 700 });
+    expect(result!.status).toBe('timed-out');
+    expect(result!.error).toMatch(/no end after 700 ms; process group killed/);
+    expect(result!.output).toContain('tick');
+    const child = Number(readFileSync(join(dir, 'child.pid'), 'utf8'));
+    expect(child).toBeGreaterThan(0);
+    // The kill is synchronous with the result; allow the kernel a bounded moment to tear down.
+    for (let i = 0; i < 50 && !gone(child); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(gone(child)).toBe(true);
+  });
+
+  it('runs without a terminal and drops TTY flags, saying so', async () => {
+    const rb = runbook('kubectl exec -it deployment/agent-agency-orchestrator -n agent-agency -- ps aux');
+    const [result] = await executeSteps(allSteps(rb), { executor: executor(), hostMap: {} });
+    expect(result!.status).toBe('passed');
+    expect(result!.output).toContain(
+      'kubectl exec -i deployment/agent-agency-orchestrator -n agent-agency -- ps aux',
+    );
+    expect(result!.output).not.toContain('has a terminal');
+    expect(result!.output).toContain(`KUBECONFIG=${join(dir, 'kubeconfig')}`);
+    expect(result!.translatedTo).toMatch(/TTY flag -it removed/);
+  });
+
+  it('fills placeholders from the drill variables and sends production URLs to the drill', async () => {
+    const rb = runbook(
+      'curl -fsS --max-time 5 -H "Authorization: Bearer $API_KEY" https://api.agent-agency.com/v1/status',
+    );
+    const [result] = await executeSteps(allSteps(rb), {
+      executor: executor(),
+      hostMap: { 'https://api.agent-agency.com': origin },
+      variables: { API_KEY: 'drill-token' },
+    });
+    expect(result).toMatchObject({ status: 'passed', exitCode: 0, execution: 'shell' });
+    expect(result!.output).toBe('saw Bearer drill-token\n');
+    expect(result!.translatedTo).toContain(`https://api.agent-agency.com/v1/status -> ${origin}/v1/status`);
+  });
+
+  it('fails a step with a missing placeholder without running it', async () => {
+    const before = requests.length;
+    const rb = runbook(
+      'curl -fsS --max-time 5 -H "Authorization: Bearer $API_KEY" https://api.agent-agency.com/v1/status',
+    );
+    const [result] = await executeSteps(allSteps(rb), {
+      executor: executor(),
+      hostMap: { 'https://api.agent-agency.com': origin },
+    });
+    expect(result).toMatchObject({ status: 'failed', execution: 'none', exitCode: null });
+    expect(result!.error).toMatch(/placeholder \$API_KEY has no value/);
+    expect(requests.length).toBe(before);
+  });
+
+  it('reports exit status and the last output line of a failing step', async () => {
+    const rb = runbook('curl -fsS --max-time 5 https://api.agent-agency.com/down');
+    const [result] = await executeSteps(allSteps(rb), {
+      executor: executor(),
+      hostMap: { 'https://api.agent-agency.com': origin },
+    });
+    expect(result).toMatchObject({ status: 'failed', exitCode: 22 });
+    expect(result!.error).toMatch(/^exit 22: curl: \(22\) The requested URL returned error: 503/);
+  });
+
+  it('carries variables a step assigns into later steps, as one shell session would', async () => {
+    const rb = runbook('POD=$(echo agent-agency-orchestrator-7f9c)\necho "pod is $POD"');
+    const results = await executeSteps(allSteps(rb), { executor: executor(), hostMap: {} });
+    expect(results.map((r) => r.status)).toEqual(['passed', 'passed']);
+    expect(results[1]!.output).toBe('pod is agent-agency-orchestrator-7f9c\n');
+  });
+
+  it('does not run steps that are not applicable in a drill', async () => {
+    const rb = runbook('aws sts get-caller-identity');
+    const [result] = await executeSteps(allSteps(rb), { executor: executor(), hostMap: {} });
+    expect(result).toMatchObject({
+      status: 'not-runnable',
+      execution: 'none',
+      error: 'cloud-provider CLI (aws) has no counterpart in a drill',
+    });
+  });
+
+  it('keeps only the end of long output', async () => {
+    const rb = runbook('seq 1 5000');
+    const [result] = await executeSteps(allSteps(rb), { executor: executor(), hostMap: {} });
+    expect(Buffer.byteLength(result!.output)).toBeLessThanOrEqual(2048 + 3);
+    expect(result!.output.endsWith('4999\n5000\n')).toBe(true);
+    expect(result!.output.startsWith('…')).toBe(true);
+  });
+});
+
+describe('stripTtyFlags', () => {
+  it.each([
+    ['kubectl exec -it pod -- sh', 'kubectl exec -i pod -- sh', ['-it']],
+    ['kubectl exec -ti pod -- sh', 'kubectl exec -i pod -- sh', ['-ti']],
+    ['kubectl exec -t pod -- sh', 'kubectl exec pod -- sh', ['-t']],
+    ['kubectl exec --tty -i pod -- sh', 'kubectl exec -i pod -- sh', ['--tty']],
+    ['kubectl logs -t pod', 'kubectl logs -t pod', []],
+    ['x $(kubectl exec -it p -- env)', 'x $(kubectl exec -i p -- env)', ['-it']],
+  ])('%s', (input, output, removed) => {
+    expect(stripTtyFlags(input)).toEqual({ command: output, removed });
+  });
+});

@@ -1,0 +1,153 @@
+/**
+ * The local executor: each step is translated (kubectl -> platform verb, curl -> HTTP
+ * check) and run through the stack's `perform` and an HTTP client. A step without a
+ * translation is "not runnable on local", with the reason, never skipped silently.
+ */
+import type { PlatformAction } from '../platforms/types.ts';
+import type { StepExecutor, StepRun } from './execute.ts';
+import { tailExcerpt } from './execute.ts';
+import { type HttpCheck, translateCommand } from './translate.ts';
+import { fillDeep, fillVariables } from './variables.ts';
+
+export interface HttpRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string;
+  readonly timeoutMs: number;
+}
+
+export interface HttpAnswer {
+  readonly status: number;
+  readonly body: string;
+}
+
+export interface TranslatedExecutorOptions {
+  /** RunningStack.perform, bound. */
+  readonly perform: (action: PlatformAction) => Promise<string>;
+  /** Defaults to fetch; only mapped or loopback URLs ever reach it. */
+  readonly http?: (request: HttpRequest) => Promise<HttpAnswer>;
+  /** The drill's namespace; commands aimed elsewhere are not run. */
+  readonly namespace?: string;
+  readonly outputLimitBytes?: number;
+}
+
+/** fetch with a deadline. */
+export async function fetchHttp(request: HttpRequest): Promise<HttpAnswer> {
+  const res = await fetch(request.url, {
+    method: request.method,
+    headers: request.headers,
+    ...(request.body !== undefined ? { body: request.body } : {}),
+    signal: AbortSignal.timeout(request.timeoutMs),
+    redirect: 'manual',
+  });
+  return { status: res.status, body: await res.text() };
+}
+
+class StepTimeout extends Error {}
+
+function within<T>(promise: Promise<T>, ms: number, signal?: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new StepTimeout(`no answer after ${ms} ms`)), ms);
+    const onAbort = () => reject(new Error('aborted'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+const describeHttp = (h: HttpCheck) =>
+  `HTTP ${h.method} ${h.url}${h.url !== h.originalUrl ? ` (runbook: ${h.originalUrl})` : ''}`;
+
+/** The local executor. */
+export function translatedExecutor(options: TranslatedExecutorOptions): StepExecutor {
+  const http = options.http ?? fetchHttp;
+  const limit = options.outputLimitBytes ?? 2048;
+  return {
+    mode: 'translated',
+    async run(step, env): Promise<StepRun> {
+      const t = translateCommand(step.command, {
+        hostMap: env.hostMap,
+        ...(options.namespace ? { namespace: options.namespace } : {}),
+      });
+      if (!t.translatable)
+        return {
+          status: 'not-runnable',
+          exitCode: null,
+          output: '',
+          error: `not runnable on local: ${t.reason}`,
+          execution: 'none',
+        };
+      const notes = t.notes.length ? `  [${t.notes.join('; ')}]` : '';
+      try {
+        if (t.target === 'platform') {
+          const action = fillDeep(t.action, env.variables);
+          if (JSON.stringify(action).includes('$('))
+            return {
+              status: 'not-runnable',
+              exitCode: null,
+              output: '',
+              error: 'not runnable on local: value computed by a shell substitution',
+              execution: 'none',
+            };
+          const out = await within(options.perform(action), env.timeoutMs, env.signal);
+          return {
+            status: 'passed',
+            exitCode: 0,
+            output: tailExcerpt(out, limit),
+            execution: 'translated',
+            translatedTo: `${JSON.stringify(action)}${notes}`,
+          };
+        }
+        const h = t.http;
+        const request: HttpRequest = {
+          method: h.method,
+          url: fillVariables(h.url, env.variables),
+          headers: fillDeep({ ...h.headers }, env.variables),
+          ...(h.body !== undefined ? { body: fillVariables(h.body, env.variables) } : {}),
+          timeoutMs: env.timeoutMs,
+        };
+        const answer = await within(http(request), env.timeoutMs + 1000, env.signal);
+        const output = tailExcerpt(`HTTP ${answer.status}\n${answer.body}`, limit);
+        const translatedTo = `${describeHttp(h)}${notes}`;
+        // curl's own exit codes, so kube and local results read alike: 22 = HTTP error with -f.
+        if (h.failOnHttpError && answer.status >= 400)
+          return {
+            status: 'failed',
+            exitCode: 22,
+            output,
+            error: `HTTP ${answer.status} from ${request.url}`,
+            execution: 'translated',
+            translatedTo,
+          };
+        return { status: 'passed', exitCode: 0, output, execution: 'translated', translatedTo };
+      } catch (err) {
+        const timedOut = err instanceof StepTimeout || (err instanceof Error && err.name === 'TimeoutError');
+        const message =
+          err instanceof Error
+            ? err.cause instanceof Error
+              ? `${err.message}: ${err.cause.message}`
+              : err.message
+            : String(err);
+        return {
+          status: timedOut ? 'timed-out' : 'failed',
+          exitCode: t.target === 'http' ? (timedOut ? 28 : 7) : 1,
+          output: '',
+          error: message,
+          execution: 'translated',
+          translatedTo: t.target === 'http' ? describeHttp(t.http) : JSON.stringify(t.action),
+        };
+      }
+    },
+  };
+}
