@@ -53,11 +53,29 @@ describe('Agent Agency on local', () => {
     }
     expect((await stack.status(ORCH)).desiredReplicas).toBe(3);
     expect((await stack.status('agent-agency-council')).desiredReplicas).toBe(2);
-    expect(await health()).toBe(200);
+    // Ready pods are not yet a healthy system: the first dependency check runs just after start.
+    await eventually('/health 200', async () => (await health()) === 200);
     expect(await stack.endpoint('agent-agency-postgres')).toMatch(
       /^postgres:\/\/agent_agency:[^@]+@127\.0\.0\.1:\d+\/agent_agency$/,
     );
     expect(await stack.endpoint('agent-agency-redis')).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('lists scrape targets per job, each answering with metrics', async () => {
+    const targets = await stack.scrapeTargets();
+    const byJob = Object.fromEntries(targets.map((t) => [t.job, t.urls]));
+    expect(byJob.orchestrator).toHaveLength(3);
+    expect(byJob.council).toHaveLength(2);
+    expect(byJob.platform).toHaveLength(1);
+    for (const url of targets.flatMap((t) => t.urls)) {
+      const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
+      expect(res.status, url).toBe(200);
+      expect(await res.text(), url).toMatch(/^# (HELP|TYPE) /m);
+    }
+    const platform = await (await fetch(byJob.platform![0]!)).text();
+    expect(platform).toContain(
+      'kube_deployment_status_replicas_available{namespace="agent-agency",deployment="agent-agency-orchestrator"} 3',
+    );
   });
 
   it('network deny orchestrator -> postgres fails /health; removing it restores', async () => {

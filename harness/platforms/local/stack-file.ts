@@ -55,6 +55,14 @@ const processWorkload = z
       .default({}),
     readiness: readiness.default({ type: 'tcp', periodMs: 1000 }),
     strategy: z.enum(['RollingUpdate', 'Recreate']).default('RollingUpdate'),
+    /** Where Prometheus scrapes each pod, and the `job` label the alert rules select on. */
+    metrics: z
+      .object({
+        job: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_-]*$/, 'Prometheus job name'),
+        path: z.string().startsWith('/').default('/metrics'),
+      })
+      .strict()
+      .optional(),
     /** Scheme of ${endpoint:...} URLs pointing at this workload. */
     scheme: z.enum(['http', 'tcp']).default('http'),
   })

@@ -153,6 +153,19 @@ export class LocalStack implements RunningStack {
     return this.parts.serviceUrl(service);
   }
 
+  /** One job per workload that declares `metrics` (every pod, ready or not, as pod discovery
+   * would list them) plus job `platform`: this stack's kube-state-metrics series. */
+  async scrapeTargets(): Promise<readonly { job: string; urls: readonly string[] }[]> {
+    const jobs: { job: string; urls: string[] }[] = [];
+    for (const w of this.parts.workloads.values()) {
+      if (w.spec.kind !== 'process' || !w.spec.metrics) continue;
+      const path = w.spec.metrics.path;
+      jobs.push({ job: w.spec.metrics.job, urls: w.pods.map((p) => `http://127.0.0.1:${p.port}${path}`) });
+    }
+    if (this.parts.exporter) jobs.push({ job: 'platform', urls: [await this.metricsEndpoint()] });
+    return jobs;
+  }
+
   async metricsEndpoint(): Promise<string> {
     if (!this.parts.exporter) throw new Error('the metrics exporter is not running');
     return `${this.parts.exporter.url}/metrics`;
