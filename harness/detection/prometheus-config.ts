@@ -81,9 +81,15 @@ export function renderTargets(targets: readonly ScrapeTarget[]): TargetGroup[] {
   return groups;
 }
 
-/** Replace the targets file atomically: Prometheus must never read a half-written file. */
-export function writeTargetsFile(file: string, targets: readonly ScrapeTarget[]): void {
+/**
+ * Replace the targets file atomically (Prometheus must never read a half-written file), unless
+ * it already holds exactly these targets. Returns the content written or found.
+ */
+export function writeTargetsFile(file: string, targets: readonly ScrapeTarget[], current?: string): string {
+  const text = JSON.stringify(renderTargets(targets), null, 2);
+  if (text === current) return text;
   const tmp = `${file}.tmp`;
-  writeFileSync(tmp, JSON.stringify(renderTargets(targets), null, 2));
+  writeFileSync(tmp, text);
   renameSync(tmp, file);
+  return text;
 }

@@ -92,6 +92,7 @@ export class LocalPrometheus implements RunningPrometheus {
   private exit: { code: number | null; signal: string | null } | undefined;
   private ledgerIds: string[] = [];
   private port = 0;
+  private targetsText: string | undefined;
 
   constructor(opts: PrometheusOptions) {
     this.opts = opts;
@@ -119,7 +120,7 @@ export class LocalPrometheus implements RunningPrometheus {
     const rulesFile = this.opts.rulesFile ?? rulesFileFor(this.opts.profile);
     if (!existsSync(rulesFile)) throw new UserError(`alert rules ${rulesFile} not found`);
     mkdirSync(this.dir, { recursive: true });
-    writeTargetsFile(this.targetsFile, this.opts.targets);
+    this.targetsText = writeTargetsFile(this.targetsFile, this.opts.targets);
     const configFile = join(this.dir, 'prometheus.yml');
     writeFileSync(
       configFile,
@@ -201,9 +202,11 @@ export class LocalPrometheus implements RunningPrometheus {
     });
   }
 
+  /** Cheap to call on every platform tick: the file is only rewritten when the targets change. */
   setTargets(targets: readonly ScrapeTarget[]): void {
-    writeTargetsFile(this.targetsFile, targets);
-    this.opts.log.debug('prometheus targets updated', { targets });
+    const before = this.targetsText;
+    this.targetsText = writeTargetsFile(this.targetsFile, targets, before);
+    if (this.targetsText !== before) this.opts.log.debug('prometheus targets updated', { targets });
   }
 
   async poll(): Promise<readonly AlertObservation[]> {
