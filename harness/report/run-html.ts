@@ -13,6 +13,8 @@ import {
   FINDING_LABEL,
   findingsOf,
   meetsTarget,
+  metricRows,
+  outcomeLabel,
   runKind,
   SEVERITY_RESPONSE_MS,
   stepLocation,
@@ -38,7 +40,13 @@ const distCells = (d: Distribution) => [
 ];
 
 function summarySection(records: readonly RunRecord[]): string {
-  const timed = records.filter((r) => runKind(r) !== 'control');
+  // Control runs have no fault to time; the others keep their run number from the page.
+  const timed = records
+    .map((record, i) => ({
+      record,
+      label: records.length === 1 ? record.scenario.name : `#${i + 1} ${record.scenario.name}`,
+    }))
+    .filter((r) => runKind(r.record) !== 'control');
   const charts = (timed.length ? runTargetCharts(timed) : [])
     .map((svg, i) =>
       chartFigure(svg, i === 0 ? 'MTTD per run against target' : 'MTTR per run against target'),
@@ -85,11 +93,9 @@ function summarySection(records: readonly RunRecord[]): string {
 
 function runSection(r: RunRecord, prefix: string): string {
   const v = verdictOf(r);
-  const kind = runKind(r);
-  const m = r.metrics;
   const out = [
     `<h2>${esc(prefix)}${code(r.runId)} <span class="badge ${v.status}">${BADGE[v.status]}</span></h2>`,
-    `<p><strong>Outcome:</strong> ${esc(r.outcome)}${kind === 'fault' ? '' : ` (${kind} run)`} · <strong>scenario:</strong> ${esc(r.scenario.name)} — ${esc(r.scenario.title)}<br>` +
+    `<p><strong>Outcome:</strong> ${esc(outcomeLabel(r))} · <strong>scenario:</strong> ${esc(r.scenario.name)} — ${esc(r.scenario.title)}<br>` +
       `<strong>started</strong> ${esc(fmtWall(Date.parse(r.startedAt)))} · <strong>platform</strong> ${esc(r.platform)} · <strong>detection</strong> ${esc(r.detectionSource)} · ` +
       `<strong>runbook</strong> ${code(r.runbook.file)} § ${esc(r.runbook.section)}</p>`,
   ];
@@ -98,22 +104,12 @@ function runSection(r: RunRecord, prefix: string): string {
   out.push(
     htmlTable(
       ['metric', 'measured', 'target', ''],
-      [
-        [
-          'MTTD',
-          fmtDuration(m.mttdMs),
-          `&lt; ${fmtDuration(r.targets.mttdMs)}`,
-          htmlMark(meetsTarget(m.mttdMs, r.targets.mttdMs)),
-        ],
-        [
-          'MTTR',
-          fmtDuration(m.mttrMs),
-          `&lt; ${fmtDuration(r.targets.mttrMs)}`,
-          htmlMark(meetsTarget(m.mttrMs, r.targets.mttrMs)),
-        ],
-        ['time to remediate', fmtDuration(m.timeToRemediateMs), '—', ''],
-        ['customer impact', fmtDuration(m.customerImpactMs), 'no target in runbook', ''],
-      ],
+      metricRows(r).map((row) => [
+        esc(row.metric),
+        esc(row.measured),
+        esc(row.target),
+        row.met === undefined ? '' : htmlMark(row.met),
+      ]),
       [1],
     ),
     `<p>${severityHtml(r)}</p>`,
@@ -170,7 +166,7 @@ function stepsHtml(r: RunRecord): string {
 function findingsHtml(r: RunRecord): string {
   const findings = findingsOf(r);
   if (findings.length === 0)
-    return '<p class="muted">None: every step that ran worked and had an effect.</p>';
+    return `<p class="muted">${r.steps.length === 0 ? 'None (no runbook steps ran).' : 'None: every step that ran worked and had an effect.'}</p>`;
   const rows = findings.map((f) => [
     esc(FINDING_LABEL[f.kind]),
     esc(stepLocation(f.step)),

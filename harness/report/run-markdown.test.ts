@@ -78,6 +78,11 @@ describe('renderRunMarkdown()', () => {
     expect(mixed).toContain('_None (as it should be for a control run)._');
     expect(mixed).toContain('`mix-control-fp` — ❌ fail');
     expect(mixed).toContain('- false positive: APIResponseTimeDegraded fired with no fault injected');
+    // A control run has no fault to time: it shows what fired instead of MTTD/MTTR.
+    expect(mixed).toContain('| alerts fired | APIResponseTimeDegraded | none (no fault injected) | ❌ |');
+    expect(mixed).toContain('| alerts fired | none | none (no fault injected) | ✅ |');
+    expect(mixed).toContain('**Outcome:** quiet — control run, nothing was broken and nothing fired');
+    expect(mixed).toContain('**control**: 2 control runs (no fault injected), 1 with a false positive');
     expect(mixed).toContain('`mix-slow` — ❌ fail');
     expect(mixed).toContain(
       '- **missing from runbook (extra step needed)** (not in runbook): `scale agent-agency-postgres to 1 replica`',

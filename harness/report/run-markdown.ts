@@ -12,7 +12,8 @@ import {
   FINDING_LABEL,
   findingsOf,
   meetsTarget,
-  runKind,
+  metricRows,
+  outcomeLabel,
   SEVERITY_RESPONSE_MS,
   stepLocation,
   verdictOf,
@@ -73,11 +74,10 @@ function summarySection(records: readonly RunRecord[]): string {
 
 function runSection(r: RunRecord, prefix: string): string {
   const verdict = verdictOf(r);
-  const kind = runKind(r);
   const out = [
     `## ${prefix}${mdCode(r.runId)} — ${VERDICT_BADGE[verdict.status]}`,
     [
-      `**Outcome:** ${r.outcome}${kind === 'fault' ? '' : ` (${kind} run)`}`,
+      `**Outcome:** ${mdCell(outcomeLabel(r))}`,
       `**Scenario:** ${mdCell(r.scenario.name)} — ${mdCell(r.scenario.title)}`,
       `**Started:** ${fmtWall(Date.parse(r.startedAt))} · **platform:** ${r.platform} · **detection:** ${mdCell(r.detectionSource)}`,
       `**Runbook:** ${mdCode(r.runbook.file)} § ${mdCell(r.runbook.section)}`,
@@ -95,25 +95,14 @@ function runSection(r: RunRecord, prefix: string): string {
 }
 
 function metricsTable(r: RunRecord): string {
-  const m = r.metrics;
   return mdTable(
     ['metric', 'measured', 'target', ''],
-    [
-      [
-        'MTTD',
-        fmtDuration(m.mttdMs),
-        `< ${fmtDuration(r.targets.mttdMs)}`,
-        mark(meetsTarget(m.mttdMs, r.targets.mttdMs)),
-      ],
-      [
-        'MTTR',
-        fmtDuration(m.mttrMs),
-        `< ${fmtDuration(r.targets.mttrMs)}`,
-        mark(meetsTarget(m.mttrMs, r.targets.mttrMs)),
-      ],
-      ['time to remediate', fmtDuration(m.timeToRemediateMs), '—', ''],
-      ['customer impact', fmtDuration(m.customerImpactMs), 'no target in runbook', ''],
-    ],
+    metricRows(r).map((row) => [
+      row.metric,
+      mdCell(row.measured),
+      row.target,
+      row.met === undefined ? '' : mark(row.met),
+    ]),
   );
 }
 
@@ -150,6 +139,7 @@ function stepsTable(r: RunRecord): string {
 
 function findingsList(r: RunRecord): string {
   const findings = findingsOf(r);
+  if (r.steps.length === 0) return '_None (no runbook steps ran)._';
   if (findings.length === 0) return '_None: every step that ran worked and had an effect._';
   return findings
     .map((f) => {

@@ -122,3 +122,58 @@ export function findingsOf(r: RunRecord): Finding[] {
 /** Where the step sits in the runbook, for a reader who wants to open the file at that line. */
 export const stepLocation = (s: StepResult): string =>
   s.line !== undefined ? `L${s.line}` : 'not in runbook';
+
+/** The outcome as a reader should read it: control and counterfactual runs say what they are. */
+export function outcomeLabel(r: RunRecord): string {
+  const kind = runKind(r);
+  if (kind === 'control' && r.outcome !== 'aborted')
+    return controlFired(r)
+      ? `false positive — control run, nothing was broken (recorded outcome: ${r.outcome})`
+      : 'quiet — control run, nothing was broken and nothing fired';
+  if (kind === 'counterfactual') return `${r.outcome} — counterfactual run, remediation skipped on purpose`;
+  return r.outcome;
+}
+
+export interface MetricRow {
+  readonly metric: string;
+  readonly measured: string;
+  readonly target: string;
+  /** Undefined: no target to compare with. */
+  readonly met?: boolean | null;
+}
+
+/** The metrics table of one run. A control run has no fault to time, so it shows what fired instead. */
+export function metricRows(r: RunRecord): MetricRow[] {
+  const m = r.metrics;
+  const impact = {
+    metric: 'customer impact',
+    measured: fmtDuration(m.customerImpactMs),
+    target: 'no target in runbook',
+  };
+  if (runKind(r) === 'control')
+    return [
+      {
+        metric: 'alerts fired',
+        measured: r.alertsFired.length ? r.alertsFired.map((a) => a.alert).join(', ') : 'none',
+        target: 'none (no fault injected)',
+        met: r.outcome === 'aborted' ? null : !controlFired(r),
+      },
+      impact,
+    ];
+  return [
+    {
+      metric: 'MTTD',
+      measured: fmtDuration(m.mttdMs),
+      target: `< ${fmtDuration(r.targets.mttdMs)}`,
+      met: meetsTarget(m.mttdMs, r.targets.mttdMs),
+    },
+    {
+      metric: 'MTTR',
+      measured: fmtDuration(m.mttrMs),
+      target: `< ${fmtDuration(r.targets.mttrMs)}`,
+      met: meetsTarget(m.mttrMs, r.targets.mttrMs),
+    },
+    { metric: 'time to remediate', measured: fmtDuration(m.timeToRemediateMs), target: '—' },
+    impact,
+  ];
+}

@@ -157,11 +157,8 @@ export function targetBarsChart(input: TargetBarsInput, width = 470, height = 28
                 symbol: 'none',
                 silent: true,
                 lineStyle: { color: COLORS.target, type: 'dashed', width: 2 },
-                label: {
-                  formatter: `target < ${minutesLabel(target)}`,
-                  position: 'insideEndTop',
-                  color: COLORS.target,
-                },
+                // Beside the line's end, outside the plot, so it never covers a bar's label.
+                label: { formatter: `target\n< ${minutesLabel(target)}`, position: 'end', color: COLORS.target, fontSize: 11 },
                 data: [{ yAxis: toMinutes(target) }],
               },
             }
@@ -180,11 +177,13 @@ export function targetBarsChart(input: TargetBarsInput, width = 470, height = 28
   return renderSvg(option, width, height);
 }
 
-/** MTTD and MTTR of each run in an invocation, each against its target. */
-export function runTargetCharts(records: readonly RunRecord[]): string[] {
-  const labels = records.map((r, i) =>
-    records.length === 1 ? r.scenario.name : `#${i + 1} ${r.scenario.name}`,
-  );
+/**
+ * MTTD and MTTR of runs in an invocation, each against its target. Labels come from the
+ * caller so they match the run numbers of the page (control runs, left out here, keep theirs).
+ */
+export function runTargetCharts(runs: readonly { record: RunRecord; label: string }[]): string[] {
+  const labels = runs.map((r) => r.label);
+  const records = runs.map((r) => r.record);
   return [
     targetBarsChart({
       title: 'MTTD (detected − injected)',

@@ -102,7 +102,8 @@ export function syntheticRecord(spec: SyntheticRunSpec): RunRecord {
         alert: alerts[0]?.alert ?? 'APIHealthCheckFailure',
         source: 'probes',
       });
-    add(inj + mttd, { type: 'phase.end', phase: 'detect', ok: detects });
+    // For a control run, a quiet detect phase is the good result.
+    add(inj + mttd, { type: 'phase.end', phase: 'detect', ok: control ? !detects : detects });
     end = inj + mttd;
 
     // A counterfactual run skips remediation on purpose; its outcome is whatever the system does alone.
