@@ -56,13 +56,15 @@ export function translateExec(
       if (!sql) return no('psql without -c "<query>"');
       if (/\b(insert|update|delete|drop|alter|truncate|create)\b/i.test(sql))
         return no('psql statement writes data');
-      return check('sql', sql);
+      // The check is "the database answers from here": target is the host psql connects to.
+      const h = args.indexOf('-h');
+      return check('sql', h >= 0 ? args[h + 1] : workload);
     }
     case 'redis-cli': {
       if (!/^ping$/i.test(positional[positional.length - 1] ?? ''))
         return no('redis-cli command other than PING');
       const h = args.indexOf('-h');
-      return check('redis-ping', h >= 0 ? args[h + 1] : undefined);
+      return check('redis-ping', h >= 0 ? args[h + 1] : workload);
     }
     case 'ps':
       return check('ps');

@@ -1,6 +1,7 @@
 /** What translating a runbook command for the local platform yields. */
 import type { PlatformAction } from '../platforms/types.ts';
 import type { HostMap } from './hostmap.ts';
+import type { OutputFilter } from './output-filter.ts';
 
 export interface HttpCheck {
   readonly method: string;
@@ -21,6 +22,8 @@ export type Translation =
       readonly action: PlatformAction;
       readonly description: string;
       readonly notes: readonly string[];
+      /** `| grep ...` / `| head -N` to apply to the output, as the shell would. */
+      readonly filter?: OutputFilter;
     }
   | {
       readonly translatable: true;
@@ -28,6 +31,8 @@ export type Translation =
       readonly http: HttpCheck;
       readonly description: string;
       readonly notes: readonly string[];
+      /** `| grep ...` / `| head -N` to apply to the output, as the shell would. */
+      readonly filter?: OutputFilter;
     }
   | { readonly translatable: false; readonly reason: string };
 

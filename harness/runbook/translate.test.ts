@@ -109,7 +109,12 @@ describe('kubectl -> platform verbs', () => {
     ],
     [
       `kubectl exec -it $(kubectl get pods -n agent-agency -l app=agent-agency-postgres -o jsonpath='{.items[0].metadata.name}') -n agent-agency -- psql -U agent_agency -d agent_agency -c "SELECT 1;"`,
-      { verb: 'exec-check', workload: 'agent-agency-postgres', check: 'sql', target: 'SELECT 1;' },
+      {
+        verb: 'exec-check',
+        workload: 'agent-agency-postgres',
+        check: 'sql',
+        target: 'agent-agency-postgres',
+      },
     ],
     [
       'kubectl exec -it deployment/agent-agency-orchestrator -n agent-agency -- redis-cli -h agent-agency-redis ping',

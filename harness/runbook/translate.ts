@@ -6,6 +6,7 @@
 import type { PlatformAction, ResourceSpec } from '../platforms/types.ts';
 import { type Invocation, invocations } from './invocation.ts';
 import { flag, type KubectlCall, parseKubectl, selectorLabels } from './kubectl.ts';
+import { parseFilter } from './output-filter.ts';
 import { translateCurl } from './translate-curl.ts';
 import { translateExec } from './translate-exec.ts';
 import { no, type TranslateOptions, type Translation } from './translate-types.ts';
@@ -68,9 +69,7 @@ function translateKubectl(
     target: 'platform',
     action,
     description,
-    notes: filter
-      ? [...notes, `output filter \`${filter.words.map((w) => w.text).join(' ')}\` not applied`]
-      : notes,
+    notes,
   });
   const workload = workloadOf(call, nested);
   const kind = call.resources[0]?.kind;
@@ -185,12 +184,21 @@ export function translateCommand(command: string, options: TranslateOptions): Tr
   if (rest.length > 1) return no('pipeline longer than one output filter');
   const filter = rest[0];
   const call = parseKubectl(main.words);
-  if (call) return translateKubectl(call, nested, filter, options);
-  if (main.program === 'curl') {
-    const t = translateCurl(main.words, options);
-    return t.translatable && filter
-      ? { ...t, notes: [...t.notes, `output filter \`${filter.program}\` not applied`] }
-      : t;
-  }
+  if (call) return withFilter(translateKubectl(call, nested, filter, options), filter);
+  if (main.program === 'curl') return withFilter(translateCurl(main.words, options), filter);
   return no(`\`${main.program}\` is not kubectl or curl; the local platform cannot run it`);
+}
+
+/** Reproduce `| grep`, `| head`, `| tail` on the platform's output; say so when we cannot. */
+function withFilter(t: Translation, inv: Invocation | undefined): Translation {
+  if (!t.translatable || !inv) return t;
+  const filter = parseFilter(inv);
+  if (filter) return { ...t, filter };
+  return {
+    ...t,
+    notes: [
+      ...t.notes,
+      `output filter \`${inv.words.map((w) => w.text).join(' ')}\` not reproduced on local`,
+    ],
+  };
 }

@@ -234,3 +234,34 @@ describe('time boxes', () => {
     expect(late[0]!.timeBox).toEqual({ fromMs: 0, toMs: 120_000, fitted: false });
   });
 });
+
+describe('output filters on local', () => {
+  const env =
+    'DATABASE_URL=postgres://agent-agency-postgres:5432/agent_agency\nREDIS_URL=redis://agent-agency-redis:6379\n';
+  const run = (command: string) =>
+    executeSteps(
+      allSteps(parseRunbook(`# T\n## Investigation\n### Look\n\`\`\`bash\n${command}\n\`\`\`\n`, 't.md')),
+      {
+        executor: translatedExecutor({ perform: async () => env }),
+        hostMap,
+      },
+    );
+
+  it('applies `| grep` to what the platform printed', async () => {
+    const [result] = await run(
+      'kubectl exec deployment/agent-agency-orchestrator -n agent-agency -- env | grep DATABASE',
+    );
+    expect(result).toMatchObject({
+      status: 'passed',
+      output: 'DATABASE_URL=postgres://agent-agency-postgres:5432/agent_agency\n',
+    });
+    expect(result!.translatedTo).toContain('then `grep DATABASE`');
+  });
+
+  it('fails like grep when no line matches', async () => {
+    const [result] = await run(
+      'kubectl exec deployment/agent-agency-orchestrator -n agent-agency -- env | grep POOL',
+    );
+    expect(result).toMatchObject({ status: 'failed', exitCode: 1, error: '`grep POOL` matched no line' });
+  });
+});

@@ -6,6 +6,7 @@
 import type { PlatformAction } from '../platforms/types.ts';
 import type { StepExecutor, StepRun } from './execute.ts';
 import { tailExcerpt } from './execute.ts';
+import { applyFilter } from './output-filter.ts';
 import { type HttpCheck, translateCommand } from './translate.ts';
 import { fillDeep, fillVariables } from './variables.ts';
 
@@ -88,7 +89,23 @@ export function translatedExecutor(options: TranslatedExecutorOptions): StepExec
           error: `not runnable on local: ${t.reason}`,
           execution: 'none',
         };
-      const notes = t.notes.length ? `  [${t.notes.join('; ')}]` : '';
+      const notes = [...t.notes, ...(t.filter ? [`then \`${t.filter.text}\``] : [])];
+      const suffix = notes.length ? `  [${notes.join('; ')}]` : '';
+      // The filter runs on what the command printed; like a shell pipeline, its verdict wins.
+      const filtered = (raw: string, translatedTo: string, head = ''): StepRun => {
+        const f = t.filter ? applyFilter(t.filter, raw) : { output: raw, ok: true };
+        const output = tailExcerpt(head + f.output, limit);
+        return f.ok
+          ? { status: 'passed', exitCode: 0, output, execution: 'translated', translatedTo }
+          : {
+              status: 'failed',
+              exitCode: 1,
+              output,
+              error: `\`${t.filter!.text}\` matched no line`,
+              execution: 'translated',
+              translatedTo,
+            };
+      };
       try {
         if (t.target === 'platform') {
           const action = fillDeep(t.action, env.variables);
@@ -101,13 +118,7 @@ export function translatedExecutor(options: TranslatedExecutorOptions): StepExec
               execution: 'none',
             };
           const out = await within(options.perform(action), env.timeoutMs, env.signal);
-          return {
-            status: 'passed',
-            exitCode: 0,
-            output: tailExcerpt(out, limit),
-            execution: 'translated',
-            translatedTo: `${JSON.stringify(action)}${notes}`,
-          };
+          return filtered(out, `${JSON.stringify(action)}${suffix}`);
         }
         const h = t.http;
         const request: HttpRequest = {
@@ -118,19 +129,18 @@ export function translatedExecutor(options: TranslatedExecutorOptions): StepExec
           timeoutMs: env.timeoutMs,
         };
         const answer = await within(http(request), env.timeoutMs + 1000, env.signal);
-        const output = tailExcerpt(`HTTP ${answer.status}\n${answer.body}`, limit);
-        const translatedTo = `${describeHttp(h)}${notes}`;
+        const translatedTo = `${describeHttp(h)}${suffix}`;
         // curl's own exit codes, so kube and local results read alike: 22 = HTTP error with -f.
         if (h.failOnHttpError && answer.status >= 400)
           return {
             status: 'failed',
             exitCode: 22,
-            output,
+            output: tailExcerpt(`HTTP ${answer.status}\n${answer.body}`, limit),
             error: `HTTP ${answer.status} from ${request.url}`,
             execution: 'translated',
             translatedTo,
           };
-        return { status: 'passed', exitCode: 0, output, execution: 'translated', translatedTo };
+        return filtered(answer.body, translatedTo, `HTTP ${answer.status}\n`);
       } catch (err) {
         const timedOut = err instanceof StepTimeout || (err instanceof Error && err.name === 'TimeoutError');
         const message =
