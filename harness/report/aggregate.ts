@@ -41,6 +41,8 @@ export interface ScenarioKpis {
   readonly verdictRuns: number;
   readonly controlRuns: number;
   readonly counterfactualRuns: number;
+  /** Outcomes of counterfactual runs (fault injected, remediation skipped on purpose). */
+  readonly counterfactualOutcomes: Readonly<Partial<Record<Outcome, number>>>;
   readonly outcomes: Readonly<Record<Outcome, number>>;
   /** Targets of the latest run; null when scenarios in a group disagree. */
   readonly targets: RunRecord['targets'] | null;
@@ -92,6 +94,9 @@ export function aggregateScenario(
   const control = sorted.filter((r) => runKind(r) === 'control' && r.outcome !== 'aborted');
   const outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
   for (const r of fault) outcomes[r.outcome] += 1;
+  const counterfactualOutcomes: Partial<Record<Outcome, number>> = {};
+  for (const r of sorted.filter((x) => runKind(x) === 'counterfactual'))
+    counterfactualOutcomes[r.outcome] = (counterfactualOutcomes[r.outcome] ?? 0) + 1;
 
   const targetSet = new Set(sorted.map((r) => `${r.targets.mttdMs}/${r.targets.mttrMs}`));
   const targets = targetSet.size === 1 ? sorted.at(-1)!.targets : null;
@@ -117,6 +122,7 @@ export function aggregateScenario(
     verdictRuns: verdict.length,
     controlRuns: control.length,
     counterfactualRuns: sorted.filter((r) => runKind(r) === 'counterfactual').length,
+    counterfactualOutcomes,
     outcomes,
     targets,
     mttd,

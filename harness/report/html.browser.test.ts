@@ -169,5 +169,7 @@ describe.skipIf(!available)('HTML reports in headless chromium, offline', () => 
     ])
       expect(o.text).toContain(kpi);
     expect(o.text).toContain('reports/runs/<bad>.json');
+    // A step error carrying markup is listed in the findings as text.
+    expect(o.text).toContain('<script>alert("x")</script>');
   });
 });

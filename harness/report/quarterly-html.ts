@@ -10,6 +10,7 @@ import type { QuarterlyReport } from './quarterly.ts';
 import { type QuarterlyRenderContext, reviewTitle } from './quarterly-markdown.ts';
 import {
   type Cell,
+  counterfactualTable,
   DEFINITIONS,
   falsePositiveTables,
   findingsTable,
@@ -72,6 +73,8 @@ export function renderQuarterlyHtml(q: QuarterlyReport, ctx: QuarterlyRenderCont
     table(processTable(q), 'No fault runs in range.'),
     '<h3>Outcomes</h3>',
     table(outcomesTable(q), 'No fault runs in range.'),
+    '<h3>Counterfactual runs (no remediation)</h3>',
+    table(counterfactualTable(q), 'None in range.'),
     '<h2>Trends</h2>',
     `<div class="charts">${trendCharts.join('')}</div>`,
     '<h3>Per week, all scenarios</h3>',

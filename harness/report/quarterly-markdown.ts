@@ -6,6 +6,7 @@ import { excerpt, fmtWall, mark, mdCell, mdCode, mdTable } from './format.ts';
 import type { QuarterlyReport } from './quarterly.ts';
 import {
   type Cell,
+  counterfactualTable,
   DEFINITIONS,
   falsePositiveTables,
   findingsTable,
@@ -61,6 +62,8 @@ export function renderQuarterlyMarkdown(q: QuarterlyReport, ctx: QuarterlyRender
     table(processTable(q), 'No fault runs in range.'),
     '### Outcomes',
     table(outcomesTable(q), 'No fault runs in range.'),
+    '### Counterfactual runs (no remediation)',
+    table(counterfactualTable(q), 'None in range.'),
     '## False positives (control runs)',
     table(
       fp.perScenario,

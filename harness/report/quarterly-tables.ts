@@ -144,6 +144,29 @@ export function falsePositiveTables(q: QuarterlyReport): {
   };
 }
 
+/**
+ * Counterfactual runs answer "was the runbook needed at all?": if the system recovers on its
+ * own without remediation, the runbook's steps were not what fixed it.
+ */
+export function counterfactualTable(q: QuarterlyReport): Table {
+  const rows = q.scenarios
+    .filter((s) => s.counterfactualRuns > 0)
+    .map((s): Cell[] => {
+      const healed = s.counterfactualOutcomes['self-healed'] ?? 0;
+      const outcomes = Object.entries(s.counterfactualOutcomes)
+        .map(([o, n]) => `${o} ×${n}`)
+        .join(', ');
+      const verdict =
+        healed === 0
+          ? 'yes: it never recovered without remediation'
+          : healed === s.counterfactualRuns
+            ? 'not shown: it recovered on its own every time'
+            : `sometimes: recovered on its own in ${healed} of ${s.counterfactualRuns}`;
+      return [s.scenario, String(s.counterfactualRuns), outcomes, verdict];
+    });
+  return { header: ['scenario', 'counterfactual runs', 'outcomes', 'runbook needed?'], rows, numeric: [1] };
+}
+
 export function weeklyTable(q: QuarterlyReport): Table {
   return {
     header: [

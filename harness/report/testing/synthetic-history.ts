@@ -61,7 +61,8 @@ export const SYNTHETIC_SCENARIOS: readonly ScenarioProfile[] = [
         line: 154,
         kind: 'diagnostic',
         status: 'failed',
-        error: 'exec: "nc": executable file not found in $PATH',
+        // Markup-like text in an error reaches the findings tables: renderers must escape it.
+        error: `exec: "nc": executable file not found in $PATH; ${HOSTILE_OUTPUT}`,
       },
       { command: 'kubectl rollout restart deployment/agent-agency-postgres -n agent-agency', line: 160 },
     ],

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { aggregate } from './quarterly.ts';
+import { renderQuarterlyMarkdown } from './quarterly-markdown.ts';
+import { fixedHistory, RANGE } from './testing/fixed-history.ts';
+import { syntheticHistory } from './testing/synthetic-history.ts';
+
+const ctx = {
+  source: 'reports/runs',
+  invalid: [{ path: 'reports/runs/broken.json', reason: 'not JSON (Unexpected end of JSON input)' }],
+  generatedAtMs: Date.parse('2026-04-01T09:00:00Z'),
+};
+
+describe('renderQuarterlyMarkdown() on the hand-computed history', () => {
+  const md = renderQuarterlyMarkdown(aggregate(fixedHistory(), RANGE), ctx);
+
+  it('states the period, what was read and what was skipped', () => {
+    expect(md).toMatch(/^# Reliability review: 2026-01-01 to 2026-03-31\n/);
+    expect(md).toContain(
+      '15 run records from `reports/runs`: 10 fault runs (1 aborted), 5 control runs, 0 counterfactual runs, across 3 scenarios.',
+    );
+    expect(md).toContain('- `reports/runs/broken.json`: not JSON (Unexpected end of JSON input)');
+  });
+
+  it("puts every runbook KPI next to the runbook's target or says it has none", () => {
+    // Overall MTTD: db 30,60,120,180,240,600 + crash-loop 90,90 s -> mean 1410/8 = 176.25 s,
+    // p95 rank 6.65 -> 240 + 0.65*360 = 474 s.
+    expect(md).toContain(
+      '| MTTD (mean time to detection) | < 5m 00s | mean 2m 56s, p95 7m 54s (n=8) | ✅ | detection rate 88.9% (8/9) |',
+    );
+    expect(md).toContain(
+      '| False-positive rate | < 5% | 40.0% (2/5) | ❌ | from control runs (no fault injected) |',
+    );
+    expect(md).toContain(
+      '| Customer impact duration | no target in runbook (tracked) | 100.2 min total | — |',
+    );
+    expect(md).toContain('| Runbook accuracy | no target in runbook | 44.4% (4/9) | — |');
+    expect(md).toContain('| Escalation rate | no target in runbook | 22.2% (2/9) | — |');
+    expect(md).toContain('| Recurrence rate (30 days) | no target in runbook | 60.0% (3/5) | — |');
+    expect(md).toContain(
+      '| Post-mortem quality | no target in runbook (score out of 5) | not measured by drills | — |',
+    );
+  });
+
+  it('gives per-scenario MTTD/MTTR mean, p50, p95 against targets and the process KPIs', () => {
+    expect(md).toContain(
+      '| db-outage | 6 | 3m 25s | 2m 30s | 8m 30s | < 5m 00s | ✅ | 5 | 10m 18s | 10m 00s | 19m 00s | < 30m 00s | ✅ |',
+    );
+    expect(md).toContain(
+      '| db-outage | 8 | 1 | 85.7% (6/7) | 42.9% (3/7) | 28.6% (2/7) | 75.0% (3/4) | 83.5 min | 2 never recovered |',
+    );
+    expect(md).toContain(
+      '| crash-loop | 2 | 0 | 100.0% (2/2) | 50.0% (1/2) | 0.0% (0/2) | 0.0% (0/1) | 16.7 min | 1 never recovered |',
+    );
+  });
+
+  it('counts false positives per alert and unexpected alerts in fault runs', () => {
+    expect(md).toContain('| control | 5 | 2 | 40.0% (2/5) |');
+    expect(md).toContain('| APIErrorRateHigh | 2 | 40.0% (2/5) |');
+    expect(md).toContain('| APIResponseTimeDegraded | 1 | 20.0% (1/5) |');
+    expect(md).toContain('| RedisUnreachable | 1 | 10.0% (1/10) |');
+  });
+
+  it('lists runbook findings with line numbers and how often', () => {
+    expect(md).toContain(
+      '| step failed | L160 | Scenario 2: Database Connection Issues | `kubectl rollout restart deployment/agent-agency-postgres -n agent-agency` | 1 of 5 runs | db-outage |',
+    );
+    expect(md).toContain(
+      '| missing from runbook (extra step needed) | not in runbook | Scenario 2: Database Connection Issues | `scale agent-agency-postgres to 1 replica` | 1 of 1 runs | db-outage |',
+    );
+  });
+
+  it('shows the weekly trend and explains every number', () => {
+    // Week of Jan 5: db-1,2,3,7 and cl-1,2. MTTD 60,120,180,90,90 -> 108 s; MTTR 300,600,400 -> 433 s;
+    // resolved-by-runbook 3 of 5 with a verdict; controls c1..c5, two fired.
+    expect(md).toContain('| 2026-01-05 | 6 | 1m 48s | 7m 13s | 60% | 5 | 2 |');
+    for (const term of ['runbook accuracy', 'false-positive rate', 'recurrence (30 d)', 'escalation rate'])
+      expect(md).toContain(`- **${term}**:`);
+  });
+});
+
+describe('renderQuarterlyMarkdown() on a generated quarter', () => {
+  const start = Date.parse('2026-01-05T00:00:00Z');
+  const md = renderQuarterlyMarkdown(
+    aggregate(syntheticHistory({ startMs: start }), { sinceMs: start, now: start + 91 * 86_400_000 }),
+    { ...ctx, invalid: [] },
+  );
+
+  it('says whether the runbook was needed, from counterfactual runs', () => {
+    expect(md).toContain('| crash-loop | 1 | unresolved ×1 | yes: it never recovered without remediation |');
+  });
+
+  it('never lets runbook text become markup', () => {
+    // The generator puts '<script>alert("x")</script> | piped' into a step error shown in the findings.
+    expect(md).toContain('&lt;script>alert("x")&lt;/script>');
+    expect(md).not.toMatch(/<script/i);
+  });
+});
