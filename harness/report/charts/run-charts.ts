@@ -158,7 +158,12 @@ export function targetBarsChart(input: TargetBarsInput, width = 470, height = 28
                 silent: true,
                 lineStyle: { color: COLORS.target, type: 'dashed', width: 2 },
                 // Beside the line's end, outside the plot, so it never covers a bar's label.
-                label: { formatter: `target\n< ${minutesLabel(target)}`, position: 'end', color: COLORS.target, fontSize: 11 },
+                label: {
+                  formatter: `target\n< ${minutesLabel(target)}`,
+                  position: 'end',
+                  color: COLORS.target,
+                  fontSize: 11,
+                },
                 data: [{ yAxis: toMinutes(target) }],
               },
             }
