@@ -71,6 +71,24 @@ export function manifestRules(
       `namespace ${ns} is not one the manifests use (${[...index.namespaces].join(', ')})`,
     );
 
+  // An autoscaler moves a manual scale back inside its bounds (0 switches it off instead).
+  const wanted = flag(call, 'replicas');
+  if (call.verb === 'scale' && typeof wanted === 'string' && /^\d+$/.test(wanted) && Number(wanted) > 0) {
+    const n = Number(wanted);
+    for (const ref of call.resources.filter((r) => r.name && WORKLOADS.has(r.kind))) {
+      const hpa = index.resources.find(
+        (r) => r.autoscales?.name === ref.name && r.autoscales?.kind === ref.kind,
+      );
+      if (hpa?.autoscales && (n < hpa.autoscales.min || n > hpa.autoscales.max))
+        emit(
+          'hpa-overrides-scale',
+          'warning',
+          call.flags.find((f) => f.name === 'replicas')!.offset,
+          `HorizontalPodAutoscaler ${hpa.name} keeps ${ref.name} between ${hpa.autoscales.min} and ${hpa.autoscales.max} replicas; it will undo --replicas=${n}`,
+        );
+    }
+  }
+
   // "Scale back up" to a number the manifests do not declare changes capacity by accident.
   const replicas = flag(call, 'replicas');
   if (

@@ -107,6 +107,23 @@ describe('planted defects', () => {
     ]);
   });
 
+  it('warns when an autoscaler will undo a manual scale', async () => {
+    const dir = writeManifests({ orchestratorHpa: { min: 3, max: 6 } });
+    dirs.push(dir);
+    const withHpa = await loadManifests(dir);
+    const rb = parseRunbook(
+      '# R\n## Resolution\n### Load\n```bash\nkubectl scale deployment/agent-agency-orchestrator --replicas=8 -n agent-agency\nkubectl scale deployment/agent-agency-orchestrator --replicas=4 -n agent-agency\nkubectl scale deployment/agent-agency-orchestrator --replicas=0 -n agent-agency\n```\n',
+      'r.md',
+    );
+    const found = lintRunbook(rb, { manifests: withHpa }).filter((f) => f.rule === 'hpa-overrides-scale');
+    expect(found.map((f) => [f.line, f.message])).toEqual([
+      [
+        5,
+        'HorizontalPodAutoscaler agent-agency-orchestrator keeps agent-agency-orchestrator between 3 and 6 replicas; it will undo --replicas=8',
+      ],
+    ]);
+  });
+
   it('is satisfied by a timeout wrapper and quoted URLs', () => {
     const rb = parseRunbook(
       '# R\n## Resolution\n### Fix\n```bash\ntimeout 20 kubectl logs -f deployment/agent-agency-orchestrator -n agent-agency\nkubectl scale deployment/agent-agency-orchestrator --replicas=3 -n agent-agency\ncurl -fsS -m 5 "https://x.example/a?b=1"\n```\n',

@@ -21,6 +21,13 @@ export interface ManifestResource {
   readonly replicas?: number;
   /** Labels of the pod template (workloads) or of the object. */
   readonly podLabels: Readonly<Record<string, string>>;
+  /** HorizontalPodAutoscaler: the workload it scales and its bounds. */
+  readonly autoscales?: {
+    readonly kind: string;
+    readonly name: string;
+    readonly min: number;
+    readonly max: number;
+  };
 }
 
 export interface ManifestIndex {
@@ -83,6 +90,18 @@ export async function loadManifests(dir: string): Promise<ManifestIndex> {
       }
       const spec = obj(o['spec']);
       const templateLabels = strings(obj(obj(spec?.['template'])?.['metadata'])?.['labels']);
+      const target = obj(spec?.['scaleTargetRef']);
+      const autoscales =
+        apiKind === 'HorizontalPodAutoscaler' &&
+        typeof target?.['name'] === 'string' &&
+        typeof target['kind'] === 'string'
+          ? {
+              kind: canonicalKind(target['kind']),
+              name: target['name'],
+              min: typeof spec?.['minReplicas'] === 'number' ? spec['minReplicas'] : 1,
+              max: typeof spec?.['maxReplicas'] === 'number' ? spec['maxReplicas'] : Number.POSITIVE_INFINITY,
+            }
+          : undefined;
       resources.push({
         kind: canonicalKind(apiKind),
         apiKind,
@@ -91,6 +110,7 @@ export async function loadManifests(dir: string): Promise<ManifestIndex> {
         file: rel,
         ...(typeof spec?.['replicas'] === 'number' ? { replicas: spec['replicas'] } : {}),
         podLabels: Object.keys(templateLabels).length ? templateLabels : strings(meta?.['labels']),
+        ...(autoscales ? { autoscales } : {}),
       });
     }
   }

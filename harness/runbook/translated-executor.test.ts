@@ -210,7 +210,8 @@ describe('time boxes', () => {
       clock,
       timeBoxStart: start,
     });
-    // Steps end at 1, 2, 3, ... minutes; boxes end at 2, 5, 10 and 15 minutes.
+    // Steps end at 1, 2, 3, ... minutes; boxes end at 2, 5, 10 and 15 minutes: the seventh
+    // dependency check ends at minute 11, outside its 5-10 minute box.
     expect(results.map((r) => [r.timeBox?.toMs, r.timeBox?.fitted, r.durationMs])).toEqual([
       [120_000, true, 60_000],
       [120_000, true, 60_000],
@@ -221,6 +222,8 @@ describe('time boxes', () => {
       [600_000, true, 60_000],
       [600_000, true, 60_000],
       [600_000, true, 60_000],
+      [600_000, true, 60_000],
+      [600_000, false, 60_000],
       [900_000, true, 60_000],
       [900_000, true, 60_000],
     ]);

@@ -31,16 +31,30 @@ spec:
 `;
 
 /** Writes a kustomize directory; `redisKind` lets a test make Redis a StatefulSet. */
-export function writeManifests(options: { redisKind?: 'Deployment' | 'StatefulSet' } = {}): string {
+export function writeManifests(
+  options: { redisKind?: 'Deployment' | 'StatefulSet'; orchestratorHpa?: { min: number; max: number } } = {},
+): string {
   const dir = mkdtempSync(join(tmpdir(), 'firedrill-manifests-'));
   mkdirSync(join(dir, 'base'));
-  const files = {
+  const files: Record<string, string> = {
     'orchestrator.yaml': workload('Deployment', 'agent-agency-orchestrator', 3),
     'council.yaml': workload('Deployment', 'agent-agency-council', 2),
     'postgres.yaml': workload('Deployment', 'agent-agency-postgres', 1),
     'redis.yaml': workload(options.redisKind ?? 'Deployment', 'agent-agency-redis', 1),
     'mock-llm.yaml': workload('Deployment', 'agent-agency-mock-llm', 1),
   };
+  const hpa = options.orchestratorHpa;
+  if (hpa)
+    files['orchestrator.yaml'] += `---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: agent-agency-orchestrator
+spec:
+  scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: agent-agency-orchestrator }
+  minReplicas: ${hpa.min}
+  maxReplicas: ${hpa.max}
+`;
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, 'base', name), text);
   writeFileSync(
     join(dir, 'kustomization.yaml'),
