@@ -135,15 +135,14 @@ export class RunCgroups {
     for (const root of [this.support.memoryRoot, this.support.cpuRoot]) {
       if (!root) continue;
       const parent = join(root, 'firedrill');
-      if (!existsSync(parent)) {
-        // Shared by concurrent runs: removed only if empty, and a busy one is not an error.
-        const entry = this.ledger.record(`cgroup ${parent}`, {
-          type: 'run-command',
-          argv: ['sh', '-c', 'rmdir "$0" 2>/dev/null; true', parent],
-        });
-        mkdirSync(parent, { recursive: true });
-        this.runDirs.push({ dir: parent, entry });
-      }
+      // Shared by concurrent runs: every run asks to remove it, and only the last one out can
+      // (rmdir fails while another run's directory is inside), so none leaves it behind.
+      const parentEntry = this.ledger.record(`cgroup ${parent} (if empty)`, {
+        type: 'run-command',
+        argv: ['sh', '-c', 'rmdir "$0" 2>/dev/null; true', parent],
+      });
+      mkdirSync(parent, { recursive: true });
+      this.runDirs.push({ dir: parent, entry: parentEntry });
       const dir = join(parent, this.runId);
       const entry = this.ledger.record(`cgroup ${dir}`, { type: 'remove-cgroup', path: dir });
       mkdirSync(dir, { recursive: true });
