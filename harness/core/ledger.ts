@@ -32,10 +32,13 @@ export interface LedgerEntry {
 
 type LedgerLine = { op: 'record'; entry: LedgerEntry } | { op: 'settle'; id: string };
 
-export const defaultLedgerDir = (): string =>
-  process.env.FIREDRILL_STATE_DIR
-    ? join(process.env.FIREDRILL_STATE_DIR, 'ledger')
-    : join(process.cwd(), '.firedrill', 'ledger');
+/**
+ * Where the harness keeps state that must outlive a crash (ledgers, per-run directories):
+ * $FIREDRILL_STATE_DIR, else .firedrill/ in the working directory (the repository root).
+ */
+export const stateRoot = (): string => process.env.FIREDRILL_STATE_DIR ?? join(process.cwd(), '.firedrill');
+
+export const defaultLedgerDir = (): string => join(stateRoot(), 'ledger');
 
 export class Ledger {
   private readonly file: string;

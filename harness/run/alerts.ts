@@ -11,6 +11,8 @@ import type { AlertObservation, DetectionSource } from '../detection/types.ts';
 
 export interface AlertWatch {
   start(): void;
+  /** From now on an expected alert counts as detection (call when the fault is injected). */
+  arm(): void;
   stop(): Promise<void>;
   /** Resolves when an expected alert is first seen firing. */
   readonly detected: Promise<void>;
@@ -26,6 +28,7 @@ export function watchAlerts(
   const state = new Map<string, AlertObservation['state']>();
   const fired = new Map<string, { alert: string; expected: boolean; firstAtWallMs: number }>();
   let detectedOnce = false;
+  let armed = false;
   let resolveDetected!: () => void;
   const detected = new Promise<void>((r) => {
     resolveDetected = r;
@@ -66,6 +69,12 @@ export function watchAlerts(
 
   return {
     detected,
+    arm() {
+      armed = true;
+      // an expected alert already firing at injection is re-observed, and so detected, on the next poll
+      for (const [alert, st] of state)
+        if (st === 'firing' && opts.expected.includes(alert)) state.delete(alert);
+    },
     start() {
       loop ??= (async () => {
         while (!abort.signal.aborted) {

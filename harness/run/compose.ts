@@ -4,10 +4,11 @@
  * Everything below this file receives its collaborators; nothing reaches for globals.
  */
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Clock } from '../core/clock.ts';
 import { UserError } from '../core/errors.ts';
-import { defaultLedgerDir, Ledger } from '../core/ledger.ts';
+import { defaultLedgerDir, Ledger, stateRoot } from '../core/ledger.ts';
 import type { Logger } from '../core/log.ts';
 import type { Phase } from '../core/timeline.ts';
 import { probeDetection } from '../detection/probes.ts';
@@ -142,7 +143,8 @@ export async function runOne(req: DrillRequest): Promise<RunRecord> {
   if (!pre.ok) throw new UserError(`preflight (${req.platform}): ${pre.problems.join('; ')}`);
   for (const l of pre.limitations) req.log.warn(l);
 
-  const stateDir = join(req.repoRoot, '.firedrill', 'runs', runId);
+  const stateDir = join(stateRoot(), 'runs', runId);
+  const stateEntry = ledger.record(`run directory ${stateDir}`, { type: 'remove-dir', path: stateDir });
   req.onPhase?.('preflight', `the ${req.platform} stack to come up`);
   const stack = await platform.up({ stateDir, signal: req.signal });
   try {
@@ -198,6 +200,8 @@ export async function runOne(req: DrillRequest): Promise<RunRecord> {
   } finally {
     req.onPhase?.('restore', `the ${req.platform} stack to come down`);
     await stack.down();
+    rmSync(stateDir, { recursive: true, force: true });
+    ledger.settle(stateEntry.id);
     ledger.close();
   }
 }

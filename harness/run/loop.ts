@@ -28,35 +28,34 @@ export async function runDrill(o: DrillOptions): Promise<RunRecord> {
   let recovery: RecoveryWatch | undefined;
   let lastRoundFailures: readonly string[] = [];
 
+  /** Run one phase under its deadline. Interrupts end every phase but restore, which must finish. */
   const phase = async <T>(
     name: Phase,
     timeoutMs: number,
     waitingFor: string,
     fn: (s: AbortSignal) => Promise<T>,
-  ) => {
+  ): Promise<T> => {
     o.onPhase?.(name, waitingFor);
     tl.add({ type: 'phase.start', phase: name });
+    const interruptible = name !== 'restore';
     const ctl = new AbortController();
-    const onAbort = () => ctl.abort(o.signal.reason);
-    o.signal.addEventListener('abort', onAbort, { once: true });
     let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const stops: Promise<never>[] = [
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new PhaseTimeout(name, timeoutMs)), timeoutMs);
+      }),
+    ];
+    if (interruptible)
+      stops.push(
+        new Promise<never>((_, reject) => {
+          onAbort = () => reject(new Error(`interrupted (${String(o.signal.reason ?? 'signal')})`));
+          if (o.signal.aborted) onAbort();
+          else o.signal.addEventListener('abort', onAbort, { once: true });
+        }),
+      );
     try {
-      const result = await Promise.race([
-        fn(ctl.signal),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new PhaseTimeout(name, timeoutMs)), timeoutMs);
-        }),
-        new Promise<never>((_, reject) => {
-          if (o.signal.aborted) reject(new Error(`interrupted (${String(o.signal.reason ?? 'signal')})`));
-          o.signal.addEventListener(
-            'abort',
-            () => reject(new Error(`interrupted (${String(o.signal.reason)})`)),
-            {
-              once: true,
-            },
-          );
-        }),
-      ]);
+      const result = await Promise.race([fn(ctl.signal), ...stops]);
       tl.add({ type: 'phase.end', phase: name, ok: true });
       return result;
     } catch (err) {
@@ -65,7 +64,7 @@ export async function runDrill(o: DrillOptions): Promise<RunRecord> {
       throw err;
     } finally {
       clearTimeout(timer);
-      o.signal.removeEventListener('abort', onAbort);
+      if (onAbort) o.signal.removeEventListener('abort', onAbort);
     }
   };
 
@@ -101,7 +100,6 @@ export async function runDrill(o: DrillOptions): Promise<RunRecord> {
         await o.detection.start();
         alerts.start();
         o.load?.start();
-        await o.verifier.prepare();
         let streak = 0;
         while (streak < scenario.verification.consecutivePasses) {
           signal.throwIfAborted();
@@ -129,6 +127,7 @@ export async function runDrill(o: DrillOptions): Promise<RunRecord> {
         signal,
       });
       tl.add({ type: 'injected', fault: injected.description });
+      alerts.arm();
     });
 
     recovery = watchRecovery(o.verifier, {

@@ -119,8 +119,9 @@ export function createHttpVerifier(opts: HttpVerifierOptions): Verifier {
 
   return {
     async prepare() {
-      for (let i = 0; i < (opts.integrityRecords ?? 5); i++)
-        written.push(await postTask(`firedrill integrity record ${i}`));
+      // resumable: a retry after a failed write tops up to the wanted number of records
+      while (written.length < (opts.integrityRecords ?? 5))
+        written.push(await postTask(`firedrill integrity record ${written.length}`));
     },
     async round() {
       const startedAt = opts.clock.now();

@@ -1,0 +1,166 @@
+/**
+ * `pnpm scenario` as a user runs it: a real child process, the real local platform. Restore is
+ * checked against the machine (processes carrying the run's marker, cgroups, directories).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cgroupsOfRuns, processesOfRuns, REPO, runCli, runIdsIn, tempStateDir } from './testing.ts';
+
+const nothingLeft = (stateDir: string, runIds: string[]) => {
+  expect(runIds.length).toBeGreaterThan(0);
+  expect(processesOfRuns(runIds)).toEqual([]);
+  expect(cgroupsOfRuns(runIds)).toEqual([]);
+  const runsDir = join(stateDir, 'runs');
+  expect(existsSync(runsDir) ? readdirSync(runsDir) : []).toEqual([]);
+  const ledger = join(stateDir, 'ledger');
+  expect(existsSync(ledger) ? readdirSync(ledger) : []).toEqual([]);
+};
+
+/** Run ids are only known from what the run left: capture them while it is alive. */
+async function idsWhileRunning(stateDir: string): Promise<string[]> {
+  for (let i = 0; i < 200; i++) {
+    const ids = runIdsIn(stateDir);
+    if (ids.length) return ids;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the drill never recorded a run');
+}
+
+describe('pnpm scenario (local platform, end to end)', { timeout: 180_000 }, () => {
+  it('runs db-outage to a verdict, writes its reports, and leaves nothing behind', async () => {
+    const state = tempStateDir();
+    const reports = join(state, 'reports');
+    const run = runCli('scenario.ts', ['db-outage', '--reports', reports, '--detection', 'probes'], {
+      FIREDRILL_STATE_DIR: state,
+    });
+    const ids = await idsWhileRunning(state);
+    const code = await run.exited;
+    expect(run.stderr()).toMatch(/db-outage: resolved-by-runbook +MTTD [\d.]+s/);
+    expect(code).toBe(0);
+    const [file] = readdirSync(join(reports, 'runs'));
+    const record = JSON.parse(readFileSync(join(reports, 'runs', file!), 'utf8'));
+    expect(record.outcome).toBe('resolved-by-runbook');
+    expect(record.metrics.mttdMs).toBeGreaterThan(0);
+    expect(record.metrics.mttrMs).toBeGreaterThanOrEqual(record.metrics.mttdMs);
+    expect(record.restore).toMatchObject({ ok: true, errors: [] });
+    for (const f of ['latest.md', 'latest.html', 'junit.xml'])
+      expect(existsSync(join(reports, f))).toBe(true);
+    nothingLeft(state, ids);
+  });
+
+  for (const [signal, exitCode] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    it(`restores the system when ${signal} arrives mid-drill, then exits ${exitCode}`, async () => {
+      const state = tempStateDir();
+      const run = runCli(
+        'scenario.ts',
+        ['db-outage', '--reports', join(state, 'reports'), '--detection', 'probes'],
+        {
+          FIREDRILL_STATE_DIR: state,
+        },
+      );
+      await run.waitFor('detect: waiting for');
+      const ids = runIdsIn(state);
+      expect(processesOfRuns(ids).length).toBeGreaterThan(0);
+      run.child.kill(signal);
+      expect(await run.exited).toBe(exitCode);
+      expect(run.stderr()).toContain(`${signal} received`);
+      expect(run.stderr()).toMatch(/db-outage: aborted .*restored/);
+      nothingLeft(state, ids);
+    });
+  }
+
+  it('after SIGKILL of the harness, pnpm chaos cleanup removes everything the drill left', async () => {
+    const state = tempStateDir();
+    const run = runCli(
+      'scenario.ts',
+      ['db-outage', '--reports', join(state, 'reports'), '--detection', 'probes'],
+      {
+        FIREDRILL_STATE_DIR: state,
+      },
+    );
+    await run.waitFor('detect: waiting for');
+    const ids = runIdsIn(state);
+    run.child.kill('SIGKILL');
+    await run.exited;
+    expect(processesOfRuns(ids).length).toBeGreaterThan(0); // the fault and the stack really are left behind
+    const cleanup = runCli('chaos.ts', ['cleanup'], { FIREDRILL_STATE_DIR: state });
+    expect(await cleanup.exited).toBe(0);
+    expect(cleanup.stdout()).toMatch(/cleanup: \d+ change\(s\) undone, 0 failed/);
+    nothingLeft(state, ids);
+  });
+});
+
+describe('bad input: one line, exit 2, nothing changed', () => {
+  const expectRefused = async (args: string[], message: RegExp) => {
+    const state = tempStateDir();
+    const run = runCli('scenario.ts', args, { FIREDRILL_STATE_DIR: state });
+    expect(await run.exited).toBe(2);
+    const lines = run.stderr().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(message);
+    expect(readdirSync(state)).toEqual([]); // no ledger, no run dir: nothing was touched
+  };
+
+  it('unknown scenario names the available ones', () =>
+    expectRefused(
+      ['nope'],
+      /^firedrill: error: unknown scenario "nope"; available: crash-loop, db-outage, llm-rate-limit, network-partition, resource-exhaustion/,
+    ));
+
+  it('invalid scenario file names the file and the field', async () => {
+    const state = tempStateDir();
+    const file = join(state, 'broken.ts');
+    writeFileSync(
+      file,
+      `export default { name: 'broken', title: 't', severity: 'urgent', runbook: { section: 'x' }, fault: { kind: 'none' }, detection: { alerts: ['A'] } };`,
+    );
+    await expectRefused([file], new RegExp(`invalid scenario ${file}: severity: `));
+  });
+
+  it('a runbook without a resolution section', async () => {
+    const state = tempStateDir();
+    const file = join(state, 'notes.md');
+    writeFileSync(file, '# Shopping list\n\n- milk\n- eggs\n');
+    await expectRefused(
+      ['db-outage', '--runbook', file],
+      new RegExp(`runbook ${file}: no resolution section`),
+    );
+  });
+
+  it('a runbook with no section matching the scenario', async () => {
+    const state = tempStateDir();
+    const file = join(state, 'other.md');
+    writeFileSync(file, '# Runbook\n\n## Resolution\n\n### Scenario 1: Disk full\n\n```bash\ndf -h\n```\n');
+    await expectRefused(['db-outage', '--runbook', file], /database/i);
+  });
+
+  it('a missing runbook file', () =>
+    expectRefused(
+      ['db-outage', '--runbook', '/nonexistent/runbook.md'],
+      /runbook \/nonexistent\/runbook.md: cannot be read \(ENOENT\)/,
+    ));
+
+  it('a bad --repeat', () =>
+    expectRefused(['db-outage', '--repeat', '0'], /--repeat: expected a positive integer/));
+
+  it.skipIf(process.getuid?.() !== 0)('a read-only reports directory', async () => {
+    const ro = join(tempStateDir(), 'ro');
+    mkdirSync(ro);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'firedrill-ro', ro]);
+    try {
+      await expectRefused(['db-outage', '--reports', ro], /reports directory .* is not writable/);
+    } finally {
+      execFileSync('umount', [ro]);
+    }
+  });
+});
+
+it('the repository ships its CLI entry points', () => {
+  for (const f of ['scenario.ts', 'chaos.ts', 'report.ts', 'runbook.ts'])
+    expect(existsSync(join(REPO, 'harness/cli', f))).toBe(true);
+});
