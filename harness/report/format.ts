@@ -22,8 +22,11 @@ export function fmtDuration(ms: number | null | undefined): string {
   return `${sign}${h}h ${String(m).padStart(2, '0')}m`;
 }
 
-/** Minutes with one decimal, for totals such as customer impact. */
-export const fmtMinutes = (ms: number): string => `${(ms / 60_000).toFixed(1)} min`;
+/** Minutes with one decimal, for totals such as customer impact; under a minute, the exact duration. */
+export const fmtMinutes = (ms: number): string => (ms < 60_000 ? fmtDuration(ms) : `${(ms / 60_000).toFixed(1)} min`);
+
+/** "1 scenario", "3 scenarios". */
+export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** A ratio as "40.0% (2/5)"; "n/a (0 runs)" when there is nothing to divide by. */
 export function fmtRatio(r: { num: number; den: number }): string {

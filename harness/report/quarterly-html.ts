@@ -4,7 +4,7 @@
  * weekly trends, weekly outcomes) and the runbook findings.
  */
 import { scenarioStatsChart, weeklyOutcomesChart, weeklyTrendChart } from './charts/quarterly-charts.ts';
-import { escapeHtml as esc, excerpt, fmtWall } from './format.ts';
+import { escapeHtml as esc, excerpt, fmtWall, plural } from './format.ts';
 import { chartFigure, code, htmlMark, htmlPage, htmlTable } from './html-page.ts';
 import type { QuarterlyReport } from './quarterly.ts';
 import { type QuarterlyRenderContext, reviewTitle } from './quarterly-markdown.ts';
@@ -53,8 +53,8 @@ export function renderQuarterlyHtml(q: QuarterlyReport, ctx: QuarterlyRenderCont
     : [];
   const parts = [
     `<h1>${esc(reviewTitle(q))}</h1>`,
-    `<p class="meta">${q.records} run records from ${code(ctx.source)}: ${o.faultRuns} fault runs (${o.aborted} aborted), ` +
-      `${o.controlRuns} control runs, ${o.counterfactualRuns} counterfactual runs, across ${q.scenarios.length} scenarios. ` +
+    `<p class="meta">${plural(q.records, 'run record')} from ${code(ctx.source)}: ${plural(o.faultRuns, 'fault run')} (${o.aborted} aborted), ` +
+      `${plural(o.controlRuns, 'control run')}, ${plural(o.counterfactualRuns, 'counterfactual run')}, across ${plural(q.scenarios.length, 'scenario')}. ` +
       `Generated ${esc(fmtWall(ctx.generatedAtMs))}.</p>`,
   ];
   if (ctx.invalid.length)

@@ -2,7 +2,7 @@
  * The quarterly review as Markdown: the same tables as the HTML page, without the charts
  * (the weekly numbers are in a table instead), for a wiki page or a pull request.
  */
-import { excerpt, fmtWall, mark, mdCell, mdCode, mdTable } from './format.ts';
+import { excerpt, fmtWall, plural, mark, mdCell, mdCode, mdTable } from './format.ts';
 import type { QuarterlyReport } from './quarterly.ts';
 import {
   type Cell,
@@ -45,9 +45,9 @@ export function renderQuarterlyMarkdown(q: QuarterlyReport, ctx: QuarterlyRender
   const fp = falsePositiveTables(q);
   const parts = [
     `# ${reviewTitle(q)}`,
-    `${q.records} run records from ${mdCode(ctx.source)}: ${o.faultRuns} fault runs (${o.aborted} aborted), ` +
-      `${o.controlRuns} control runs, ${o.counterfactualRuns} counterfactual runs, across ` +
-      `${q.scenarios.length} scenarios. Generated ${fmtWall(ctx.generatedAtMs)}.`,
+    `${plural(q.records, 'run record')} from ${mdCode(ctx.source)}: ${plural(o.faultRuns, 'fault run')} (${o.aborted} aborted), ` +
+      `${plural(o.controlRuns, 'control run')}, ${plural(o.counterfactualRuns, 'counterfactual run')}, across ` +
+      `${plural(q.scenarios.length, 'scenario')}. Generated ${fmtWall(ctx.generatedAtMs)}.`,
   ];
   if (ctx.invalid.length)
     parts.push(

@@ -10,6 +10,7 @@ import { chartFigure, code, htmlMark, htmlPage, htmlTable } from './html-page.ts
 import { controlLine, invocationTitle, outcomeCounts, summarizeInvocation } from './invocation.ts';
 import type { RunRecord } from './record.ts';
 import {
+  diagnosticSawOutage,
   FINDING_LABEL,
   findingsOf,
   meetsTarget,
@@ -18,6 +19,7 @@ import {
   runKind,
   SEVERITY_RESPONSE_MS,
   stepLocation,
+  stepStatusText,
   verdictOf,
 } from './verdict.ts';
 
@@ -153,7 +155,7 @@ function stepsHtml(r: RunRecord): string {
       code(s.command) +
         (s.translatedTo ? `<br><span class="muted">as ${esc(s.translatedTo)}</span>` : '') +
         detail,
-      `<span class="status-${esc(s.status)}">${esc(s.status)}${s.exitCode !== null && s.status !== 'passed' ? ` (exit ${s.exitCode})` : ''}</span>`,
+      `<span class="status-${diagnosticSawOutage(s) ? 'passed' : esc(s.status)}">${esc(stepStatusText(s))}</span>`,
       s.effect === 'not-checked'
         ? '<span class="muted">—</span>'
         : `<span class="effect-${esc(s.effect)}">${esc(s.effect)}</span>`,

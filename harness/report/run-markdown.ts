@@ -16,6 +16,7 @@ import {
   outcomeLabel,
   SEVERITY_RESPONSE_MS,
   stepLocation,
+  stepStatusText,
   verdictOf,
 } from './verdict.ts';
 
@@ -129,7 +130,7 @@ function stepsTable(r: RunRecord): string {
       stepLocation(s),
       s.kind,
       mdCode(s.command),
-      s.status + (s.exitCode !== null && s.status !== 'passed' ? ` (exit ${s.exitCode})` : ''),
+      stepStatusText(s),
       s.effect,
       `${fmtDuration(s.durationMs)}${startedAt ? ` at ${startedAt}` : ''}`,
     ];

@@ -95,6 +95,15 @@ export interface Finding {
   readonly detail: string;
 }
 
+/**
+ * A diagnostic that "failed" because the service answered with an HTTP error (curl -f exits
+ * 22) did its job: it showed the outage. That is not a defect of the runbook.
+ */
+export const diagnosticSawOutage = (s: StepResult): boolean =>
+  s.kind === 'diagnostic' &&
+  s.status === 'failed' &&
+  (s.exitCode === 22 || /\bHTTP [45]\d\d\b|returned error: [45]\d\d/.test(s.error ?? ''));
+
 /** Runbook findings of one run: steps that failed, hung, could not run, did nothing, or were missing. */
 export function findingsOf(r: RunRecord): Finding[] {
   const out: Finding[] = [];
@@ -102,7 +111,7 @@ export function findingsOf(r: RunRecord): Finding[] {
     const detail = step.error ?? (step.exitCode !== null ? `exit ${step.exitCode}` : '');
     if (step.kind === 'extra')
       out.push({ kind: 'missing', step, detail: step.comment ?? 'scenario-provided step' });
-    if (step.status === 'failed') out.push({ kind: 'failed', step, detail });
+    if (step.status === 'failed' && !diagnosticSawOutage(step)) out.push({ kind: 'failed', step, detail });
     if (step.status === 'timed-out') out.push({ kind: 'timed-out', step, detail });
     if (step.status === 'not-runnable') out.push({ kind: 'not-runnable', step, detail: step.error ?? '' });
     if (step.kind === 'remediation' && step.status === 'passed' && step.effect === 'no-change')
@@ -176,4 +185,10 @@ export function metricRows(r: RunRecord): MetricRow[] {
     { metric: 'time to remediate', measured: fmtDuration(m.timeToRemediateMs), target: '—' },
     impact,
   ];
+}
+
+/** Status cell text: the status, the exit code when it matters, and why a diagnostic's failure is fine. */
+export function stepStatusText(s: StepResult): string {
+  const exit = s.exitCode !== null && s.status !== 'passed' ? ` (exit ${s.exitCode})` : '';
+  return `${s.status}${exit}${diagnosticSawOutage(s) ? ' — showed the outage' : ''}`;
 }

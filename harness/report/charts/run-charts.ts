@@ -8,6 +8,33 @@ import { type ChartOption, COLORS, minutesLabel, niceCeil, renderSvg, shorten, t
 
 type Row = { label: string; fromMs: number; toMs: number; color: string };
 
+const GANTT_LEFT = 330;
+const GANTT_RIGHT = 40;
+/** Rough width of one character of an 11 px label; ECharts measures the same way without a canvas. */
+const CHAR_PX = 6.5;
+
+/**
+ * Give each marker label the lowest row where it does not overlap a label already placed,
+ * so "detected", "remediation started" and "recovered" a few seconds apart stay readable.
+ */
+export function stackLabels(
+  atMs: readonly number[],
+  labels: readonly string[],
+  axis: { fromMs: number; toMs: number; widthPx: number },
+): number[] {
+  const span = Math.max(1, axis.toMs - axis.fromMs);
+  const placed: { row: number; left: number; right: number }[] = [];
+  return atMs.map((t, i) => {
+    const center = ((t - axis.fromMs) / span) * axis.widthPx;
+    const half = ((labels[i]?.length ?? 0) * CHAR_PX) / 2 + 4;
+    const [left, right] = [center - half, center + half];
+    let row = 0;
+    while (placed.some((p) => p.row === row && p.left < right && left < p.right)) row++;
+    placed.push({ row, left, right });
+    return row;
+  });
+}
+
 /** Gantt of one run on a time axis whose zero is the fault injection. */
 export function runTimelineChart(r: RunRecord, width = 960): string {
   const view = timelineView(r);
@@ -32,10 +59,17 @@ export function runTimelineChart(r: RunRecord, width = 960): string {
   const suffix = inMinutes ? 'm' : 's';
   const u = (ms: number) => ms / unit;
   const fmt = (ms: number) => `${Number(u(ms).toFixed(1))}${suffix}`;
-  const height = 120 + rows.length * 26;
+  const labels = view.markers.map((m) => `${m.label} ${fmt(m.atMs)}`);
+  const labelRows = stackLabels(
+    view.markers.map((m) => m.atMs),
+    labels,
+    { fromMs: view.startMs, toMs: view.endMs, widthPx: width - GANTT_LEFT - GANTT_RIGHT },
+  );
+  const labelHeight = 14 * (Math.max(0, ...labelRows) + 1);
+  const height = 106 + labelHeight + rows.length * 26;
   const option: ChartOption = {
     title: { text: `Timeline: ${r.runId}`, left: 8, top: 4, textStyle: { fontSize: 13 } },
-    grid: { left: 330, right: 40, top: 72, bottom: 40 },
+    grid: { left: GANTT_LEFT, right: GANTT_RIGHT, top: 58 + labelHeight, bottom: 40 },
     xAxis: {
       type: 'value',
       name: `${inMinutes ? 'minutes' : 'seconds'} since ${view.origin}`,
@@ -83,12 +117,12 @@ export function runTimelineChart(r: RunRecord, width = 960): string {
               type: 'dashed',
               width: 1.5,
             },
-            // The y axis is inverted, so 'start' is the top. Labels are staggered so markers
-            // close in time do not print on top of each other.
+            // The y axis is inverted, so 'start' is the top; each label sits on its own row
+            // when it would overlap the previous one.
             label: {
-              formatter: `${m.label} ${fmt(m.atMs)}`,
+              formatter: labels[i]!,
               position: 'start',
-              distance: [0, 4 + (i % 2) * 14],
+              distance: [0, 4 + labelRows[i]! * 14],
               fontSize: 11,
               color: COLORS[m.label as keyof typeof COLORS] ?? '#444',
             },
@@ -112,29 +146,50 @@ export interface TargetBarsInput {
  * Bars with the target drawn as a line (one shared target) or a short red mark per bar
  * (targets differ, e.g. across scenarios). A missing value is shown as "—", not as zero.
  */
-export function targetBarsChart(input: TargetBarsInput, width = 470, height = 280): string {
+export function targetBarsChart(input: TargetBarsInput, width = 470): string {
+  // Many runs need rotated labels and the room below the axis for them.
+  const rotate = input.labels.length > 4;
+  const height = rotate ? 280 : 240;
   const uniform = new Set(input.targetsMs).size <= 1;
   const target = input.targetsMs[0] ?? null;
-  // Keep the target on the scale even when every bar is far below it.
-  const top = toMinutes(Math.max(...input.targetsMs, ...input.valuesMs.map((v) => v ?? 0)));
+  const maxValue = Math.max(0, ...input.valuesMs.map((v) => v ?? 0));
+  // A local drill detects in seconds against a 5-minute target: drawn to the target's scale the
+  // bars would vanish, so then the bars get the scale and the target is stated in the subtitle.
+  const offScale = uniform && target !== null && maxValue > 0 && maxValue < target * 0.1;
+  const top = offScale ? maxValue : Math.max(...input.targetsMs, maxValue);
+  const inSeconds = top < 120_000;
+  const unitMs = inSeconds ? 1000 : 60_000;
+  const u = (ms: number) => ms / unitMs;
+  const label = (ms: number) => (inSeconds ? `${Number(u(ms).toFixed(1))} s` : minutesLabel(ms));
   const option: ChartOption = {
-    title: { text: input.title, left: 8, top: 4, textStyle: { fontSize: 13 } },
-    grid: { left: 56, right: 64, top: 52, bottom: 84 },
+    title: {
+      text: input.title,
+      ...(offScale
+        ? {
+            subtext: `target < ${minutesLabel(target)}: every run is far inside it`,
+            subtextStyle: { color: COLORS.passed },
+          }
+        : {}),
+      left: 8,
+      top: 4,
+      textStyle: { fontSize: 13 },
+    },
+    grid: { left: 56, right: 64, top: offScale ? 84 : 52, bottom: rotate ? 84 : 40 },
     ...(uniform ? {} : { legend: { bottom: 0, data: ['measured', 'target'] } }),
     xAxis: {
       type: 'category',
       data: [...input.labels],
       axisLabel: {
         interval: 0,
-        rotate: input.labels.length > 4 ? 30 : 0,
+        rotate: rotate ? 30 : 0,
         fontSize: 11,
         formatter: (v: string) => shorten(v, 22),
       },
     },
     yAxis: {
       type: 'value',
-      name: 'minutes',
-      max: niceCeil(top * 1.1),
+      name: inSeconds ? 'seconds' : 'minutes',
+      max: niceCeil(u(top) * 1.1),
       axisLabel: { formatter: (v: number) => String(Number(v.toFixed(1))) },
       splitLine: { lineStyle: { color: '#eee' } },
     },
@@ -145,13 +200,13 @@ export function targetBarsChart(input: TargetBarsInput, width = 470, height = 28
         barMaxWidth: 48,
         itemStyle: { color: input.color },
         data: input.valuesMs.map((v, i) => ({
-          value: v === null ? 0 : toMinutes(v),
+          value: v === null ? 0 : u(v),
           itemStyle: {
             color: v !== null && v >= (input.targetsMs[i] ?? Infinity) ? COLORS.failed : input.color,
           },
-          label: { show: true, position: 'top', fontSize: 10, formatter: v === null ? '—' : minutesLabel(v) },
+          label: { show: true, position: 'top', fontSize: 10, formatter: v === null ? '—' : label(v) },
         })),
-        ...(uniform && target !== null
+        ...(uniform && target !== null && !offScale
           ? {
               markLine: {
                 symbol: 'none',
@@ -164,7 +219,7 @@ export function targetBarsChart(input: TargetBarsInput, width = 470, height = 28
                   color: COLORS.target,
                   fontSize: 11,
                 },
-                data: [{ yAxis: toMinutes(target) }],
+                data: [{ yAxis: u(target) }],
               },
             }
           : {}),
@@ -175,7 +230,7 @@ export function targetBarsChart(input: TargetBarsInput, width = 470, height = 28
         symbol: 'rect',
         symbolSize: uniform ? 0 : [36, 3],
         itemStyle: { color: COLORS.target },
-        data: uniform ? [] : input.targetsMs.map(toMinutes),
+        data: uniform ? [] : input.targetsMs.map(u),
       },
     ],
   };

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { stackLabels } from './charts/run-charts.ts';
+import type { RunRecord } from './record.ts';
+import { syntheticRecord } from './testing/synthetic.ts';
+import { findingsOf, meetsTarget, stepStatusText, verdictOf } from './verdict.ts';
+
+const start = Date.parse('2026-02-02T02:00:00Z');
+
+describe('verdictOf()', () => {
+  it("holds a run to the runbook's strict targets (< 5 min, < 30 min)", () => {
+    expect(meetsTarget(299_999, 300_000)).toBe(true);
+    expect(meetsTarget(300_000, 300_000)).toBe(false);
+    expect(meetsTarget(null, 300_000)).toBeNull();
+    const onTheLine = syntheticRecord({
+      startedAtMs: start,
+      outcome: 'resolved-by-runbook',
+      mttdMs: 300_000,
+      mttrMs: 600_000,
+    });
+    expect(verdictOf(onTheLine)).toEqual({
+      status: 'failure',
+      reasons: ['MTTD 5m 00s missed target < 5m 00s'],
+    });
+  });
+
+  it('judges a counterfactual run on detection only', () => {
+    const cf = syntheticRecord({ startedAtMs: start, outcome: 'unresolved', counterfactual: true });
+    expect(verdictOf(cf).status).toBe('pass');
+    const missed = syntheticRecord({ startedAtMs: start, outcome: 'not-detected', counterfactual: true });
+    expect(verdictOf(missed)).toEqual({ status: 'failure', reasons: ['outcome not-detected'] });
+  });
+
+  it('falls back to the record when it says targets were missed for a reason the metrics do not show', () => {
+    const r: RunRecord = {
+      ...syntheticRecord({ startedAtMs: start, outcome: 'resolved-by-runbook' }),
+      targetsMet: false,
+    };
+    expect(verdictOf(r)).toEqual({ status: 'failure', reasons: ['run record says targets not met'] });
+  });
+});
+
+describe('findingsOf()', () => {
+  const run = (
+    steps: Parameters<typeof syntheticRecord>[0]['steps'],
+    outcome: RunRecord['outcome'] = 'resolved-by-runbook',
+  ) => syntheticRecord({ startedAtMs: start, outcome, steps });
+
+  it('does not blame the runbook for a diagnostic that showed the outage', () => {
+    const r = run([
+      {
+        command: 'curl -fsS https://api.agent-agency.com/health',
+        line: 48,
+        kind: 'diagnostic',
+        status: 'failed',
+        error: 'HTTP 503 from http://127.0.0.1:1/health',
+      },
+      {
+        command: 'kubectl get virtualservices -n agent-agency',
+        line: 90,
+        kind: 'diagnostic',
+        status: 'failed',
+        error: 'error: the server doesn\'t have a resource type "virtualservices"',
+      },
+      { command: 'kubectl rollout restart deployment/agent-agency-postgres -n agent-agency', line: 160 },
+    ]);
+    expect(findingsOf(r).map((f) => [f.kind, f.step.line])).toEqual([['failed', 90]]);
+    expect(stepStatusText(r.steps[0]!)).toBe('failed (exit 1) — showed the outage');
+    expect(stepStatusText(r.steps[1]!)).toBe('failed (exit 1)');
+  });
+
+  it('reports hung, not-runnable, no-op, worsening, missing and over-time-box steps', () => {
+    const r = run(
+      [
+        {
+          command: 'kubectl logs -f deployment/agent-agency-orchestrator',
+          line: 55,
+          kind: 'diagnostic',
+          status: 'timed-out',
+        },
+        {
+          command: 'aws elbv2 describe-target-health',
+          line: 50,
+          kind: 'diagnostic',
+          status: 'not-runnable',
+          error: 'no AWS here',
+        },
+        {
+          command: 'kubectl scale deployment agent-agency-orchestrator --replicas=3',
+          line: 138,
+          effect: 'no-change',
+        },
+        {
+          command: 'kubectl scale deployment agent-agency-orchestrator --replicas=0',
+          line: 133,
+          effect: 'worsened',
+        },
+        {
+          command: 'kubectl get pods',
+          line: 45,
+          kind: 'diagnostic',
+          durationMs: 200_000,
+          timeBox: { fromMs: 0, toMs: 120_000, fitted: false },
+        },
+        { command: 'kubectl rollout undo deployment/agent-agency-orchestrator', kind: 'extra' },
+      ],
+      'resolved-with-extra-steps',
+    );
+    expect(findingsOf(r).map((f) => f.kind)).toEqual([
+      'timed-out',
+      'not-runnable',
+      'no-op',
+      'worsened',
+      'over-time-box',
+      'missing',
+    ]);
+  });
+});
+
+describe('stackLabels()', () => {
+  it('puts labels that would overlap on separate rows and reuses a row once there is room', () => {
+    const axis = { fromMs: 0, toMs: 100_000, widthPx: 600 };
+    const rows = stackLabels(
+      [0, 1_000, 2_000, 90_000],
+      ['injected 0s', 'detected 1s', 'recovered 2s', 'restored 90s'],
+      axis,
+    );
+    expect(rows).toEqual([0, 1, 2, 0]);
+  });
+});
