@@ -23,7 +23,8 @@ export function fmtDuration(ms: number | null | undefined): string {
 }
 
 /** Minutes with one decimal, for totals such as customer impact; under a minute, the exact duration. */
-export const fmtMinutes = (ms: number): string => (ms < 60_000 ? fmtDuration(ms) : `${(ms / 60_000).toFixed(1)} min`);
+export const fmtMinutes = (ms: number): string =>
+  ms < 60_000 ? fmtDuration(ms) : `${(ms / 60_000).toFixed(1)} min`;
 
 /** "1 scenario", "3 scenarios". */
 export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -2,7 +2,7 @@
  * The quarterly review as Markdown: the same tables as the HTML page, without the charts
  * (the weekly numbers are in a table instead), for a wiki page or a pull request.
  */
-import { excerpt, fmtWall, plural, mark, mdCell, mdCode, mdTable } from './format.ts';
+import { excerpt, fmtWall, mark, mdCell, mdCode, mdTable, plural } from './format.ts';
 import type { QuarterlyReport } from './quarterly.ts';
 import {
   type Cell,
