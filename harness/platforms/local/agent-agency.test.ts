@@ -125,12 +125,13 @@ describe('Agent Agency on local', () => {
     expect(pg.readyReplicas).toBe(0);
     expect(pg.pods[0]?.restarts).toBe(0);
     await stack.rolloutRestart('agent-agency-postgres');
-    expect((await stack.status('agent-agency-postgres')).readyReplicas).toBe(0 + 1);
+    expect(await stack.rolloutStatus('agent-agency-postgres')).toContain('successfully rolled out');
     await eventually('/health 200', async () => (await health()) === 200, 30_000);
   });
 
   it('an invalid DB_POOL_MAX rollout crash-loops the orchestrator with the reason in previous logs', async () => {
     await stack.setEnv(ORCH, { DB_POOL_MAX: 'abc' });
+    await stack.rolloutStatus(ORCH);
     await eventually('CrashLoopBackOff', async () => (await stack.status(ORCH)).state === 'CrashLoopBackOff');
     expect(await health()).toBe(0);
     expect(await stack.logs(ORCH, { previous: true })).toContain('DB_POOL_MAX');

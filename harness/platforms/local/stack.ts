@@ -88,6 +88,16 @@ export class LocalStack implements RunningStack {
     return this.workload(workload).rolloutRestart();
   }
 
+  /** Wait for the workload's rollouts to finish, like `kubectl rollout status`. */
+  async rolloutStatus(workload: string): Promise<string> {
+    const w = this.workload(workload);
+    await w.rolloutComplete();
+    const s = await this.status(workload);
+    return s.readyReplicas >= s.desiredReplicas
+      ? `deployment "${workload}" successfully rolled out\n`
+      : `deployment "${workload}" rollout finished with ${s.readyReplicas} of ${s.desiredReplicas} pods ready (${s.state})\n`;
+  }
+
   setEnv(workload: string, env: Record<string, string | null>): Promise<void> {
     return this.workload(workload).setEnv(env);
   }

@@ -128,6 +128,7 @@ describe('local supervisor', () => {
       }
     })();
     await stack.rolloutRestart('web');
+    expect(await stack.rolloutStatus('web')).toContain('successfully rolled out');
     rolling = false;
     await load;
     const after = await stack.status('web');
@@ -145,6 +146,7 @@ describe('local supervisor', () => {
     });
     expect((await stack.status('web')).env.MODE).toBe('crash');
     await stack.setEnv('web', { MODE: null });
+    await stack.rolloutStatus('web');
     await eventually('web ready again', async () => (await stack.status('web')).readyReplicas === 2);
     expect((await stack.status('web')).env).not.toHaveProperty('MODE');
   });
@@ -168,6 +170,7 @@ describe('local supervisor', () => {
     await new Promise((r) => setTimeout(r, 800));
     expect((await stack.status('web')).pods.every((p) => !p.ready && p.restarts === 0)).toBe(true);
     await stack.rolloutRestart('web');
+    await stack.rolloutStatus('web');
     await eventually('web back', async () => (await stack.status('web')).readyReplicas === 2);
   });
 
@@ -189,6 +192,7 @@ describe('local supervisor', () => {
     'setResources writes the limits into each new pod cgroup',
     async () => {
       await stack.setResources('web', { limits: { memory: '200Mi', cpu: '500m' } });
+      expect(await stack.rolloutStatus('web')).toContain('successfully rolled out');
       const pods = (await stack.status('web')).pods;
       const runId = box.ledger.runId;
       for (const p of pods) {

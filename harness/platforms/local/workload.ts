@@ -39,6 +39,9 @@ export class Workload {
   private restartNonce = 0;
   private readonly ctx: WorkloadContext;
   private queue: Promise<unknown> = Promise.resolve();
+  private lastRollout: Promise<void> = Promise.resolve();
+  /** Set by stopAll: the stack is going down and no pod may start any more. */
+  private closed = false;
   readonly warnings: string[] = [];
 
   constructor(spec: WorkloadSpec, ctx: WorkloadContext) {
@@ -64,8 +67,10 @@ export class Workload {
   }
 
   private async createPod(): Promise<Pod> {
+    if (this.closed) throw new Error(`${this.name}: the stack is going down`);
     const name = `${this.name}-${this.revision()}-${randomBytes(3).toString('hex').slice(0, 5)}`;
     const port = await freePort();
+    if (this.closed) throw new Error(`${this.name}: the stack is going down`);
     const pod = new Pod(name, port, this.ctx.template(this.spec, { name, port }), this.ctx);
     this.pods.push(pod);
     for (const skipped of pod.start()) {
@@ -106,32 +111,47 @@ export class Workload {
     });
   }
 
+  /**
+   * The verbs below change the pod template at once (status shows it) and start the rollout,
+   * returning without waiting for it, like `kubectl rollout restart` / `set env`: a fault's
+   * "injected" moment is then when the change was accepted, not when every pod was replaced.
+   * `rolloutComplete()` waits for the rollout, like `kubectl rollout status`.
+   */
   rolloutRestart(): Promise<void> {
-    return this.exclusive(async () => {
-      this.restartNonce += 1;
-      await this.rollout();
-    });
+    this.restartNonce += 1;
+    return this.startRollout();
   }
 
   setEnv(changes: Record<string, string | null>): Promise<void> {
-    return this.exclusive(async () => {
-      if (this.spec.kind !== 'process')
-        throw new Error(`${this.name}: env is fixed for ${this.spec.kind} servers`);
-      const env = { ...this.spec.env };
-      for (const [k, v] of Object.entries(changes)) {
-        if (v === null) delete env[k];
-        else env[k] = v;
-      }
-      this.spec = { ...this.spec, env };
-      await this.rollout();
-    });
+    if (this.spec.kind !== 'process') {
+      return Promise.reject(new Error(`${this.name}: env is fixed for ${this.spec.kind} servers`));
+    }
+    const env = { ...this.spec.env };
+    for (const [k, v] of Object.entries(changes)) {
+      if (v === null) delete env[k];
+      else env[k] = v;
+    }
+    this.spec = { ...this.spec, env };
+    return this.startRollout();
   }
 
   setResources(resources: ResourceSpec): Promise<void> {
-    return this.exclusive(async () => {
-      this.spec = { ...this.spec, resources: structuredClone(resources) } as WorkloadSpec;
-      await this.rollout();
+    this.spec = { ...this.spec, resources: structuredClone(resources) } as WorkloadSpec;
+    return this.startRollout();
+  }
+
+  /** Resolves when every rollout started so far has finished (new pods ready or failing). */
+  rolloutComplete(): Promise<void> {
+    return this.lastRollout;
+  }
+
+  private startRollout(): Promise<void> {
+    const run = this.exclusive(() => this.rollout());
+    this.lastRollout = run.catch((err: unknown) => {
+      // Only a stack going down interrupts a rollout; anything else is worth a line.
+      if (!this.closed) this.ctx.log.warn(`${this.name}: rollout failed: ${String(err)}`);
     });
+    return Promise.resolve();
   }
 
   /** SIGKILL one pod (the named one, else the first); a new pod replaces it unless halted. */
@@ -194,6 +214,7 @@ export class Workload {
   /** Every pod stopped (grace period, then SIGKILL); cgroups removed. */
   stopAll(graceMs?: number): Promise<void> {
     this.halted = true;
+    this.closed = true;
     return Promise.all(this.pods.splice(0).map((p) => p.stop(graceMs))).then(() => {});
   }
 
