@@ -5,13 +5,12 @@
 #
 #   build.sh            everything (binaries, then images)
 #   build.sh binaries   Go binaries only
-#   build.sh images     images only (needs containerd running: up.sh calls this)
+#   build.sh images     images only (OCI archives in $IMAGES; up.sh imports them)
+#   build.sh debian     only the Debian base image (used for kind: `kind load image-archive`)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 mkdir -p "$BIN" "$STAMPS" "$IMAGES" "$GOCACHE" "$GOMODCACHE"
-
-command -v go >/dev/null || die "go is not installed (needs Go >= 1.26 for etcd $ETCD_VERSION)"
 
 # go_build NAME DIR KEYFILES -- GO-BUILD-ARGS...
 go_build() {
@@ -37,6 +36,7 @@ go_build() {
 }
 
 build_binaries() {
+  command -v go >/dev/null || die "go is not installed (needs Go >= 1.26 for etcd $ETCD_VERSION)"
   local kdir="$CLUSTER_DIR/k8s-build"
   local minor="${K8S_VERSION#*.}"
   minor="${minor%%.*}"
@@ -54,8 +54,8 @@ build_binaries() {
     k8s.io/kubernetes/cmd/kube-proxy k8s.io/kubernetes/cmd/kubectl
   go_build etcd "$CLUSTER_DIR/etcd-build" "$CLUSTER_DIR/etcd-build/"{go.mod,go.sum,main.go} -- \
     -ldflags "-s -w" -o "$BIN/etcd" .
-  go_build kube-network-policies "$CLUSTER_DIR/knp-build" "$CLUSTER_DIR/knp-build/"{go.mod,go.sum} -- \
-    -ldflags "-s -w" -o "$BIN/kube-network-policies" sigs.k8s.io/kube-network-policies/cmd
+  go_build kube-router "$CLUSTER_DIR/kube-router-build" "$CLUSTER_DIR/kube-router-build/"{go.mod,go.sum} -- \
+    -ldflags "-s -w" -o "$BIN/kube-router" github.com/cloudnativelabs/kube-router/v2/cmd/kube-router
   go_build coredns "$CLUSTER_DIR/coredns-build" "$CLUSTER_DIR/coredns-build/"{go.mod,go.sum} -- \
     -ldflags "-s -w" -o "$BIN/coredns" github.com/coredns/coredns
   go_build pause "$CLUSTER_DIR/pause" "$CLUSTER_DIR/pause/"{go.mod,main.go} -- \
@@ -120,11 +120,12 @@ single_binary_image() {
   log "image $ref: built ($IMAGES/$name.tar)"
 }
 
-# Debian bookworm minbase plus the few tools pods in tests need (a shell, coreutils,
-# python3 for tiny HTTP servers/clients, procps). Built with debootstrap from Debian's mirror.
+# Debian bookworm minbase plus the few tools pods in tests need (a shell, coreutils, python3
+# for tiny HTTP servers/clients, curl, procps, iproute2, netcat). Built with debootstrap from
+# deb.debian.org (or $FIREDRILL_DEBIAN_MIRROR).
 debian_image() {
   local key
-  key="$(key_of <(printf 'debian %s minbase v2 python3-minimal procps' "$DEBIAN_SUITE"))"
+  key="$(key_of <(printf 'debian %s minbase v3 python3 curl procps iproute2 netcat-openbsd' "$DEBIAN_SUITE"))"
   if stamp_ok img-debian "$key" && [[ -f "$IMAGES/debian.tar" ]]; then
     log "image $BASE_IMAGE: cached"
     return 0
@@ -132,18 +133,18 @@ debian_image() {
   command -v debootstrap >/dev/null || die "debootstrap missing: apt-get install -y debootstrap"
   local root="$IMAGES/.debian-rootfs"
   rm -rf "$root"
-  local mirror
-  mirror="$(grep -hoE 'https?://[^ ]+' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | head -1 || true)"
-  if [[ -z "$mirror" ]]; then
-    mirror="$(grep -hoE '^URIs: *https?://[^ ]+' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -1 | sed 's/^URIs: *//' || true)"
-  fi
+  local mirror="${FIREDRILL_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
   log "image $BASE_IMAGE: debootstrap --variant=minbase $DEBIAN_SUITE (about 1 min) ... log: $K8S_HOME/build-debian.log"
   local t0=$SECONDS
-  if ! debootstrap --variant=minbase --include=python3-minimal,procps,iproute2 \
-    "$DEBIAN_SUITE" "$root" ${mirror:+"$mirror"} >"$K8S_HOME/build-debian.log" 2>&1; then
+  if ! debootstrap --variant=minbase --include=python3,curl,procps,iproute2,netcat-openbsd,ca-certificates \
+    "$DEBIAN_SUITE" "$root" "$mirror" >"$K8S_HOME/build-debian.log" 2>&1; then
     tail -20 "$K8S_HOME/build-debian.log" >&2
     die "debootstrap failed (log $K8S_HOME/build-debian.log)"
   fi
+  local m
+  for m in proc sys dev/pts dev; do
+    mountpoint -q "$root/$m" && umount -l "$root/$m"
+  done
   rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/proc/* "$root"/sys/* "$root"/dev/*
   oci_archive "$BASE_IMAGE" "$root" \
     '{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["/bin/bash"],"WorkingDir":"/"}' \
@@ -162,6 +163,7 @@ build_images() {
 case "${1:-all}" in
   binaries) build_binaries ;;
   images) build_images ;;
+  debian) mkdir -p "$IMAGES"; debian_image ;;
   all) build_binaries; build_images ;;
   *) die "usage: build.sh [all|binaries|images]" ;;
 esac

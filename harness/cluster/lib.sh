@@ -6,7 +6,7 @@
 K8S_VERSION=1.34.4                 # newest 1.34 patch served by the Go module proxy
 ETCD_VERSION=3.6.16                # go.etcd.io/etcd/server/v3
 COREDNS_VERSION=1.14.7             # github.com/coredns/coredns
-KNP_VERSION=0.8.0                  # sigs.k8s.io/kube-network-policies
+KUBE_ROUTER_VERSION=2.1.0          # github.com/cloudnativelabs/kube-router/v2 (NetworkPolicy only)
 DEBIAN_SUITE=bookworm              # base image for pods (debootstrap --variant=minbase)
 
 CLUSTER_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,7 +20,7 @@ CONTAINERD_ROOT="$K8S_HOME/containerd"
 KUBELET_ROOT=/var/lib/firedrill-kubelet
 RUN_DIR=/run/firedrill-cluster    # sockets and pid files
 LOG_DIR="$STATE/logs"
-KUBECONFIG_PATH="$K8S_HOME/kubeconfig"   # context firedrill-local (admin, external use)
+KUBECONFIG_PATH="${FIREDRILL_KUBECONFIG:-$CACHE_ROOT/kubeconfig}"   # context firedrill-local (admin)
 CONTEXT=firedrill-local
 
 export GOCACHE="${GOCACHE_OVERRIDE:-$CACHE_ROOT/go/build}"
@@ -38,6 +38,7 @@ CLUSTER_DOMAIN=cluster.local
 BRIDGE=fdr0
 NODE_NAME=firedrill-node
 APISERVER_PORT=6443
+ETCD_PORT=12379                    # etcd client; +1 peer, +2 metrics (all 127.0.0.1)
 
 PAUSE_IMAGE=registry.k8s.io/pause:firedrill
 BASE_IMAGE=firedrill.local/debian:bookworm

@@ -1,0 +1,177 @@
+// `pnpm cluster up | down | status`: the Kubernetes cluster firedrill's kube platform runs on.
+//
+// Two ways to get one, chosen automatically (or forced with --kind / --self-built, or
+// FIREDRILL_CLUSTER=kind|self-built):
+// - kind: where the `kind` CLI and a working Docker engine exist (a laptop, GitHub Actions).
+//   The cluster is created from kind-config.yaml at the repo root (pinned node image, ports on
+//   127.0.0.1), context `kind-firedrill`.
+// - self-built: a real single-node cluster from Kubernetes' own sources (harness/cluster/*.sh):
+//   binaries built through the Go module proxy, containerd/runc/CNI from Debian, everything
+//   started as plain processes. Context `firedrill-local`.
+// Either way the kubeconfig is written to ${FIREDRILL_CACHE:-~/.cache/firedrill}/kubeconfig.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const SCRIPTS = join(REPO, 'harness', 'cluster');
+const CACHE = process.env['FIREDRILL_CACHE'] ?? join(homedir(), '.cache', 'firedrill');
+const KUBECONFIG = process.env['FIREDRILL_KUBECONFIG'] ?? join(CACHE, 'kubeconfig');
+const MODE_FILE = join(CACHE, 'cluster-mode');
+const KIND_NAME = 'firedrill';
+const KIND_CONFIG = join(REPO, 'kind-config.yaml');
+
+type Mode = 'kind' | 'self-built';
+type Command = 'up' | 'down' | 'status';
+
+const USAGE = `usage: pnpm cluster <up|down|status> [--kind | --self-built]
+
+  up       create or reuse the cluster; prints the kubeconfig path
+  down     stop the cluster and clean up processes, mounts, interfaces, iptables rules
+  status   show what runs (exit 0 when the cluster is up, 3 when it is not)
+
+  --kind         use kind (needs the kind CLI and a Docker engine that can get kind's node image)
+  --self-built   use the cluster built from source here (needs root, Go, Debian packages)
+  default: kind when kind and Docker are usable, otherwise self-built
+           (override with FIREDRILL_CLUSTER=kind|self-built)
+
+kubeconfig: ${KUBECONFIG} (context firedrill-local or kind-${KIND_NAME})`;
+
+function say(line: string): void {
+  process.stderr.write(`[cluster] ${line}\n`);
+}
+
+/** Runs a command with inherited stdio; returns its exit status. */
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env });
+  if (r.error) {
+    say(`cannot run ${cmd}: ${r.error.message}`);
+    return 127;
+  }
+  return r.status ?? 1;
+}
+
+/** Runs a command quietly (bounded by timeoutMs); true when it exits 0. */
+function ok(cmd: string, args: string[], timeoutMs = 15_000): boolean {
+  const r = spawnSync(cmd, args, { stdio: 'ignore', timeout: timeoutMs });
+  return !r.error && r.status === 0;
+}
+
+function output(cmd: string, args: string[], timeoutMs = 15_000): string | undefined {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: timeoutMs });
+  return !r.error && r.status === 0 ? r.stdout : undefined;
+}
+
+function kindUsable(): boolean {
+  return ok('kind', ['version'], 10_000) && ok('docker', ['info'], 20_000);
+}
+
+function chooseMode(flag: Mode | undefined, command: Command): Mode {
+  if (flag) return flag;
+  const env = process.env['FIREDRILL_CLUSTER'];
+  if (env === 'kind' || env === 'self-built') return env;
+  // down/status act on whatever `up` created last.
+  if (command !== 'up' && existsSync(MODE_FILE)) {
+    const saved = readFileSync(MODE_FILE, 'utf8').trim();
+    if (saved === 'kind' || saved === 'self-built') return saved;
+  }
+  return kindUsable() ? 'kind' : 'self-built';
+}
+
+function selfBuilt(command: Command): number {
+  if (process.getuid?.() !== 0) {
+    say('the self-built cluster needs root (containerd, kubelet, iptables); run as root');
+    return 1;
+  }
+  const script = join(SCRIPTS, `${command}.sh`);
+  const env = { ...process.env, FIREDRILL_KUBECONFIG: KUBECONFIG };
+  if (command === 'up') say('self-built Kubernetes cluster (harness/cluster); first run builds from source');
+  return run('bash', [script], env);
+}
+
+function kind(command: Command): number {
+  const clusters = (output('kind', ['get', 'clusters']) ?? '').split('\n').map((s) => s.trim());
+  const exists = clusters.includes(KIND_NAME);
+  if (command === 'down') {
+    if (!exists) {
+      say(`no kind cluster named ${KIND_NAME}`);
+      return 0;
+    }
+    return run('kind', ['delete', 'cluster', '--name', KIND_NAME]);
+  }
+  if (command === 'status') {
+    if (!exists) {
+      say(`kind cluster ${KIND_NAME}: not created`);
+      return 3;
+    }
+    say(`kind cluster ${KIND_NAME}: exists; kubeconfig ${KUBECONFIG}`);
+    return run('kubectl', ['--kubeconfig', KUBECONFIG, 'get', 'nodes,pods', '-A', '-o', 'wide']) === 0
+      ? 0
+      : 3;
+  }
+  if (exists) {
+    say(`reusing kind cluster ${KIND_NAME}`);
+  } else {
+    say(`creating kind cluster ${KIND_NAME} from ${KIND_CONFIG} (pulls the node image once)`);
+    const image = process.env['FIREDRILL_KIND_IMAGE'];
+    const args = ['create', 'cluster', '--name', KIND_NAME, '--config', KIND_CONFIG, '--wait', '180s'];
+    if (image) args.push('--image', image);
+    const code = run('kind', args);
+    if (code !== 0) return code;
+  }
+  const code = run('kind', ['export', 'kubeconfig', '--name', KIND_NAME, '--kubeconfig', KUBECONFIG]);
+  if (code !== 0) return code;
+  // The smoke test's pods use the locally built Debian image (debootstrap); load it if we can.
+  if (ok('bash', ['-c', 'command -v debootstrap'])) {
+    say('building the Debian base image and loading it into kind');
+    if (run('bash', [join(SCRIPTS, 'build.sh'), 'debian']) === 0) {
+      const tar = output('bash', [
+        '-c',
+        `source ${join(SCRIPTS, 'lib.sh')} && echo "$IMAGES/debian.tar"`,
+      ])?.trim();
+      if (tar) run('kind', ['load', 'image-archive', tar, '--name', KIND_NAME]);
+    }
+  } else {
+    say('debootstrap not found: the smoke test image (firedrill.local/debian:bookworm) is not loaded');
+  }
+  return 0;
+}
+
+function main(argv: string[]): number {
+  let command: Command | undefined;
+  let flag: Mode | undefined;
+  for (const arg of argv) {
+    if (arg === '--help' || arg === '-h' || arg === 'help') {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    if (arg === '--kind') flag = 'kind';
+    else if (arg === '--self-built') flag = 'self-built';
+    else if ((arg === 'up' || arg === 'down' || arg === 'status') && !command) command = arg;
+    else {
+      process.stderr.write(`cluster: unknown argument '${arg}' (expected up, down or status; see --help)\n`);
+      return 2;
+    }
+  }
+  if (!command) {
+    process.stderr.write('cluster: missing command (expected up, down or status; see --help)\n');
+    return 2;
+  }
+  const mode = chooseMode(flag, command);
+  if (mode === 'kind' && !kindUsable()) {
+    say('kind mode requested but kind or a working Docker engine is missing');
+    return 1;
+  }
+  const code = mode === 'kind' ? kind(command) : selfBuilt(command);
+  if (command === 'up' && code === 0) {
+    mkdirSync(CACHE, { recursive: true });
+    writeFileSync(MODE_FILE, `${mode}\n`);
+    say(`kubeconfig: ${KUBECONFIG}`);
+    say(`use: export KUBECONFIG=${KUBECONFIG}`);
+  }
+  return code;
+}
+
+process.exitCode = main(process.argv.slice(2));
