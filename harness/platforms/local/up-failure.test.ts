@@ -1,0 +1,42 @@
+/**
+ * A stack that cannot start fails up() with the workload, the reason and its last output, and
+ * takes down what it had started: nothing pending in the ledger, no state dir left.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { afterAll, expect, it } from 'vitest';
+import { createLocalPlatform } from './index.ts';
+import { sandbox, WEB_SCRIPT } from './testing.ts';
+
+const box = sandbox('firedrill-upfail-');
+afterAll(() => box.cleanup());
+
+it('up() of a crash-looping workload fails fast with its output and leaves nothing behind', async () => {
+  const web = box.write('web.mjs', WEB_SCRIPT);
+  const file = box.write(
+    'stack.yaml',
+    `workloads:
+  - name: fine
+    kind: process
+    command: ['\${node}', '${web}']
+    env: { PORT: '\${port}' }
+    readiness: { type: http, path: / }
+  - name: broken
+    kind: process
+    dependsOn: [fine]
+    command: ['\${node}', '${web}']
+    env: { PORT: '\${port}', MODE: crash }
+    readiness: { type: http, path: / }
+`,
+  );
+  const platform = createLocalPlatform({
+    stackFile: file,
+    ledger: box.ledger,
+    backoff: { baseMs: 100, capMs: 500 },
+  });
+  await expect(platform.up({ stateDir: box.stateDir })).rejects.toThrow(
+    /broken did not become ready: pod broken-\S+ keeps exiting \(Error exit 1\); last output:\nboom: MODE=crash/,
+  );
+  expect(box.ledger.pending()).toEqual([]);
+  expect(readdirSync(box.stateDir)).toEqual([]);
+  expect(existsSync(box.stateDir)).toBe(true);
+});
