@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { aggregate, FALSE_POSITIVE_TARGET, kpiRows, NO_TARGET } from './quarterly.ts';
 import { at, fixedHistory, RANGE } from './testing/fixed-history.ts';
+import { syntheticRecord } from './testing/synthetic.ts';
 import { syntheticHistory } from './testing/synthetic-history.ts';
 import { weekStart } from './trends.ts';
 
@@ -129,6 +130,31 @@ describe('aggregate() on the hand-computed history', () => {
       expect(byName(k).target).toBe(NO_TARGET);
     expect(byName('Runbook accuracy').measured).toBe('44.4% (4/9)');
     expect(byName('Customer impact').measured).toBe('100.2 min total');
+  });
+});
+
+describe('aggregate() data warnings', () => {
+  it('flags numbers that cannot be right and drills that left something behind', () => {
+    const early = syntheticRecord({
+      runId: 'early',
+      startedAtMs: at('2026-01-05T02:00:00Z'),
+      outcome: 'resolved-by-runbook',
+      mttdMs: -651,
+    });
+    const leaky = {
+      ...syntheticRecord({
+        runId: 'leaky',
+        startedAtMs: at('2026-01-06T02:00:00Z'),
+        outcome: 'resolved-by-runbook',
+      }),
+      restore: { ok: false, reverted: [], errors: ['network policy deny-db still present'] },
+    };
+    const q = aggregate([early, leaky, ...fixedHistory()], RANGE);
+    expect(q.dataWarnings).toEqual([
+      'early (db-outage): MTTD -651 ms: detected before the injection was confirmed; kept as recorded',
+      'leaky (db-outage): restore incomplete: network policy deny-db still present',
+    ]);
+    expect(aggregate(fixedHistory(), RANGE).dataWarnings).toEqual([]);
   });
 });
 

@@ -29,6 +29,7 @@ details summary { cursor: pointer; color: var(--muted); }
   color: #fff; vertical-align: middle; }
 .badge.pass { background: var(--ok); } .badge.failure { background: var(--bad); } .badge.error { background: var(--warn); }
 .ok { color: var(--ok); font-weight: 600; white-space: nowrap; } .bad { color: var(--bad); font-weight: 600; }
+.mark { white-space: nowrap; }
 .status-passed { color: var(--ok); } .status-failed, .status-timed-out { color: var(--bad); font-weight: 600; }
 .status-not-runnable, .status-skipped { color: var(--muted); }
 .effect-worsened { color: var(--bad); font-weight: 600; } .effect-no-change { color: var(--warn); }
@@ -92,7 +93,7 @@ export const htmlMark = (met: boolean | null): string =>
   met === null
     ? '<span class="muted">—</span>'
     : met
-      ? '<span class="ok">✓ met</span>'
-      : '<span class="bad">✗ missed</span>';
+      ? '<span class="ok mark">✓ met</span>'
+      : '<span class="bad mark">✗ missed</span>';
 
 export const code = (text: string): string => `<code>${escapeHtml(text)}</code>`;

@@ -63,6 +63,10 @@ export function renderQuarterlyHtml(q: QuarterlyReport, ctx: QuarterlyRenderCont
         .map((f) => `<li>${code(f.path)}: ${esc(excerpt(f.reason, 200))}</li>`)
         .join('')}</ul>`,
     );
+  if (q.dataWarnings.length)
+    parts.push(
+      `<p class="bad">Check these records:</p><ul>${q.dataWarnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>`,
+    );
   parts.push(
     "<h2>KPIs against the runbook's targets</h2>",
     table(kpiTable(q), 'No KPIs.'),

@@ -53,6 +53,8 @@ export function renderQuarterlyMarkdown(q: QuarterlyReport, ctx: QuarterlyRender
     parts.push(
       `**${ctx.invalid.length} file(s) skipped as invalid:**\n\n${ctx.invalid.map((f) => `- ${mdCode(f.path)}: ${mdCell(excerpt(f.reason, 200))}`).join('\n')}`,
     );
+  if (q.dataWarnings.length)
+    parts.push(`**Check these records:**\n\n${q.dataWarnings.map((w) => `- ${mdCell(w)}`).join('\n')}`);
   parts.push(
     "## KPIs against the runbook's targets",
     table(kpiTable(q), 'no KPIs'),

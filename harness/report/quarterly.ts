@@ -22,6 +22,8 @@ export interface QuarterlyReport {
   readonly findings: readonly FindingSummary[];
   /** Limitations the runs reported, with how many runs reported each. */
   readonly limitations: readonly { text: string; runs: number }[];
+  /** Records a reviewer should look at before trusting the numbers (one line each). */
+  readonly dataWarnings: readonly string[];
 }
 
 /**
@@ -59,10 +61,32 @@ export function aggregate(records: readonly RunRecord[], opts: AggregateOptions)
     scenarios,
     overall,
     findings: summarizeFindings(inRange),
+    dataWarnings: inRange.flatMap(dataWarningsOf),
     limitations: [...limitations.entries()]
       .map(([text, runs]) => ({ text, runs }))
       .sort((a, b) => b.runs - a.runs),
   };
+}
+
+/**
+ * Numbers that cannot be right as measured: a negative MTTD means the alert fired before the
+ * injection was confirmed, and an incomplete restore means the drill left something behind.
+ * They stay in the figures as recorded, but the reader is told.
+ */
+function dataWarningsOf(r: RunRecord): string[] {
+  const out: string[] = [];
+  const where = `${r.runId} (${r.scenario.name})`;
+  if (r.metrics.mttdMs !== null && r.metrics.mttdMs < 0)
+    out.push(
+      `${where}: MTTD ${fmtDuration(r.metrics.mttdMs)}: detected before the injection was confirmed; kept as recorded`,
+    );
+  if (r.metrics.mttrMs !== null && r.metrics.mttrMs < 0)
+    out.push(
+      `${where}: MTTR ${fmtDuration(r.metrics.mttrMs)}: recovered before the injection was confirmed; kept as recorded`,
+    );
+  if (!r.restore.ok)
+    out.push(`${where}: restore incomplete: ${r.restore.errors.join('; ') || 'no error recorded'}`);
+  return out;
 }
 
 export interface KpiRow {

@@ -5,26 +5,25 @@
 import type { Outcome } from '../../core/metrics.ts';
 import type { ScenarioKpis } from '../aggregate.ts';
 import { weekLabel } from '../trends.ts';
-import {
-  type ChartOption,
-  COLORS,
-  minutesLabel,
-  niceCeil,
-  renderSvg,
-  SERIES_COLORS,
-  toMinutes,
-} from './svg.ts';
+import { type ChartOption, COLORS, minutesLabel, renderSvg, SERIES_COLORS, valueScale } from './svg.ts';
 
 const WIDTH = 1060;
+
+const farInside = (targets: readonly number[]) =>
+  `target < ${targets.map(minutesLabel).join(' / ')}: far above every value, not drawn to scale`;
 
 /** Mean, p50 and p95 per scenario for one metric, with each scenario's target as a red mark. */
 export function scenarioStatsChart(scenarios: readonly ScenarioKpis[], metric: 'mttd' | 'mttr'): string {
   const rows = scenarios.filter((s) => s[metric].n > 0);
   const targetOf = (s: ScenarioKpis) =>
     s.targets ? (metric === 'mttd' ? s.targets.mttdMs : s.targets.mttrMs) : null;
-  const top = Math.max(...rows.flatMap((s) => [s[metric].p95 ?? 0, targetOf(s) ?? 0]), 60_000);
   const targets = [...new Set(rows.flatMap((s) => (targetOf(s) === null ? [] : [targetOf(s)!])))];
   const uniform = targets.length === 1;
+  const scale = valueScale(
+    Math.max(0, ...rows.map((s) => s[metric].p95 ?? 0)),
+    targets.length ? Math.min(...targets) : null,
+  );
+  const { u } = scale;
   const stat = (key: 'mean' | 'p50' | 'p95', color: string) => ({
     type: 'bar' as const,
     name: key,
@@ -41,24 +40,31 @@ export function scenarioStatsChart(scenarios: readonly ScenarioKpis[], metric: '
       const t = targetOf(s);
       // The runbook's target is for the mean: a mean at or over it is drawn red.
       const missed = key === 'mean' && v !== null && t !== null && v >= t;
-      return { value: toMinutes(v ?? 0), ...(missed ? { itemStyle: { color: COLORS.failed } } : {}) };
+      return { value: u(v ?? 0), ...(missed ? { itemStyle: { color: COLORS.failed } } : {}) };
     }),
   });
   const base = metric === 'mttd' ? COLORS.mttd : COLORS.mttr;
   const option: ChartOption = {
     title: {
-      text: `${metric.toUpperCase()} per scenario (minutes): mean, p50, p95 against target`,
+      text: `${metric.toUpperCase()} per scenario (${scale.unitName}): mean, p50, p95${scale.drawTarget ? ' against target' : ''}`,
+      ...(scale.drawTarget ? {} : { subtext: farInside(targets), subtextStyle: { color: COLORS.passed } }),
       left: 8,
       top: 4,
       textStyle: { fontSize: 13 },
     },
-    legend: { top: 4, right: 16, itemGap: 20, data: ['mean', 'p50', 'p95', 'target'] },
-    grid: { left: 56, right: 24, top: 64, bottom: 40 },
+    legend: {
+      top: 4,
+      right: 16,
+      itemGap: 20,
+      data: ['mean', 'p50', 'p95', ...(scale.drawTarget ? ['target'] : [])],
+    },
+    grid: { left: 56, right: 24, top: scale.drawTarget ? 64 : 84, bottom: 40 },
     xAxis: { type: 'category', data: rows.map((s) => s.scenario), axisLabel: { interval: 0, fontSize: 11 } },
     yAxis: {
       type: 'value',
-      name: 'minutes',
-      max: niceCeil(toMinutes(top) * 1.1),
+      name: scale.unitName,
+      min: 0,
+      max: scale.max,
       splitLine: { lineStyle: { color: '#eee' } },
     },
     series: [
@@ -66,35 +72,37 @@ export function scenarioStatsChart(scenarios: readonly ScenarioKpis[], metric: '
       stat('p50', `${base}99`),
       stat('p95', `${base}55`),
       // One shared target reads best as a line; differing targets as a short mark per scenario.
-      uniform
-        ? {
-            type: 'line' as const,
-            name: 'target',
-            data: [],
-            itemStyle: { color: COLORS.target },
-            markLine: {
-              symbol: 'none',
-              silent: true,
-              lineStyle: { color: COLORS.target, type: 'dashed' as const, width: 2 },
-              label: {
-                formatter: `target < ${minutesLabel(targets[0]!)}`,
-                position: 'insideEndTop' as const,
-                color: COLORS.target,
+      !scale.drawTarget
+        ? { type: 'line' as const, name: 'target', data: [] }
+        : uniform
+          ? {
+              type: 'line' as const,
+              name: 'target',
+              data: [],
+              itemStyle: { color: COLORS.target },
+              markLine: {
+                symbol: 'none',
+                silent: true,
+                lineStyle: { color: COLORS.target, type: 'dashed' as const, width: 2 },
+                label: {
+                  formatter: `target < ${minutesLabel(targets[0]!)}`,
+                  position: 'insideEndTop' as const,
+                  color: COLORS.target,
+                },
+                data: [{ yAxis: u(targets[0]!) }],
               },
-              data: [{ yAxis: toMinutes(targets[0]!) }],
+            }
+          : {
+              type: 'scatter' as const,
+              name: 'target',
+              symbol: 'rect',
+              symbolSize: [96, 3],
+              itemStyle: { color: COLORS.target },
+              data: rows.map((s) => {
+                const t = targetOf(s);
+                return t === null ? null : u(t);
+              }),
             },
-          }
-        : {
-            type: 'scatter' as const,
-            name: 'target',
-            symbol: 'rect',
-            symbolSize: [96, 3],
-            itemStyle: { color: COLORS.target },
-            data: rows.map((s) => {
-              const t = targetOf(s);
-              return t === null ? null : toMinutes(t);
-            }),
-          },
     ],
   };
   return renderSvg(option, WIDTH, 300);
@@ -110,16 +118,20 @@ export function weeklyTrendChart(scenarios: readonly ScenarioKpis[], metric: 'mt
   );
   const target = targets.size === 1 ? [...targets][0]! : null;
   const values = withData.flatMap((s) => s.weekly.map((w) => w[key] ?? 0));
-  const top = Math.max(...values, target ?? 0, 60_000);
+  const scale = valueScale(Math.max(0, ...values), target);
+  const { u } = scale;
   const option: ChartOption = {
     title: {
-      text: `${metric.toUpperCase()} weekly mean per scenario (minutes)`,
+      text: `${metric.toUpperCase()} weekly mean per scenario (${scale.unitName})`,
+      ...(scale.drawTarget || target === null
+        ? {}
+        : { subtext: farInside([target]), subtextStyle: { color: COLORS.passed }, itemGap: 4 }),
       left: 8,
       top: 4,
       textStyle: { fontSize: 13 },
     },
-    legend: { top: 28, left: 8, itemGap: 28 },
-    grid: { left: 56, right: 24, top: 84, bottom: 56 },
+    legend: { top: scale.drawTarget ? 28 : 44, left: 8, itemGap: 28 },
+    grid: { left: 56, right: 24, top: scale.drawTarget ? 84 : 100, bottom: 56 },
     xAxis: {
       type: 'category',
       data: weeks,
@@ -130,8 +142,9 @@ export function weeklyTrendChart(scenarios: readonly ScenarioKpis[], metric: 'mt
     },
     yAxis: {
       type: 'value',
-      name: 'minutes',
-      max: niceCeil(toMinutes(top) * 1.1),
+      name: scale.unitName,
+      min: 0,
+      max: scale.max,
       splitLine: { lineStyle: { color: '#eee' } },
     },
     color: SERIES_COLORS,
@@ -140,8 +153,8 @@ export function weeklyTrendChart(scenarios: readonly ScenarioKpis[], metric: 'mt
       name: s.scenario,
       connectNulls: true,
       symbolSize: 6,
-      data: s.weekly.map((w) => (w[key] === null ? null : toMinutes(w[key]))),
-      ...(i === 0 && target !== null
+      data: s.weekly.map((w) => (w[key] === null ? null : u(w[key]))),
+      ...(i === 0 && target !== null && scale.drawTarget
         ? {
             markLine: {
               symbol: 'none',
@@ -152,7 +165,7 @@ export function weeklyTrendChart(scenarios: readonly ScenarioKpis[], metric: 'mt
                 position: 'insideEndTop' as const,
                 color: COLORS.target,
               },
-              data: [{ yAxis: toMinutes(target) }],
+              data: [{ yAxis: u(target) }],
             },
           }
         : {}),

@@ -4,7 +4,7 @@
  */
 import type { RunRecord } from '../record.ts';
 import { timelineView } from '../timeline-view.ts';
-import { type ChartOption, COLORS, minutesLabel, niceCeil, renderSvg, shorten, toMinutes } from './svg.ts';
+import { type ChartOption, COLORS, minutesLabel, renderSvg, shorten, valueScale } from './svg.ts';
 
 type Row = { label: string; fromMs: number; toMs: number; color: string };
 
@@ -153,14 +153,9 @@ export function targetBarsChart(input: TargetBarsInput, width = 470): string {
   const uniform = new Set(input.targetsMs).size <= 1;
   const target = input.targetsMs[0] ?? null;
   const maxValue = Math.max(0, ...input.valuesMs.map((v) => v ?? 0));
-  // A local drill detects in seconds against a 5-minute target: drawn to the target's scale the
-  // bars would vanish, so then the bars get the scale and the target is stated in the subtitle.
-  const offScale = uniform && target !== null && maxValue > 0 && maxValue < target * 0.1;
-  const top = offScale ? maxValue : Math.max(...input.targetsMs, maxValue);
-  const inSeconds = top < 120_000;
-  const unitMs = inSeconds ? 1000 : 60_000;
-  const u = (ms: number) => ms / unitMs;
-  const label = (ms: number) => (inSeconds ? `${Number(u(ms).toFixed(1))} s` : minutesLabel(ms));
+  const scale = valueScale(maxValue, uniform ? target : Math.max(...input.targetsMs));
+  const offScale = uniform && target !== null && !scale.drawTarget;
+  const { u, label } = scale;
   const option: ChartOption = {
     title: {
       text: input.title,
@@ -188,8 +183,9 @@ export function targetBarsChart(input: TargetBarsInput, width = 470): string {
     },
     yAxis: {
       type: 'value',
-      name: inSeconds ? 'seconds' : 'minutes',
-      max: niceCeil(u(top) * 1.1),
+      name: scale.unitName,
+      min: 0,
+      max: scale.max,
       axisLabel: { formatter: (v: number) => String(Number(v.toFixed(1))) },
       splitLine: { lineStyle: { color: '#eee' } },
     },

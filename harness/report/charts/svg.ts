@@ -67,3 +67,36 @@ export function niceCeil(x: number): number {
   for (const m of [1, 2, 2.5, 5, 10]) if (m * base >= x - 1e-9) return m * base;
   return 10 * base;
 }
+
+export interface ValueScale {
+  /** Axis name: "seconds" or "minutes". */
+  readonly unitName: string;
+  /** Milliseconds to the axis unit. */
+  readonly u: (ms: number) => number;
+  /** A value as a short label in the axis unit, e.g. "1.6 s", "12.5 min". */
+  readonly label: (ms: number) => string;
+  /** Axis maximum, in the axis unit. */
+  readonly max: number;
+  /** False when the target is far above every value and is stated in words instead of drawn. */
+  readonly drawTarget: boolean;
+}
+
+/**
+ * The y scale of a duration chart with a target. A local drill detects in seconds against a
+ * 5-minute target: drawn to the target's scale the bars would vanish, so when every value is
+ * under a tenth of the target the data gets the scale and the target is said in the subtitle.
+ */
+export function valueScale(maxValueMs: number, targetMs: number | null): ValueScale {
+  const drawTarget = targetMs === null || maxValueMs === 0 || maxValueMs >= targetMs * 0.1;
+  const top = Math.max(maxValueMs, drawTarget && targetMs !== null ? targetMs : 0, 1000);
+  const inSeconds = top < 120_000;
+  const unitMs = inSeconds ? 1000 : 60_000;
+  const u = (ms: number) => ms / unitMs;
+  return {
+    unitName: inSeconds ? 'seconds' : 'minutes',
+    u,
+    label: (ms) => `${Number(u(ms).toFixed(1))} ${inSeconds ? 's' : 'min'}`,
+    max: niceCeil(u(top) * 1.1),
+    drawTarget,
+  };
+}
