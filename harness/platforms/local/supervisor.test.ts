@@ -98,7 +98,9 @@ describe('local supervisor', () => {
     expect(first.pods[0]?.lastTermination).toMatchObject({ reason: 'Error', exitCode: 1 });
     await eventually('more restarts', async () => (await stack.status('crasher')).restarts > first.restarts);
     expect(await stack.logs('crasher', { previous: true })).toContain('boom: MODE=crash');
-    expect(await stack.logs('crasher', { previous: true, tailLines: 1 })).toBe('boom: MODE=crash is not a valid mode\n');
+    expect(await stack.logs('crasher', { previous: true, tailLines: 1 })).toBe(
+      'boom: MODE=crash is not a valid mode\n',
+    );
     // The Service of a workload with no ready pod refuses connections.
     await expect(
       fetch(await stack.endpoint('crasher'), { signal: AbortSignal.timeout(2000) }),
