@@ -4,7 +4,6 @@
  * instance's output stays readable, and its own cgroups.
  */
 import { mkdirSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Clock } from '../../core/clock.ts';
 import { elapsedMs } from '../../core/clock.ts';
@@ -13,6 +12,7 @@ import type { Logger } from '../../core/log.ts';
 import type { PodStatus, ResourceSpec, WorkloadState } from '../types.ts';
 import type { PodCgroup, RunCgroups } from './cgroups.ts';
 import { type Exit, type Launched, launch, type PrivateFiles, signalGroup, type Tools } from './launcher.ts';
+import { probeOnce, type Readiness } from './probes.ts';
 
 export interface BackoffPolicy {
   /** Delay before the second restart; the first is immediate, as the kubelet does. */
@@ -27,8 +27,6 @@ export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 1000, capMs: 30_000, res
 /** Back-off before restart number `failures` (1-based count of consecutive exits). */
 export const backoffDelayMs = (policy: BackoffPolicy, failures: number): number =>
   failures <= 1 ? 0 : Math.min(policy.capMs, policy.baseMs * 2 ** (failures - 2));
-
-export type Readiness = { type: 'http'; path: string; periodMs: number } | { type: 'tcp'; periodMs: number };
 
 /** Everything needed to start the container, already resolved for this pod. */
 export interface ContainerTemplate {
@@ -56,7 +54,6 @@ export interface PodContext {
 type Phase = 'Pending' | 'Running' | 'BackOff' | 'Halted' | 'Terminating' | 'Terminated';
 
 const FAST_PROBE_MS = 100;
-const PROBE_TIMEOUT_MS = 1000;
 const FAILURE_THRESHOLD = 3;
 
 export class Pod {
@@ -231,29 +228,4 @@ export class Pod {
     this.phase = 'Terminated';
     await this.cgroup?.remove();
   }
-}
-
-/** One readiness check against the pod's own port. */
-export async function probeOnce(port: number, readiness: Readiness): Promise<boolean> {
-  if (readiness.type === 'http') {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}${readiness.path}`, {
-        signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
-      });
-      await res.body?.cancel();
-      return res.status >= 200 && res.status < 400;
-    } catch {
-      return false;
-    }
-  }
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(PROBE_TIMEOUT_MS, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }

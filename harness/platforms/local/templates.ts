@@ -87,7 +87,7 @@ export function makeTemplates(inputs: TemplateInputs) {
           user: postgresUser(),
           // SIGINT is Postgres' "fast" shutdown; SIGTERM would wait for every client to leave.
           stopSignal: 'SIGINT',
-          readiness: TCP_READINESS,
+          readiness: { type: 'postgres', user: w.user, database: w.database, periodMs: 1000 },
         };
       }
       case 'redis':
