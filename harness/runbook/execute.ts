@@ -47,14 +47,23 @@ export interface ExecuteContext {
   readonly timeoutMs?: number;
   /** Time boxes ("0-2 minutes") count from here; default: when executeSteps starts. */
   readonly timeBoxStart?: Instant;
-  /** Postcondition after each remediation step. Settling/waiting is the caller's choice. */
+  /** Postcondition after each remediation step: is the system healthy now? */
   readonly checkHealth?: () => Promise<boolean>;
+  /**
+   * How long an unhealthy system may take to show a remediation step's effect (a restarted
+   * database needs a moment before the API reconnects); health is polled until it returns or
+   * this passes. Default 5 s. A step that restores health ends the wait at once.
+   */
+  readonly settleMs?: number;
+  /** Between health polls while settling; default 500 ms. */
+  readonly settlePollMs?: number;
   readonly onStart?: (step: { id: string; title: string; extra: boolean }) => void;
   readonly onEnd?: (result: StepResult) => void;
   readonly signal?: AbortSignal;
 }
 
 export const DEFAULT_STEP_TIMEOUT_MS = 30_000;
+export const DEFAULT_SETTLE_MS = 5_000;
 
 async function healthy(check: () => Promise<boolean>): Promise<boolean> {
   try {
@@ -62,6 +71,20 @@ async function healthy(check: () => Promise<boolean>): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Health after a remediation step: wait (bounded) for it to come back, but never for it to go. */
+async function settledHealth(ctx: ExecuteContext, clock: Clock, wasHealthy: boolean): Promise<boolean> {
+  const check = ctx.checkHealth!;
+  let now = await healthy(check);
+  if (now || wasHealthy) return now;
+  const start = clock.now();
+  const settleMs = ctx.settleMs ?? DEFAULT_SETTLE_MS;
+  while (!now && elapsedMs(start, clock.now()) < settleMs && !ctx.signal?.aborted) {
+    await clock.sleep(ctx.settlePollMs ?? 500, ctx.signal);
+    now = await healthy(check);
+  }
+  return now;
 }
 
 /**
@@ -109,7 +132,7 @@ export async function executeSteps(steps: readonly Step[], ctx: ExecuteContext):
           status: 'failed',
           exitCode: null,
           output: '',
-          error: missingMessage(missing),
+          error: missingMessage(missing, variables),
           execution: 'none',
         };
       else {
@@ -143,7 +166,7 @@ export async function executeSteps(steps: readonly Step[], ctx: ExecuteContext):
       run.execution !== 'none' &&
       lastHealth !== undefined
     ) {
-      const after = await healthy(ctx.checkHealth);
+      const after = await settledHealth(ctx, clock, lastHealth);
       effect = !lastHealth && after ? 'restored-health' : lastHealth && !after ? 'worsened' : 'no-change';
       lastHealth = after;
     }

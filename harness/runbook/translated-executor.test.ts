@@ -98,6 +98,7 @@ describe('translatedExecutor on the fixture runbook', () => {
       executor: translatedExecutor({ perform: stack.perform }),
       hostMap,
       checkHealth: stack.checkHealth,
+      clock: new ManualClock(), // the settle wait after the no-op step passes in simulated time
     });
     const summary = summarizeEffects(results);
     expect(summary.noEffect.map((r) => r.command)).toEqual([
@@ -108,12 +109,43 @@ describe('translatedExecutor on the fixture runbook', () => {
     );
   });
 
+  it('gives a step time to show its effect before calling it a no-op', async () => {
+    // Health comes back on the fourth poll after the restart, as an API reconnecting would.
+    let polls = -1;
+    let restarted = false;
+    const clock = new ManualClock();
+    const results = await executeSteps(findResolution(fixture, 'database').steps, {
+      executor: translatedExecutor({
+        perform: async (a) => {
+          if (a.verb === 'rollout-restart') {
+            restarted = true;
+            polls = 0;
+          }
+          return '';
+        },
+      }),
+      hostMap,
+      clock,
+      settleMs: 5000,
+      settlePollMs: 500,
+      checkHealth: async () => restarted && ++polls >= 4,
+    });
+    expect(results.map((r) => r.effect)).toEqual([
+      'not-checked',
+      'not-checked',
+      'restored-health',
+      'not-checked',
+    ]);
+    expect(clock.now().monoMs).toBe(1500); // three 500 ms waits, then healthy: no longer
+  });
+
   it('records no restoration when nothing fixes it', async () => {
     const stack = fakeStack(() => false);
     const results = await executeSteps(findResolution(fixture, 'rate limit').steps, {
       executor: translatedExecutor({ perform: stack.perform }),
       hostMap,
       checkHealth: stack.checkHealth,
+      clock: new ManualClock(),
     });
     const summary = summarizeEffects(results);
     expect(summary.restoredBy).toBeUndefined();

@@ -10,8 +10,11 @@ export type Variables = Readonly<Record<string, string>>;
 export const missingVariables = (placeholders: readonly string[], vars: Variables): string[] =>
   placeholders.filter((p) => vars[p] === undefined);
 
-export const missingMessage = (missing: readonly string[]): string =>
-  `placeholder${missing.length > 1 ? 's' : ''} ${missing.map((m) => `$${m}`).join(', ')} ha${missing.length > 1 ? 've' : 's'} no value; supply ${missing.length > 1 ? 'them' : 'it'} as drill variables (e.g. --var ${missing[0]}=...)`;
+export const missingMessage = (missing: readonly string[], vars: Variables): string => {
+  const names = missing.map((m) => `$${m}`).join(', ');
+  const known = Object.keys(vars);
+  return `placeholder${missing.length > 1 ? 's' : ''} ${names} ha${missing.length > 1 ? 've' : 's'} no value; the drill supplies ${known.length ? known.map((k) => `$${k}`).join(', ') : 'no variables'}`;
+};
 
 /** Replace $NAME / ${NAME} in text that will not pass through a shell (translated steps). */
 export function fillVariables(text: string, vars: Variables): string {
