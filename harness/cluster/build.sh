@@ -25,11 +25,22 @@ go_build() {
     log "$name: cached ($BIN)"
     return 0
   fi
-  log "$name: building (go build $*) ... log: $K8S_HOME/build-$name.log"
+  local logf="$K8S_HOME/build-$name.log"
+  log "$name: building (go build $*) ... log: $logf"
   local t0=$SECONDS
-  if ! (cd "$dir" && go build -trimpath "$@") >"$K8S_HOME/build-$name.log" 2>&1; then
-    tail -30 "$K8S_HOME/build-$name.log" >&2
-    die "$name: build failed (full log $K8S_HOME/build-$name.log)"
+  (cd "$dir" && exec go build -v -trimpath "$@") >"$logf" 2>&1 &
+  local pid=$! next=$((SECONDS + 60))
+  # Progress while the build runs (go build -v logs one line per package it compiles).
+  while kill -0 "$pid" 2>/dev/null; do
+    if ((SECONDS >= next)); then
+      log "$name: still building ($((SECONDS - t0))s, $(grep -vc '^go: ' "$logf" 2>/dev/null) packages so far)"
+      next=$((SECONDS + 60))
+    fi
+    sleep 2
+  done
+  if ! wait "$pid"; then
+    tail -30 "$logf" >&2
+    die "$name: build failed (full log $logf)"
   fi
   stamp_set "bin-$name" "$key"
   log "$name: built in $((SECONDS - t0))s"
@@ -145,7 +156,7 @@ debian_image() {
   for m in proc sys dev/pts dev; do
     mountpoint -q "$root/$m" && umount -l "$root/$m"
   done
-  rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/proc/* "$root"/sys/* "$root"/dev/*
+  rm -rf "${root:?}"/var/cache/apt/archives/*.deb "${root:?}"/var/lib/apt/lists/* "${root:?}"/proc/* "${root:?}"/sys/* "${root:?}"/dev/*
   oci_archive "$BASE_IMAGE" "$root" \
     '{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["/bin/bash"],"WorkingDir":"/"}' \
     "$IMAGES/debian.tar"

@@ -12,7 +12,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 [[ $EUID -eq 0 ]] || die "must run as root"
 
-pid_alive() { [[ -n "$1" && -d "/proc/$1" ]]; }
+# pid_alive PID: the process exists and is not a zombie.
+pid_alive() {
+  [[ -n "$1" && -r "/proc/$1/stat" ]] || return 1
+  local st
+  st="$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)"
+  [[ -n "$st" && "$st" != Z ]]
+}
 # stop NAME: SIGTERM the recorded pid, wait up to 15s, then SIGKILL.
 stop() {
   local name="$1" pid i
@@ -27,6 +33,22 @@ stop() {
     pid_alive "$pid" && kill -KILL "$pid" 2>/dev/null
   fi
   rm -f "$RUN_DIR/$name.pid"
+}
+
+# After an unclean stop containerd is gone but its pod containers (and maybe their shims and
+# processes) are not: start it briefly, with the same config, so they can be removed.
+containerd_for_cleanup() {
+  ctr_k8s version >/dev/null 2>&1 && return 0
+  [[ -f "$STATE/containerd.toml" && -d "$CONTAINERD_ROOT/root" ]] || return 0
+  log "starting containerd briefly to remove leftover pod containers"
+  mkdir -p "$RUN_DIR" "$LOG_DIR"
+  setsid containerd --config "$STATE/containerd.toml" >>"$LOG_DIR/containerd.log" 2>&1 </dev/null &
+  echo $! >"$RUN_DIR/containerd.pid"
+  local i
+  for ((i = 0; i < 30; i++)); do
+    ctr_k8s version >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
 }
 
 # Pod containers: kill every task in the k8s.io namespace of *our* containerd, collect the
@@ -133,6 +155,7 @@ if [[ ! -d "$RUN_DIR" && ! -d "$K8S_HOME" ]]; then
 fi
 
 stop kubelet
+containerd_for_cleanup
 remove_pods
 stop kube-router
 stop kube-proxy

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
 # Shared settings for the self-built single-node cluster (sourced by build.sh, up.sh, down.sh,
 # status.sh). Every version is pinned here; every build output and cache lives outside the
 # repository, under $FIREDRILL_CACHE (default ~/.cache/firedrill), keyed by version.

@@ -236,12 +236,12 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
     conf_dir = "$STATE/cni/net.d"
     max_conf_num = 1
 EOF
-  start containerd "$RUN_DIR/containerd.sock\|$STATE/containerd.toml" containerd --config "$STATE/containerd.toml"
+  start containerd "$STATE/containerd.toml" containerd --config "$STATE/containerd.toml"
   wait_for containerd 30 ctr_k8s version
 }
 
 import_images() {
-  "$CLUSTER_DIR/build.sh" images
+  bash "$CLUSTER_DIR/build.sh" images
   local name ref present
   present="$(ctr_k8s images ls -q)"
   for name in pause coredns debian; do
@@ -410,10 +410,22 @@ node_ready() { [[ "$(kctl get node "$NODE_NAME" -o jsonpath='{.status.conditions
 rollout_done() { kctl -n kube-system rollout status "$1" --timeout=2s; }
 default_sa() { kctl -n default get serviceaccount default; }
 
+# A cluster whose processes were killed (session end, reboot, kill -9) leaves pods, mounts,
+# the bridge, iptables rules and etcd data behind: clean all of that before starting afresh.
+recover_unclean() {
+  alive containerd "$STATE/containerd.toml" && return 0
+  if compgen -G "$RUN_DIR/*.pid" >/dev/null || [[ -d "$STATE/etcd" ]] || ip link show "$BRIDGE" >/dev/null 2>&1; then
+    log "previous cluster was not stopped cleanly: cleaning up first (down.sh)"
+    bash "$CLUSTER_DIR/down.sh"
+    mkdir -p "$STATE" "$PKI" "$CONF" "$LOG_DIR" "$RUN_DIR" "$CONTAINERD_ROOT" "$KUBELET_ROOT"
+  fi
+}
+
 # ---------------------------------------------------------------- main
 ensure_host_packages
+recover_unclean
 log "binaries: $BIN (k8s v$K8S_VERSION, etcd v$ETCD_VERSION, CoreDNS v$COREDNS_VERSION, kube-router v$KUBE_ROUTER_VERSION)"
-"$CLUSTER_DIR/build.sh" binaries
+bash "$CLUSTER_DIR/build.sh" binaries
 setup_kernel
 setup_pki
 start_containerd
