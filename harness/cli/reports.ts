@@ -1,15 +1,12 @@
 /** Writing one invocation's records and reports, and the one-line verdict printed per run. */
-import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderJUnit } from '../report/junit.ts';
+import { writeRunReports } from '../report/publish.ts';
 import type { RunRecord } from '../report/record.ts';
-import { renderRunHtml } from '../report/run-html.ts';
-import { renderRunMarkdown } from '../report/run-markdown.ts';
 import { writeRunRecord } from '../report/store.ts';
 
 const fmt = (ms: number | null) =>
   ms === null ? '—' : ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : `${(ms / 60_000).toFixed(1)}min`;
-const mark = (ms: number | null, target: number) => (ms !== null && ms <= target ? '✓' : '✗');
+const mark = (ms: number | null, target: number) => (ms !== null && ms < target ? '✓' : '✗');
 
 export function summaryLine(r: RunRecord): string {
   const { mttdMs, mttrMs } = r.metrics;
@@ -23,7 +20,11 @@ export function summaryLine(r: RunRecord): string {
   ].join('  ');
 }
 
-/** Records to <dir>/runs/, then this invocation's Markdown, HTML and JUnit next to them. */
+/**
+ * Records to <dir>/runs/<runId>.json (the history `pnpm report` aggregates), then this
+ * invocation's Markdown, HTML and JUnit as <dir>/latest.*; the Markdown also goes to
+ * $GITHUB_STEP_SUMMARY when set.
+ */
 export async function writeInvocationReports(
   dir: string,
   records: readonly RunRecord[],
@@ -32,15 +33,6 @@ export async function writeInvocationReports(
   if (records.length === 0) return [];
   const files: string[] = [];
   for (const r of records) files.push(await writeRunRecord(join(dir, 'runs'), r));
-  const md = renderRunMarkdown(records);
-  const write = (name: string, text: string) => {
-    const file = join(dir, name);
-    writeFileSync(file, text);
-    files.push(file);
-  };
-  write('latest.md', md);
-  write('latest.html', renderRunHtml(records, { generatedAtMs: nowMs }));
-  write('junit.xml', renderJUnit(records));
-  if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, `${md}\n`);
-  return files;
+  const paths = await writeRunReports(dir, records, { generatedAtMs: nowMs, basename: 'latest' });
+  return [...files, paths.markdown, paths.html, paths.junit];
 }

@@ -45,7 +45,7 @@ describe('pnpm scenario (local platform, end to end)', { timeout: 180_000 }, () 
     expect(record.metrics.mttdMs).toBeGreaterThan(0);
     expect(record.metrics.mttrMs).toBeGreaterThanOrEqual(record.metrics.mttdMs);
     expect(record.restore).toMatchObject({ ok: true, errors: [] });
-    for (const f of ['latest.md', 'latest.html', 'junit.xml'])
+    for (const f of ['latest.md', 'latest.html', 'latest.junit.xml'])
       expect(existsSync(join(reports, f))).toBe(true);
     nothingLeft(state, ids);
   });

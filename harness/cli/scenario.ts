@@ -30,6 +30,13 @@ const program = new Command('pnpm scenario')
   .addOption(
     new Option('--platform <platform>', 'where the system runs').choices(['local', 'kube']).default('local'),
   )
+  .option('--kubeconfig <file>', 'kube: kubeconfig to use (default: the one `pnpm cluster up` writes)')
+  .option('--context <name>', "kube: kubeconfig context (default: the file's current-context)")
+  .option(
+    '--allow-context <pattern>',
+    'kube: also allow this context (glob); default allow-list kind-*, firedrill-local',
+    (v: string, prev: string[] = []) => [...prev, v],
+  )
   .option('--repeat <n>', 'run each scenario N times (MTTD/MTTR distributions)', positiveInt('--repeat'), 1)
   .option('--runbook <path>', "verify this runbook file instead of the scenario's own")
   .option('--control', 'control run: no fault; any alert that fires is a false positive')
@@ -72,6 +79,9 @@ interface Options {
   all?: boolean;
   list?: boolean;
   platform: 'local' | 'kube';
+  kubeconfig?: string;
+  context?: string;
+  allowContext?: string[];
   repeat: number;
   runbook?: string;
   control?: boolean;
@@ -82,6 +92,16 @@ interface Options {
   dryRun?: boolean;
   json?: boolean;
   verbose?: boolean;
+}
+
+/** The kube target; an extra allowed context adds to the defaults rather than replacing them. */
+async function kubeOptions(opts: Options) {
+  const { DEFAULT_ALLOWED_CONTEXTS } = await import('../platforms/kube/guard.ts');
+  return {
+    ...(opts.kubeconfig ? { kubeconfig: resolve(opts.kubeconfig) } : {}),
+    ...(opts.context ? { context: opts.context } : {}),
+    allowContexts: [...DEFAULT_ALLOWED_CONTEXTS, ...(opts.allowContext ?? [])],
+  };
 }
 
 async function main(): Promise<number> {
@@ -159,6 +179,7 @@ async function main(): Promise<number> {
           scenario,
           mode,
           platform: opts.platform,
+          ...(opts.platform === 'kube' ? { kube: await kubeOptions(opts) } : {}),
           ...(opts.runbook ? { runbookPath: resolve(opts.runbook) } : {}),
           detection: opts.detection,
           profile: opts.profile,

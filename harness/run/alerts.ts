@@ -11,8 +11,13 @@ import type { AlertObservation, DetectionSource } from '../detection/types.ts';
 
 export interface AlertWatch {
   start(): void;
-  /** From now on an expected alert counts as detection (call when the fault is injected). */
+  /** The fault is being injected: from now on the scenario's alerts are not false positives. */
   arm(): void;
+  /**
+   * The fault is confirmed observable (`injected` is on the timeline). Detection is stamped no
+   * earlier than this, so an alert that beat the confirmation gives MTTD 0, never a negative one.
+   */
+  confirmInjected(): void;
   stop(): Promise<void>;
   /** Resolves when an expected alert is first seen firing. */
   readonly detected: Promise<void>;
@@ -29,12 +34,25 @@ export function watchAlerts(
   const fired = new Map<string, { alert: string; expected: boolean; firstAtWallMs: number }>();
   let detectedOnce = false;
   let armed = false;
+  let confirmed = false;
+  let early: AlertObservation | undefined;
   let resolveDetected!: () => void;
   const detected = new Promise<void>((r) => {
     resolveDetected = r;
   });
   let loop: Promise<void> | undefined;
   let lastError = '';
+
+  const detect = (a: AlertObservation) => {
+    detectedOnce = true;
+    opts.timeline.add({
+      type: 'detected',
+      alert: a.alert,
+      source: source.name,
+      ...(a.activeAtWallMs === undefined ? {} : { activeAtWallMs: a.activeAtWallMs }),
+    });
+    resolveDetected();
+  };
 
   const observe = (obs: readonly AlertObservation[]) => {
     const seen = new Set<string>();
@@ -44,18 +62,13 @@ export function watchAlerts(
       state.set(a.alert, a.state);
       opts.timeline.add({ type: 'alert', alert: a.alert, source: source.name, state: a.state });
       if (a.state !== 'firing') continue;
-      const expected = opts.expected.includes(a.alert);
+      // before injection nothing is expected: whatever fires then is a false positive
+      const expected = armed && opts.expected.includes(a.alert);
       if (!fired.has(a.alert))
         fired.set(a.alert, { alert: a.alert, expected, firstAtWallMs: opts.clock.now().wallMs });
       if (expected && !detectedOnce) {
-        detectedOnce = true;
-        opts.timeline.add({
-          type: 'detected',
-          alert: a.alert,
-          source: source.name,
-          ...(a.activeAtWallMs === undefined ? {} : { activeAtWallMs: a.activeAtWallMs }),
-        });
-        resolveDetected();
+        if (confirmed) detect(a);
+        else early ??= a;
       }
     }
     for (const [alert, s] of state) {
@@ -71,9 +84,10 @@ export function watchAlerts(
     detected,
     arm() {
       armed = true;
-      // an expected alert already firing at injection is re-observed, and so detected, on the next poll
-      for (const [alert, st] of state)
-        if (st === 'firing' && opts.expected.includes(alert)) state.delete(alert);
+    },
+    confirmInjected() {
+      confirmed = true;
+      if (early && !detectedOnce) detect(early);
     },
     start() {
       loop ??= (async () => {

@@ -14,8 +14,10 @@ import type { Phase } from '../core/timeline.ts';
 import { probeDetection } from '../detection/probes.ts';
 import { LocalPrometheus, prometheusInstalled } from '../detection/prometheus.ts';
 import type { DetectionProfile, DetectionSource } from '../detection/types.ts';
+import { isKubeStack } from '../platforms/kube/is-kube.ts';
 import type { Platform, RunningStack } from '../platforms/types.ts';
 import type { RunRecord } from '../report/record.ts';
+import { shellExecutor } from '../runbook/shell-executor.ts';
 import { translatedExecutor } from '../runbook/translated-executor.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { createHttpVerifier } from '../verify/checks.ts';
@@ -31,6 +33,8 @@ export interface DrillRequest {
   readonly scenario: Scenario;
   readonly mode: DrillMode;
   readonly platform: 'local' | 'kube';
+  /** kube only: which cluster (`--kubeconfig`, `--context`) and extra allowed contexts. */
+  readonly kube?: { kubeconfig?: string; context?: string; allowContexts?: string[] };
   /** Overrides the scenario's runbook file (`--runbook`). */
   readonly runbookPath?: string;
   readonly detection: 'auto' | 'prometheus' | 'probes';
@@ -47,9 +51,14 @@ export const newRunId = (scenario: string, clock: Clock) =>
 
 async function createPlatform(req: DrillRequest, ledger: Ledger): Promise<Platform> {
   if (req.platform === 'kube') {
-    throw new UserError(
-      'platform kube is not available in this build yet; use --platform local (the default)',
-    );
+    const { createKubePlatform } = await import('../platforms/kube/index.ts');
+    return createKubePlatform({
+      ...req.kube,
+      manifests: join(req.repoRoot, 'fixtures/k8s'),
+      ledger,
+      clock: req.clock,
+      log: req.log,
+    });
   }
   const { createLocalPlatform } = await import('../platforms/local/index.ts');
   return createLocalPlatform({
@@ -157,7 +166,11 @@ export async function runOne(req: DrillRequest): Promise<RunRecord> {
       sha256,
       scenario: req.scenario,
       stack,
-      executor: translatedExecutor({ perform: (a) => stack.perform(a), namespace: stack.namespace }),
+      // kube: the runbook's commands run as written, with the real kubectl against the drill's
+      // context only; local: kubectl steps are translated to platform verbs.
+      executor: isKubeStack(stack)
+        ? shellExecutor({ kubeconfig: stack.stepKubeconfig })
+        : translatedExecutor({ perform: (a) => stack.perform(a), namespace: stack.namespace }),
       hostMap,
       variables: { API_KEY: apiKey },
       clock: req.clock,
@@ -167,10 +180,13 @@ export async function runOne(req: DrillRequest): Promise<RunRecord> {
       startLoad({
         baseUrl: orchestratorUrl,
         token: apiKey,
-        ratePerSecond: 20,
+        ratePerSecond: 10,
         durationMs: 15 * 60_000,
-        maxRequests: 20 * 15 * 60,
+        maxRequests: 10 * 15 * 60,
         connections: 4,
+        // one task a second: enough to exercise the queue, council and LLM path without
+        // outrunning a council that the runbook scales down to one replica
+        mix: { status: 8, health: 1, tasks: 1 },
         clock: req.clock,
         log: req.log,
         ...(detection.feed ? { onSample: detection.feed } : {}),
@@ -186,6 +202,7 @@ export async function runOne(req: DrillRequest): Promise<RunRecord> {
         baseUrl: orchestratorUrl,
         apiKey,
         checks: req.scenario.verification.checks,
+        taskCompletionTimeoutMs: req.scenario.verification.taskCompletionTimeoutMs,
         clock: req.clock,
       }),
       runbook: plan,

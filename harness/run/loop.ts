@@ -118,6 +118,7 @@ export async function runDrill(o: DrillOptions): Promise<RunRecord> {
     reachedInject = true;
     const fault = createFault(scenario.fault);
     await phase('inject', scenario.timeouts.injectMs, fault.describe(), async (signal) => {
+      if (o.mode !== 'control') alerts.arm();
       injected = await fault.inject({
         stack: o.stack,
         ledger: o.ledger,
@@ -127,7 +128,7 @@ export async function runDrill(o: DrillOptions): Promise<RunRecord> {
         signal,
       });
       tl.add({ type: 'injected', fault: injected.description });
-      alerts.arm();
+      alerts.confirmInjected();
     });
 
     recovery = watchRecovery(o.verifier, {
@@ -236,9 +237,9 @@ export async function runDrill(o: DrillOptions): Promise<RunRecord> {
       ? alerts.fired().length === 0 && outcome !== 'aborted'
       : resolved &&
         metrics.mttdMs !== null &&
-        metrics.mttdMs <= scenario.targets.mttdMs &&
+        metrics.mttdMs < scenario.targets.mttdMs &&
         metrics.mttrMs !== null &&
-        metrics.mttrMs <= scenario.targets.mttrMs;
+        metrics.mttrMs < scenario.targets.mttrMs;
 
   return {
     version: RUN_RECORD_VERSION,

@@ -129,11 +129,14 @@ export const scenarioSchema = z
           .default(['health', 'dependencies', 'functional', 'data-integrity']),
         consecutivePasses: z.int().positive().default(3),
         intervalMs: z.int().positive().default(1000),
+        /** How long the task-completion check waits for a task to reach `done`. */
+        taskCompletionTimeoutMs: z.int().positive().default(5000),
       })
       .default({
         checks: ['health', 'dependencies', 'functional', 'data-integrity'],
         consecutivePasses: 3,
         intervalMs: 1000,
+        taskCompletionTimeoutMs: 5000,
       }),
     targets: z
       .object({
