@@ -39,6 +39,12 @@ const program = new Command('pnpm scenario')
   )
   .option('--repeat <n>', 'run each scenario N times (MTTD/MTTR distributions)', positiveInt('--repeat'), 1)
   .option('--runbook <path>', "verify this runbook file instead of the scenario's own")
+  .option(
+    '--var <name=value>',
+    'value for a runbook placeholder such as $TARGET_GROUP_ARN (repeatable); the drill fills $API_KEY, and $SEVERITY/$DURATION/$IMPACT from what it measured',
+    collectVar,
+    {} as Record<string, string>,
+  )
   .option('--control', 'control run: no fault; any alert that fires is a false positive')
   .option('--counterfactual', 'inject and detect, but do not remediate: was the runbook needed?')
   .addOption(
@@ -75,6 +81,12 @@ Examples:
     process.exit(err.exitCode === 0 ? 0 : EXIT.error);
   });
 
+function collectVar(pair: string, vars: Record<string, string>): Record<string, string> {
+  const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(pair);
+  if (!m) throw new UserError(`--var: expected NAME=value, got "${pair}"`);
+  return { ...vars, [m[1]!]: m[2]! };
+}
+
 interface Options {
   all?: boolean;
   list?: boolean;
@@ -84,6 +96,7 @@ interface Options {
   allowContext?: string[];
   repeat: number;
   runbook?: string;
+  var: Record<string, string>;
   control?: boolean;
   counterfactual?: boolean;
   detection: 'auto' | 'prometheus' | 'probes';
@@ -181,6 +194,7 @@ async function main(): Promise<number> {
           platform: opts.platform,
           ...(opts.platform === 'kube' ? { kube: await kubeOptions(opts) } : {}),
           ...(opts.runbook ? { runbookPath: resolve(opts.runbook) } : {}),
+          variables: opts.var,
           detection: opts.detection,
           profile: opts.profile,
           repoRoot,

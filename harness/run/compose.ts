@@ -37,6 +37,8 @@ export interface DrillRequest {
   readonly kube?: { kubeconfig?: string; context?: string; allowContexts?: string[] };
   /** Overrides the scenario's runbook file (`--runbook`). */
   readonly runbookPath?: string;
+  /** Values for runbook placeholders (`--var`). */
+  readonly variables?: Readonly<Record<string, string>>;
   readonly detection: 'auto' | 'prometheus' | 'probes';
   readonly profile: DetectionProfile;
   readonly repoRoot: string;
@@ -172,7 +174,7 @@ export async function runOne(req: DrillRequest): Promise<RunRecord> {
         ? shellExecutor({ kubeconfig: stack.stepKubeconfig })
         : translatedExecutor({ perform: (a) => stack.perform(a), namespace: stack.namespace }),
       hostMap,
-      variables: { API_KEY: apiKey },
+      variables: { API_KEY: apiKey, ...req.variables },
       clock: req.clock,
     });
     const detection = await createDetection(req, stack, stateDir, ledger, orchestratorUrl);

@@ -90,6 +90,21 @@ export async function runDrill(o: DrillOptions): Promise<RunRecord> {
     log,
   });
 
+  /** The incident as the drill measured it so far, for the runbook's post-incident placeholders. */
+  const incidentFacts = (): Record<string, string> => {
+    const injectedAt = tl.first('injected')?.at;
+    const recoveredAt = tl.first('recovered')?.at;
+    const samples = (o.load?.samples() ?? []).filter((s) => injectedAt && s.at.monoMs >= injectedAt.monoMs);
+    return {
+      SEVERITY: classifySeverity(samples),
+      DURATION:
+        injectedAt && recoveredAt
+          ? `${Math.round((recoveredAt.monoMs - injectedAt.monoMs) / 1000)}s`
+          : 'unknown',
+      IMPACT: `${Math.round(customerImpactMs(samples, { latencyThresholdMs: 2000 }) / 1000)}s-customer-impact`,
+    };
+  };
+
   let reachedInject = false;
   try {
     await phase(
@@ -188,7 +203,7 @@ export async function runDrill(o: DrillOptions): Promise<RunRecord> {
       });
       if (recovery.recoveredAt() && o.mode === 'drill') {
         await o.runbook
-          .afterRecovery(hooks, o.signal)
+          .afterRecovery(hooks, o.signal, incidentFacts())
           .catch((err) => log.warn(`post-recovery steps: ${errorMessage(err)}`));
       }
     }

@@ -9,7 +9,12 @@ import { type Clock, elapsedMs } from '../core/clock.ts';
 import { errorMessage, UserError } from '../core/errors.ts';
 import type { RunningStack } from '../platforms/types.ts';
 import type { StepResult } from '../report/record.ts';
-import { DEFAULT_STEP_TIMEOUT_MS, executeSteps, type StepExecutor } from '../runbook/execute.ts';
+import {
+  DEFAULT_STEP_TIMEOUT_MS,
+  executeSteps,
+  type StepExecutor,
+  settledHealth,
+} from '../runbook/execute.ts';
 import type { HostMap } from '../runbook/hostmap.ts';
 import type { Runbook, Section, Step } from '../runbook/model.ts';
 import { findResolution, parseRunbook } from '../runbook/parse.ts';
@@ -71,11 +76,18 @@ export function planOutline(runbook: Runbook, scenario: Scenario) {
 export function createRunbookPlan(o: PlanOptions): RunbookPlan {
   const { resolution, investigation, after, extraSteps, lines } = planOutline(o.runbook, o.scenario);
 
-  const run = (steps: readonly Step[], hooks: StepHooks, signal: AbortSignal, checkHealth = false) =>
+  const run = (
+    steps: readonly Step[],
+    hooks: StepHooks,
+    signal: AbortSignal,
+    checkHealth = false,
+    facts: Readonly<Record<string, string>> = {},
+  ) =>
     executeSteps(steps, {
       executor: o.executor,
       hostMap: o.hostMap,
-      variables: o.variables,
+      // what the user passed (--var) wins over what the drill measured
+      variables: { ...facts, ...o.variables },
       clock: o.clock,
       timeoutMs: o.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
       onStart: hooks.onStart,
@@ -92,7 +104,7 @@ export function createRunbookPlan(o: PlanOptions): RunbookPlan {
     hasExtraSteps: extraSteps.length > 0,
     investigate: (hooks, signal) => run(investigation, hooks, signal),
     remediate: (hooks, signal) => run(resolution.steps, hooks, signal, true),
-    afterRecovery: (hooks, signal) => run(after, hooks, signal),
+    afterRecovery: (hooks, signal, facts) => run(after, hooks, signal, false, facts),
     async extra(hooks, signal) {
       const results: StepResult[] = [];
       let before = await hooks.checkHealth().catch(() => false);
@@ -108,7 +120,8 @@ export function createRunbookPlan(o: PlanOptions): RunbookPlan {
         } catch (err) {
           error = errorMessage(err);
         }
-        const after = await hooks.checkHealth().catch(() => false);
+        // judged like the runbook's own steps: give a restarted dependency a moment to show
+        const after = await settledHealth({ checkHealth: hooks.checkHealth, signal }, o.clock, before);
         const result: StepResult = {
           id,
           section: '(scenario extra steps, not in the runbook)',

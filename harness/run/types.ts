@@ -31,8 +31,15 @@ export interface RunbookPlan {
   remediate(hooks: StepHooks, signal: AbortSignal): Promise<StepResult[]>;
   /** The scenario's extra steps (not in the runbook); run only if the runbook's did not restore health. */
   extra(hooks: StepHooks, signal: AbortSignal): Promise<StepResult[]>;
-  /** Verification and post-incident steps, after recovery. */
-  afterRecovery(hooks: StepHooks, signal: AbortSignal): Promise<StepResult[]>;
+  /**
+   * Verification and post-incident steps, after recovery. `facts` are what the drill measured,
+   * offered to the runbook's placeholders: SEVERITY, DURATION, IMPACT.
+   */
+  afterRecovery(
+    hooks: StepHooks,
+    signal: AbortSignal,
+    facts: Readonly<Record<string, string>>,
+  ): Promise<StepResult[]>;
   /** One line per step that would run, for --dry-run. */
   describe(): string[];
   readonly hasExtraSteps: boolean;

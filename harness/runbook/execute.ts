@@ -74,7 +74,11 @@ async function healthy(check: () => Promise<boolean>): Promise<boolean> {
 }
 
 /** Health after a remediation step: wait (bounded) for it to come back, but never for it to go. */
-async function settledHealth(ctx: ExecuteContext, clock: Clock, wasHealthy: boolean): Promise<boolean> {
+export async function settledHealth(
+  ctx: Pick<ExecuteContext, 'checkHealth' | 'settleMs' | 'settlePollMs' | 'signal'>,
+  clock: Clock,
+  wasHealthy: boolean,
+): Promise<boolean> {
   const check = ctx.checkHealth!;
   let now = await healthy(check);
   if (now || wasHealthy) return now;
