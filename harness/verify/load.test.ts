@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../core/clock.ts';
 import { UserError } from '../core/errors.ts';
 import { customerImpactMs, type RequestSample, startLoad } from './load.ts';
 
@@ -129,6 +130,33 @@ describe('background load (autocannon against a real HTTP server)', () => {
     expect(samples.every((s) => s.status === 0 && s.error === 'ECONNREFUSED')).toBe(true);
     // 10/s for ~2-3 s (autocannon stops on its 1 s tick); unpaced reconnects give thousands.
     expect(summary.requests).toBeLessThan(100);
+  });
+
+  it('after an outage, answered requests are timed from their own start, not from requests lost in it', async () => {
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    const load = startLoad({
+      baseUrl: `http://127.0.0.1:${port}`,
+      token: TOKEN,
+      ratePerSecond: 20,
+      durationMs: 30_000,
+      maxRequests: 5_000,
+      connections: 2,
+    });
+    await until(() => load.samples().filter((s) => s.error === 'ECONNREFUSED').length >= 20);
+    const late = orchestratorLike().server;
+    await new Promise<void>((r) => late.listen(port, '127.0.0.1', r));
+    const listeningAtMs = systemClock.now().monoMs;
+    await until(() => load.samples().filter((s) => s.status === 200).length >= 10);
+    await load.stop();
+    late.closeAllConnections();
+    await new Promise((r) => late.close(r));
+    const answered = load.samples().filter((s) => s.status > 0);
+    expect(answered.length).toBeGreaterThanOrEqual(10);
+    // An answered request was written on a connection made after the server started listening.
+    for (const s of answered) expect(s.at.monoMs - s.latencyMs).toBeGreaterThanOrEqual(listeningAtMs - 5);
   });
 
   it('refuses a target that is neither loopback nor allowed, with one clear error', () => {

@@ -127,6 +127,7 @@ function requestsFor(opts: LoadOptions) {
 interface CannonClient {
   destroyed?: boolean;
   requestIterator: { currentRequest: { method?: string; path?: string } };
+  pipelinedRequests: { peek(): { startTime: [number, number] } | undefined; clear(): void };
   _connect: () => void;
   on(event: string, listener: (...args: never[]) => void): void;
 }
@@ -174,13 +175,28 @@ export function startLoad(opts: LoadOptions): RunningLoad {
     const connect = client._connect.bind(client);
     let failing = false;
     let connectStartedMs = clock.now().monoMs;
+    // autocannon keeps a request whose connection failed or closed in its FIFO and times the
+    // next answer from that stale entry: after an outage, latencies would include the outage.
+    // Drop such requests; returns how long the oldest had been waiting.
+    const dropLost = (): number | undefined => {
+      const oldest = client.pipelinedRequests.peek();
+      client.pipelinedRequests.clear();
+      if (!oldest) return undefined;
+      const [sec, ns] = process.hrtime(oldest.startTime);
+      return sec * 1000 + ns / 1e6;
+    };
     client._connect = () => {
+      const waitedMs = dropLost();
+      // Still in the queue here means the server closed the connection without answering.
+      if (waitedMs !== undefined) record(client, 0, waitedMs, 'connection closed before an answer');
       const go = () => {
-        if (client.destroyed) return;
+        if (client.destroyed || stopRequested) return;
         connectStartedMs = clock.now().monoMs;
         connect();
       };
-      if (failing && !stopRequested) setTimeout(go, reconnectDelayMs).unref();
+      // After stop() autocannon keeps its clients until its next 1 s tick: do not reconnect then.
+      if (stopRequested) return;
+      if (failing) setTimeout(go, reconnectDelayMs).unref();
       else go();
     };
     client.on('response', (status: number, _bytes: number, durationMs: number) => {
@@ -189,7 +205,8 @@ export function startLoad(opts: LoadOptions): RunningLoad {
     });
     client.on('connError', (err: Error & { code?: string }) => {
       failing = true;
-      record(client, 0, clock.now().monoMs - connectStartedMs, err.code ?? err.message);
+      const waitedMs = dropLost() ?? clock.now().monoMs - connectStartedMs;
+      record(client, 0, waitedMs, err.code ?? err.message);
     });
     client.on('timeout', () => {
       failing = true;
