@@ -4,9 +4,9 @@ import type { RequestSample } from './load.ts';
 
 const WALL0 = Date.UTC(2026, 0, 1);
 /** A request that started at `startMs` (monotonic) and took `latencyMs`. */
-const req = (startMs: number, latencyMs: number, status: number): RequestSample => ({
-  route: '/v1/status',
-  method: 'GET',
+const req = (startMs: number, latencyMs: number, status: number, route = '/v1/status'): RequestSample => ({
+  route,
+  method: route === '/v1/tasks' ? 'POST' : 'GET',
   status,
   latencyMs,
   at: { monoMs: startMs + latencyMs, wallMs: WALL0 + startMs + latencyMs },
@@ -50,6 +50,17 @@ describe('customerImpactMs', () => {
     // A fails [0,1000]; B succeeds in between, which splits the run; C fails [200,1500].
     const samples = [req(0, 1000, 0), req(100, 10, 200), req(200, 1300, 0)];
     expect(customerImpactMs(samples, opts)).toBe(1500);
+    expect(impactEpisodes(samples, opts)).toHaveLength(1);
+  });
+
+  it('follows each endpoint on its own: a route failing throughout is impact even while another answers', () => {
+    const samples: RequestSample[] = [];
+    for (let t = 0; t < 6_000; t += 100) {
+      samples.push(req(t, 5, 200, '/v1/status'));
+      // POST /v1/tasks fails from 1 s to 4 s; its failures interleave with good /v1/status answers.
+      samples.push(req(t + 50, 5, t >= 1_000 && t < 4_000 ? 503 : 201, '/v1/tasks'));
+    }
+    expect(customerImpactMs(samples, opts)).toBe(3_955 - 1_050); // first failing start to last failing end
     expect(impactEpisodes(samples, opts)).toHaveLength(1);
   });
 

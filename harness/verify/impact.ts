@@ -2,10 +2,13 @@
  * Customer impact duration (a runbook KPI): the total time the drill's own traffic saw failures
  * or latency above a threshold.
  *
- * Requests are ordered by start time. A run of consecutive bad requests (no good request started
- * in between) is one impact episode, from the first bad request's start to the latest end among
- * them. Episodes are merged where they overlap (concurrent connections), then summed. The
- * resolution is the traffic's own: an episode can be short by up to one gap between requests.
+ * Each endpoint (method + route) is followed on its own, because an outage is often partial:
+ * POST /v1/tasks may fail throughout while GET /v1/status keeps answering. Per endpoint,
+ * requests are ordered by start time and a run of consecutive bad requests (no good request to
+ * that endpoint started in between) is one impact episode, from the first bad request's start
+ * to the latest end among them. Episodes of all endpoints are merged where they overlap, then
+ * summed. The resolution is the traffic's own: an episode can be short by up to one gap between
+ * requests to that endpoint.
  */
 import type { RequestSample } from './load.ts';
 
@@ -26,12 +29,15 @@ export interface ImpactEpisode {
   readonly requests: number;
 }
 
-export function impactEpisodes(samples: readonly RequestSample[], opts: ImpactOptions): ImpactEpisode[] {
+type Episode = { -readonly [K in keyof ImpactEpisode]: ImpactEpisode[K] };
+
+/** Runs of consecutive bad requests to one endpoint. */
+function episodesOf(samples: readonly RequestSample[], opts: ImpactOptions): Episode[] {
   const byStart = samples
     .map((s) => ({ s, startMono: s.at.monoMs - s.latencyMs, startWall: s.at.wallMs - s.latencyMs }))
     .sort((a, b) => a.startMono - b.startMono);
-  const raw: { startMonoMs: number; endMonoMs: number; startWallMs: number; requests: number }[] = [];
-  let open: (typeof raw)[number] | undefined;
+  const out: Episode[] = [];
+  let open: Episode | undefined;
   for (const { s, startMono, startWall } of byStart) {
     if (!isImpacted(s, opts)) {
       open = undefined;
@@ -39,22 +45,31 @@ export function impactEpisodes(samples: readonly RequestSample[], opts: ImpactOp
     }
     if (!open) {
       open = { startMonoMs: startMono, endMonoMs: s.at.monoMs, startWallMs: startWall, requests: 0 };
-      raw.push(open);
+      out.push(open);
     }
     open.endMonoMs = Math.max(open.endMonoMs, s.at.monoMs);
     open.requests++;
   }
-  // Merge overlapping episodes so concurrent requests are not counted twice.
-  const merged: ImpactEpisode[] = [];
+  return out;
+}
+
+export function impactEpisodes(samples: readonly RequestSample[], opts: ImpactOptions): ImpactEpisode[] {
+  const byEndpoint = new Map<string, RequestSample[]>();
+  for (const s of samples) {
+    const key = `${s.method} ${s.route}`;
+    const list = byEndpoint.get(key);
+    if (list) list.push(s);
+    else byEndpoint.set(key, [s]);
+  }
+  const raw = [...byEndpoint.values()].flatMap((list) => episodesOf(list, opts));
+  // Merge overlapping episodes (endpoints, concurrent connections) so no time counts twice.
+  const merged: Episode[] = [];
   for (const e of raw.sort((a, b) => a.startMonoMs - b.startMonoMs)) {
     const last = merged.at(-1);
     if (last && e.startMonoMs <= last.endMonoMs) {
-      merged[merged.length - 1] = {
-        ...last,
-        endMonoMs: Math.max(last.endMonoMs, e.endMonoMs),
-        requests: last.requests + e.requests,
-      };
-    } else merged.push(e);
+      last.endMonoMs = Math.max(last.endMonoMs, e.endMonoMs);
+      last.requests += e.requests;
+    } else merged.push({ ...e });
   }
   return merged;
 }
