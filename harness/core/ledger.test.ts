@@ -6,6 +6,16 @@ import { describe, expect, it } from 'vitest';
 import { Ledger, processStartTime, replayLedgers } from './ledger.ts';
 
 describe('ledger', () => {
+  it('creates nothing on disk until the first change is recorded', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'fd-ledger-')), 'ledger');
+    const ledger = Ledger.open(dir, 'r0');
+    expect(ledger.pending()).toEqual([]);
+    ledger.close();
+    expect(existsSync(dir)).toBe(false);
+    ledger.record('a dir', { type: 'none', reason: 'test' });
+    expect(readdirSync(dir)).toEqual(['r0.jsonl']);
+  });
+
   it('replays unsettled entries newest first and leaves settled ones alone', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fd-ledger-'));
     const victim = mkdtempSync(join(tmpdir(), 'fd-victim-'));

@@ -50,8 +50,9 @@ export class Ledger {
     this.file = join(dir, `${runId}.jsonl`);
   }
 
+  /** Creates nothing: the directory appears with the first record, so a run refused in
+   * preflight leaves no trace on disk. */
   static open(dir: string, runId: string): Ledger {
-    mkdirSync(dir, { recursive: true });
     return new Ledger(dir, runId);
   }
 
@@ -83,6 +84,7 @@ export class Ledger {
   }
 
   private append(line: LedgerLine): void {
+    mkdirSync(this.dir, { recursive: true });
     appendFileSync(this.file, JSON.stringify(line) + '\n', { flush: true });
   }
 }
