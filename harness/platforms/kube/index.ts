@@ -1,0 +1,238 @@
+/**
+ * The `kube` platform: the system under test on a Kubernetes cluster (kind, or the cluster
+ * `pnpm cluster up` builds here), driven through @kubernetes/client-node.
+ *
+ * Safety: the kubeconfig context must be on the allow-list (default `kind-*`,
+ * `firedrill-local`) before any request is made; only a namespace labelled
+ * firedrill.dev/drill-target=true is touched. The starting state is ledgered before the first
+ * change, and down() puts it back while leaving the fixtures deployed for the next drill.
+ *
+ * @example
+ * const platform = createKubePlatform({ ledger, manifests: 'fixtures/k8s' });
+ * const { ok, problems } = await platform.preflight();
+ * const stack = await platform.up({ stateDir: '.firedrill/runs/abc' });
+ * await stack.halt!('agent-agency-postgres');
+ * await stack.down();
+ */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type V1Deployment, type V1NetworkPolicy, type V1Pod, VersionApi } from '@kubernetes/client-node';
+import { type Clock, systemClock } from '../../core/clock.ts';
+import { errorMessage, UserError } from '../../core/errors.ts';
+import type { Ledger } from '../../core/ledger.ts';
+import { type Logger, silentLogger } from '../../core/log.ts';
+import { startPlatformExporter } from '../../detection/platform-exporter.ts';
+import type { Platform, PlatformUpOptions, PreflightResult } from '../types.ts';
+import { apiErrorLine, bounded, isNotFound, KubeApi } from './api.ts';
+import { applyManifests, renderManifests, writeStepKubeconfig } from './deploy.ts';
+import { EnvResolver } from './env.ts';
+import { DEFAULT_ALLOWED_CONTEXTS, DRILL_TARGET_LABEL, isDrillTarget, loadTarget, refusal } from './guard.ts';
+import { HostAccess, type Upstream } from './host-access.ts';
+import { type KubectlTarget, kubectlInstalled, kubectlRecipe } from './kubectl.ts';
+import { NetworkFaults } from './network-faults.ts';
+import { waitRolledOut } from './ready.ts';
+import { recordBaseline, restoreBaseline, reviveHalted } from './restore.ts';
+import { KubeStack } from './stack.ts';
+import { WatchCache } from './watch-cache.ts';
+
+export { DEFAULT_ALLOWED_CONTEXTS } from './guard.ts';
+export { isKubeStack } from './is-kube.ts';
+export { KubeStack } from './stack.ts';
+
+export interface KubePlatformOptions {
+  /** Default: see defaultKubeconfigPath() (the file `pnpm cluster up` writes comes first). */
+  readonly kubeconfig?: string;
+  /** Default: the kubeconfig's current-context. */
+  readonly context?: string;
+  readonly namespace?: string;
+  /** Glob patterns (`*` only). Default: kind-*, firedrill-local. */
+  readonly allowContexts?: readonly string[];
+  /** Kustomize directory applied by up() (the fixtures); false to use what is deployed. */
+  readonly manifests?: string | false;
+  readonly ledger: Ledger;
+  readonly clock?: Clock;
+  readonly log?: Logger;
+  /** How long up() and down() wait for the deployments to roll out. Default 180 s. */
+  readonly readyTimeoutMs?: number;
+  /** Force how the host reaches pods; default: pod IPs when routable, else port-forward. */
+  readonly upstream?: Upstream;
+}
+
+/** Throws UserError (one line) for a missing kubeconfig or a context off the allow-list; no request is made. */
+export function createKubePlatform(opts: KubePlatformOptions): Platform {
+  const target = loadTarget(opts);
+  const allow = opts.allowContexts ?? DEFAULT_ALLOWED_CONTEXTS;
+  const refused = refusal(target.context, allow);
+  if (refused) throw new UserError(refused);
+  const namespace = opts.namespace ?? 'agent-agency';
+  const clock = opts.clock ?? systemClock;
+  const log = opts.log ?? silentLogger;
+  const readyTimeoutMs = opts.readyTimeoutMs ?? 180_000;
+  const kubectl: KubectlTarget = {
+    kubeconfigPath: target.kubeconfigPath,
+    context: target.context,
+    namespace,
+  };
+  const where = `context ${target.context} (${target.server})`;
+
+  const readNamespaceLabels = async (api: KubeApi) => {
+    try {
+      const ns = await bounded(api.core.readNamespace({ name: namespace }), 10_000, 'read namespace');
+      return ns.metadata?.labels ?? {};
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  };
+  const notLabelled = `namespace ${namespace} is not labelled ${DRILL_TARGET_LABEL}=true; firedrill only touches labelled namespaces (kubectl label namespace ${namespace} ${DRILL_TARGET_LABEL}=true)`;
+
+  return {
+    name: 'kube',
+    async preflight(): Promise<PreflightResult> {
+      const problems: string[] = [];
+      const limitations = [
+        'kube: no in-cluster Prometheus; detection runs on the harness host (its Prometheus scrapes the pods through pod IPs or port-forward, restart counts come from the platform watch)',
+        'kube: no CPU stressor (resource faults use lowered limits and OOM kills)',
+      ];
+      if (!kubectlInstalled())
+        problems.push('kubectl not found on PATH: runbook steps and manifests need it (install kubectl)');
+      const api = KubeApi.connectGuarded(target, allow, namespace, 10_000);
+      try {
+        await bounded(target.config.makeApiClient(VersionApi).getCode(), 10_000, 'version');
+      } catch (err) {
+        problems.push(
+          `cluster unreachable at ${where}: ${apiErrorLine(err)}; start it with \`pnpm cluster up\``,
+        );
+        return { ok: false, problems, limitations };
+      }
+      try {
+        const labels = await readNamespaceLabels(api);
+        if (labels && !isDrillTarget(labels)) problems.push(notLabelled);
+        if (!labels && opts.manifests === false)
+          problems.push(`namespace ${namespace} does not exist on ${where}`);
+      } catch (err) {
+        problems.push(`namespace ${namespace} on ${where}: ${apiErrorLine(err)}`);
+      }
+      return { ok: problems.length === 0, problems, limitations };
+    },
+
+    async up(upOpts: PlatformUpOptions): Promise<KubeStack> {
+      const api = KubeApi.connectGuarded(target, allow, namespace);
+      const labels = await readNamespaceLabels(api);
+      if (labels && !isDrillTarget(labels)) throw new UserError(notLabelled);
+      if (opts.manifests !== false && opts.manifests !== undefined) {
+        const rendered = await renderManifests(kubectl, opts.manifests);
+        log.debug(`kube: applying ${opts.manifests} to ${where}`);
+        await applyManifests(kubectl, rendered, 120_000);
+      } else if (!labels) throw new UserError(`namespace ${namespace} does not exist on ${where}`);
+
+      const cache = <T extends V1Pod | V1Deployment | V1NetworkPolicy>(
+        path: string,
+        list: () => Promise<{ items: T[]; metadata?: { resourceVersion?: string } }>,
+      ) => new WatchCache<T>({ config: target.config, path, list, clock, log });
+      const pods = cache<V1Pod>(`/api/v1/namespaces/${namespace}/pods`, () =>
+        api.core.listNamespacedPod({ namespace }),
+      );
+      const deployments = cache<V1Deployment>(`/apis/apps/v1/namespaces/${namespace}/deployments`, () =>
+        api.apps.listNamespacedDeployment({ namespace }),
+      );
+      const policies = cache<V1NetworkPolicy>(
+        `/apis/networking.k8s.io/v1/namespaces/${namespace}/networkpolicies`,
+        () => api.net.listNamespacedNetworkPolicy({ namespace }),
+      );
+      const caches = [pods, deployments, policies];
+      await Promise.all(caches.map((c) => c.start()));
+      const stopCaches = () => {
+        for (const c of caches) c.stop();
+      };
+
+      try {
+        const network = new NetworkFaults({
+          api,
+          policies,
+          deployment: (name) => {
+            const d = deployments.get(name);
+            if (!d) throw new Error(`no deployment ${name} in namespace ${namespace}`);
+            return d;
+          },
+          ledger: opts.ledger,
+          recipe: (args, stdin) => kubectlRecipe(kubectl, args, stdin),
+          log,
+        });
+        // An interrupted earlier drill may have left faults behind: clear them before measuring.
+        const leftovers = [...(await network.removeAll()), ...(await reviveHalted(api, deployments.list()))];
+        if (leftovers.length)
+          log.warn(
+            `kube: removed leftovers of an interrupted drill: ${leftovers.join(', ')} (see pnpm chaos status)`,
+          );
+        await waitRolledOut({
+          deployments: () => deployments.list(),
+          pods: () => pods.list(),
+          clock,
+          timeoutMs: readyTimeoutMs,
+          ...(upOpts.signal ? { signal: upOpts.signal } : {}),
+        });
+        // Before the first change: the restore, in memory and in the ledger.
+        const baseline = recordBaseline(opts.ledger, kubectl, deployments.list(), policies.list());
+        const access = new HostAccess({
+          api,
+          pods: () => pods.list(),
+          log,
+          ...(opts.upstream ? { upstream: opts.upstream } : {}),
+        });
+        const kubeDir = join(upOpts.stateDir, 'kube');
+        const stepKubeconfig = await writeStepKubeconfig(kubectl, kubeDir);
+        let downing: Promise<void> | undefined;
+        const stack: KubeStack = new KubeStack({
+          api,
+          target: kubectl,
+          pods,
+          deployments,
+          policies,
+          access,
+          env: new EnvResolver(api.core, namespace),
+          network,
+          ledger: opts.ledger,
+          clock,
+          log,
+          stepKubeconfig,
+          stateDir: upOpts.stateDir,
+          down: () => {
+            downing ??= (async () => {
+              const errors = await restoreBaseline(
+                {
+                  api,
+                  ledger: opts.ledger,
+                  network,
+                  deployments: () => deployments.list(),
+                  policies: () => policies.list(),
+                  observe: (d) => deployments.observe(d),
+                },
+                baseline,
+              );
+              await waitRolledOut({
+                deployments: () => deployments.list(),
+                pods: () => pods.list(),
+                clock,
+                timeoutMs: readyTimeoutMs,
+              }).catch((err: unknown) => log.warn(`kube: after restore: ${errorMessage(err)}`));
+              await stack.parts.exporter?.close();
+              await access.close();
+              stopCaches();
+              await rm(kubeDir, { recursive: true, force: true });
+              if (errors.length)
+                throw new Error(`kube restore incomplete: ${errors.join('; ')} (run pnpm chaos cleanup)`);
+            })();
+            return downing;
+          },
+        });
+        stack.parts.exporter = await startPlatformExporter({ stack, log });
+        await access.mode();
+        return stack;
+      } catch (err) {
+        stopCaches();
+        throw err;
+      }
+    },
+  };
+}

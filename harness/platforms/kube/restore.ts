@@ -1,0 +1,119 @@
+/**
+ * Putting a reused cluster back after a drill: fault policies and their suspensions go, network
+ * policies the runbook deleted come back, and every deployment gets the replicas, env and
+ * resources it had when the drill began (the ledger held the same restore as kubectl commands
+ * since before the first change). The fixtures stay deployed; the next drill reuses them.
+ */
+import type { V1Deployment, V1NetworkPolicy } from '@kubernetes/client-node';
+import { errorMessage } from '../../core/errors.ts';
+import type { Ledger } from '../../core/ledger.ts';
+import type { KubeApi } from './api.ts';
+import { pointer } from './api.ts';
+import { HALTED_REPLICAS } from './halt.ts';
+import type { KubectlTarget } from './kubectl.ts';
+import { kubectlRecipe } from './kubectl.ts';
+import type { NetworkFaults } from './network-faults.ts';
+import {
+  cleanNetworkPolicy,
+  type DeploymentSnapshot,
+  differs,
+  restoreOps,
+  snapshotDeployment,
+} from './snapshot.ts';
+
+export interface Baseline {
+  readonly deployments: ReadonlyMap<string, { snap: DeploymentSnapshot; entry: string }>;
+  readonly policies: { readonly items: readonly V1NetworkPolicy[]; readonly entry: string };
+}
+
+/** Snapshot and ledger the starting state, before the drill changes anything. */
+export function recordBaseline(
+  ledger: Ledger,
+  target: KubectlTarget,
+  deployments: readonly V1Deployment[],
+  policies: readonly V1NetworkPolicy[],
+): Baseline {
+  const out = new Map<string, { snap: DeploymentSnapshot; entry: string }>();
+  for (const d of deployments) {
+    const snap = snapshotDeployment(d);
+    const undo = kubectlRecipe(target, [
+      'patch',
+      'deployment',
+      snap.name,
+      '--type=json',
+      '-p',
+      JSON.stringify(restoreOps(snap)),
+    ]);
+    out.set(snap.name, {
+      snap,
+      entry: ledger.record(`deployment ${snap.name}: replicas, env and resources as before the drill`, undo)
+        .id,
+    });
+  }
+  const items = policies.map(cleanNetworkPolicy);
+  const list = JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
+  const entry = ledger.record(
+    `network policies of ${target.namespace} as before the drill (${items.length})`,
+    kubectlRecipe(target, ['apply', '-f', '-'], list),
+  ).id;
+  return { deployments: out, policies: { items, entry } };
+}
+
+export interface RestoreParts {
+  readonly api: KubeApi;
+  readonly ledger: Ledger;
+  readonly network: NetworkFaults;
+  readonly deployments: () => readonly V1Deployment[];
+  readonly policies: () => readonly V1NetworkPolicy[];
+  readonly observe: (d: V1Deployment) => void;
+}
+
+/** Returns what could not be restored (empty when all is back). */
+export async function restoreBaseline(p: RestoreParts, baseline: Baseline): Promise<string[]> {
+  const errors: string[] = [];
+  const attempt = async (what: string, fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+    } catch (err) {
+      errors.push(`${what}: ${errorMessage(err)}`);
+    }
+  };
+  await attempt('fault network policies', () => p.network.removeAll());
+  await attempt('network policies', async () => {
+    const present = new Set(p.policies().map((x) => x.metadata?.name));
+    for (const policy of baseline.policies.items)
+      if (!present.has(policy.metadata?.name)) await p.api.createNetworkPolicy(policy);
+    p.ledger.settle(baseline.policies.entry);
+  });
+  const live = new Map(p.deployments().map((d) => [d.metadata?.name ?? '', d]));
+  for (const [name, { snap, entry }] of baseline.deployments) {
+    await attempt(`deployment ${name}`, async () => {
+      const d = live.get(name);
+      if (d && differs(snap, d)) p.observe(await p.api.patchDeployment(name, restoreOps(snap)));
+      if (d?.metadata?.annotations?.[HALTED_REPLICAS] !== undefined)
+        p.observe(
+          await p.api.patchDeployment(name, [
+            { op: 'remove', path: `/metadata/annotations/${pointer(HALTED_REPLICAS)}` },
+          ]),
+        );
+      p.ledger.settle(entry);
+    });
+  }
+  return errors;
+}
+
+/** Leftovers of an interrupted drill, found before a new one starts: halted workloads come back. */
+export async function reviveHalted(api: KubeApi, deployments: readonly V1Deployment[]): Promise<string[]> {
+  const revived: string[] = [];
+  for (const d of deployments) {
+    const raw = d.metadata?.annotations?.[HALTED_REPLICAS];
+    if (raw === undefined) continue;
+    const replicas = Number(raw);
+    await api.mergePatchDeployment(d.metadata!.name!, {
+      metadata: { annotations: { [HALTED_REPLICAS]: null } },
+      ...(d.spec?.replicas === 0 && Number.isInteger(replicas) ? { spec: { replicas } } : {}),
+    });
+    revived.push(d.metadata!.name!);
+  }
+  return revived;
+}

@@ -1,0 +1,337 @@
+/**
+ * The drill's system on a Kubernetes cluster, behind the platform verbs. Reads come from the
+ * watch caches (no API call per status); writes are patches through the guarded API client,
+ * folded back into the caches so a read after a write sees it. Network faults live in
+ * network-faults.ts, restore in restore.ts; this file is the verbs.
+ */
+import type { V1Deployment, V1NetworkPolicy, V1Pod } from '@kubernetes/client-node';
+import type { Clock } from '../../core/clock.ts';
+import type { Ledger, UndoAction } from '../../core/ledger.ts';
+import type { Logger } from '../../core/log.ts';
+import type { MetricsServer } from '../../detection/metrics-server.ts';
+import { cpuCores, memoryBytes } from '../local/quantity.ts';
+import type {
+  LogOptions,
+  NetworkDeny,
+  PlatformAction,
+  ResourceSpec,
+  RunningStack,
+  WorkloadStatus,
+} from '../types.ts';
+import type { JsonPatchOp, KubeApi } from './api.ts';
+import type { EnvResolver } from './env.ts';
+import { HALTED_REPLICAS, Halts } from './halt.ts';
+import type { HostAccess } from './host-access.ts';
+import { type KubectlTarget, kubectlRecipe } from './kubectl.ts';
+import type { NetworkFaults } from './network-faults.ts';
+import { performKubeAction } from './perform.ts';
+import {
+  containerResources,
+  lastTermination,
+  podReady,
+  selectorMatches,
+  toPodStatus,
+  workloadState,
+} from './pod-state.ts';
+import { type DeploymentSnapshot, restoreOps, snapshotDeployment } from './snapshot.ts';
+import type { WatchCache } from './watch-cache.ts';
+
+export interface KubeStackParts {
+  readonly api: KubeApi;
+  readonly target: KubectlTarget;
+  readonly pods: WatchCache<V1Pod>;
+  readonly deployments: WatchCache<V1Deployment>;
+  readonly policies: WatchCache<V1NetworkPolicy>;
+  readonly access: HostAccess;
+  readonly env: EnvResolver;
+  readonly network: NetworkFaults;
+  readonly ledger: Ledger;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** kubeconfig for runbook steps: only the drill's context, namespace pinned. */
+  readonly stepKubeconfig: string;
+  /** Where this stack's state lives (run dir); the step kubeconfig is removed from it on down(). */
+  readonly stateDir: string;
+  exporter?: MetricsServer;
+  /** Restores the starting state; set once by up(). */
+  down: () => Promise<void>;
+}
+
+export class KubeStack implements RunningStack {
+  readonly platform = 'kube' as const;
+  readonly namespace: string;
+  readonly parts: KubeStackParts;
+  readonly halts: Halts;
+  /** Pod -> when the watch saw its latest termination (ms), finer than the API's seconds. */
+  private readonly terminationSeen = new Map<string, number>();
+
+  constructor(parts: KubeStackParts) {
+    this.parts = parts;
+    this.namespace = parts.api.namespace;
+    this.halts = new Halts(parts.api, parts.log, (d) => parts.deployments.observe(d));
+    parts.deployments.onChange((type, d) => {
+      if (type === 'MODIFIED') this.halts.onDeployment(d);
+    });
+    parts.pods.onChange((type, pod, previous, at) => {
+      const name = pod.metadata?.name ?? '';
+      if (type === 'DELETED') {
+        this.terminationSeen.delete(name);
+        return;
+      }
+      // A new termination seen by the watch (not the initial list: those are history).
+      const key = terminationKey(pod);
+      if (type === 'MODIFIED' && key && key !== terminationKey(previous)) this.terminationSeen.set(name, at);
+    });
+  }
+
+  get stepKubeconfig(): string {
+    return this.parts.stepKubeconfig;
+  }
+
+  workloads(): readonly string[] {
+    return this.parts.deployments
+      .list()
+      .map((d) => d.metadata!.name!)
+      .sort();
+  }
+
+  deployment(name: string): V1Deployment {
+    const d = this.parts.deployments.get(name);
+    if (!d) throw new Error(`no deployment ${name} in namespace ${this.namespace}`);
+    return d;
+  }
+
+  /** The workload's pods, oldest first (kubectl's order for `logs deployment/x`). */
+  podsOf(name: string): V1Pod[] {
+    const selector = this.deployment(name).spec?.selector;
+    return this.parts.pods
+      .list()
+      .filter((p) => selectorMatches(selector, p.metadata?.labels ?? {}))
+      .sort((a, b) => time(a) - time(b));
+  }
+
+  async status(name: string): Promise<WorkloadStatus> {
+    const d = this.deployment(name);
+    const pods = this.podsOf(name).map((p) =>
+      toPodStatus(p, this.terminationSeen.get(p.metadata?.name ?? '')),
+    );
+    const desired = d.spec?.replicas ?? 1;
+    return {
+      name,
+      desiredReplicas: desired,
+      readyReplicas: pods.filter((p) => p.ready).length,
+      state: workloadState(desired, pods),
+      restarts: pods.reduce((n, p) => n + p.restarts, 0),
+      pods,
+      env: await this.parts.env.resolve(d.spec?.template.spec?.containers[0]),
+      resources: containerResources(d),
+    };
+  }
+
+  private async patch(name: string, ops: JsonPatchOp[]): Promise<V1Deployment> {
+    const d = await this.parts.api.patchDeployment(name, ops);
+    this.parts.deployments.observe(d);
+    return d;
+  }
+
+  private async merge(name: string, body: object): Promise<V1Deployment> {
+    const d = await this.parts.api.mergePatchDeployment(name, body);
+    this.parts.deployments.observe(d);
+    return d;
+  }
+
+  async scale(name: string, replicas: number): Promise<void> {
+    this.deployment(name);
+    this.halts.forget(name);
+    await this.merge(name, {
+      metadata: { annotations: { [HALTED_REPLICAS]: null } },
+      spec: { replicas },
+    });
+  }
+
+  /** As `kubectl rollout restart`: a new pod-template annotation, so the controller rolls. */
+  async rolloutRestart(name: string): Promise<void> {
+    this.deployment(name);
+    await this.merge(name, {
+      spec: {
+        template: {
+          metadata: {
+            annotations: {
+              'kubectl.kubernetes.io/restartedAt': new Date(this.parts.clock.now().wallMs).toISOString(),
+            },
+          },
+        },
+      },
+    });
+  }
+
+  /** As `kubectl set env` on every container: a value replaces any valueFrom; null removes. */
+  async setEnv(name: string, changes: Record<string, string | null>): Promise<void> {
+    const fresh = await this.parts.api.readDeployment(name);
+    const ops: JsonPatchOp[] = [];
+    (fresh.spec?.template.spec?.containers ?? []).forEach((c, i) => {
+      const env = (c.env ?? []).filter((e) => !(e.name in changes));
+      for (const [k, v] of Object.entries(changes)) if (v !== null) env.push({ name: k, value: v });
+      const path = `/spec/template/spec/containers/${i}`;
+      ops.push({ op: 'test', path: `${path}/name`, value: c.name });
+      ops.push({ op: 'add', path: `${path}/env`, value: env });
+    });
+    await this.patch(name, ops);
+  }
+
+  /** As `kubectl set resources`: the named limits/requests change, the others stay. */
+  async setResources(name: string, resources: ResourceSpec): Promise<void> {
+    const fresh = await this.parts.api.readDeployment(name);
+    const ops: JsonPatchOp[] = [];
+    (fresh.spec?.template.spec?.containers ?? []).forEach((c, i) => {
+      const next = {
+        ...(c.resources ?? {}),
+        ...withRequestsWithinLimits(
+          { ...(c.resources?.limits ?? {}), ...(resources.limits ?? {}) },
+          { ...(c.resources?.requests ?? {}), ...(resources.requests ?? {}) },
+        ),
+      };
+      const path = `/spec/template/spec/containers/${i}`;
+      ops.push({ op: 'test', path: `${path}/name`, value: c.name });
+      ops.push({ op: 'add', path: `${path}/resources`, value: next });
+    });
+    await this.patch(name, ops);
+  }
+
+  async deletePod(name: string, pod?: string): Promise<void> {
+    const target = pod ?? (this.podsOf(name).find(podReady) ?? this.podsOf(name)[0])?.metadata?.name;
+    if (!target) throw new Error(`${name} has no pods`);
+    if (pod && !this.podsOf(name).some((p) => p.metadata?.name === pod))
+      throw new Error(`no pod ${pod} in ${name}`);
+    await this.parts.api.deletePod(target);
+  }
+
+  async logs(name: string, options: LogOptions = {}): Promise<string> {
+    const pods = this.podsOf(name);
+    // With --previous, a pod that has a previous instance; otherwise the oldest ready pod.
+    const pod = options.pod
+      ? pods.find((p) => p.metadata?.name === options.pod)
+      : options.previous
+        ? (pods.find((p) => (p.status?.containerStatuses?.[0]?.restartCount ?? 0) > 0) ?? pods[0])
+        : (pods.find(podReady) ?? pods[0]);
+    if (!pod) throw new Error(options.pod ? `no pod ${options.pod} in ${name}` : `${name} has no pods`);
+    return this.parts.api.podLog(pod.metadata!.name!, pod.spec?.containers[0]?.name, options);
+  }
+
+  applyNetworkDeny(deny: NetworkDeny): Promise<void> {
+    return this.parts.network.deny(deny);
+  }
+
+  removeNetworkDeny(name: string): Promise<void> {
+    return this.parts.network.remove(name);
+  }
+
+  async listNetworkDenies(): Promise<readonly string[]> {
+    return this.parts.network.list();
+  }
+
+  breakDns(workload: string, names: readonly string[]): Promise<{ restore(): Promise<void> }> {
+    return this.parts.network.breakDns(workload, names);
+  }
+
+  async halt(name: string): Promise<void> {
+    const pods = this.podsOf(name).map((p) => p.metadata?.name ?? '');
+    await this.halts.halt(this.deployment(name), pods.filter(Boolean));
+  }
+
+  endpoint(service: string): Promise<string> {
+    return this.parts.access.serviceUrl(service);
+  }
+
+  /** One job per deployment whose pods carry prometheus.io/scrape, plus `platform` (restarts). */
+  async scrapeTargets(): Promise<readonly { job: string; urls: readonly string[] }[]> {
+    const jobs: { job: string; urls: string[] }[] = [];
+    const live = new Set<string>();
+    for (const name of this.workloads()) {
+      const template = this.deployment(name).spec?.template.metadata?.annotations ?? {};
+      if (template['prometheus.io/scrape'] !== 'true') continue;
+      const port = Number(template['prometheus.io/port']);
+      if (!port) continue;
+      const path = template['prometheus.io/path'] ?? '/metrics';
+      const job = template['firedrill.dev/scrape-job'] ?? name.replace(new RegExp(`^${this.namespace}-`), '');
+      const urls: string[] = [];
+      for (const pod of this.podsOf(name)) {
+        if (!pod.status?.podIP || pod.metadata?.deletionTimestamp) continue;
+        live.add(pod.metadata!.name!);
+        urls.push(`${await this.parts.access.podUrl(pod, port)}${path}`);
+      }
+      jobs.push({ job, urls });
+    }
+    this.parts.access.prune(live);
+    if (this.parts.exporter) jobs.push({ job: 'platform', urls: [this.parts.exporter.url] });
+    return jobs;
+  }
+
+  async metricsEndpoint(): Promise<string> {
+    if (!this.parts.exporter) throw new Error('the platform exporter is not running');
+    return this.parts.exporter.url;
+  }
+
+  perform(action: PlatformAction): Promise<string> {
+    return performKubeAction(this, action);
+  }
+
+  /**
+   * Crash-safe undo for a change about to be made: a kubectl patch that puts the workload's
+   * replicas, env and resources back as they are now, or deletes a fault policy.
+   */
+  undoRecipe(action: PlatformAction, _before: WorkloadStatus | undefined): UndoAction | undefined {
+    const recipe = (args: readonly string[]) => kubectlRecipe(this.parts.target, args);
+    switch (action.verb) {
+      case 'scale':
+      case 'rollout-restart':
+      case 'set-env':
+      case 'set-resources': {
+        const snap: DeploymentSnapshot = snapshotDeployment(this.deployment(action.workload));
+        return recipe([
+          'patch',
+          'deployment',
+          snap.name,
+          '--type=json',
+          '-p',
+          JSON.stringify(restoreOps(snap)),
+        ]);
+      }
+      case 'delete-network-policy':
+        return recipe(['delete', 'networkpolicy', action.name, '--ignore-not-found']);
+      default:
+        return undefined; // reads, and pod deletes (the controller replaces the pod)
+    }
+  }
+
+  down(): Promise<void> {
+    return this.parts.down();
+  }
+}
+
+/**
+ * The API rejects a request above its limit. Lowering a limit below the request (the
+ * resource-pressure fault) lowers the request with it, as an operator would have to.
+ */
+export function withRequestsWithinLimits(
+  limits: Record<string, string>,
+  requests: Record<string, string>,
+): { limits: Record<string, string>; requests: Record<string, string> } {
+  const out = { ...requests };
+  const measure: Record<string, (q: string) => number> = { cpu: cpuCores, memory: memoryBytes };
+  for (const [kind, of] of Object.entries(measure)) {
+    const limit = limits[kind];
+    const request = out[kind];
+    if (limit !== undefined && request !== undefined && of(String(request)) > of(String(limit)))
+      out[kind] = limit;
+  }
+  return { limits, requests: out };
+}
+
+const time = (p: V1Pod) => new Date(p.metadata?.creationTimestamp ?? 0).getTime();
+
+/** Identity of the pod's latest termination; changes once per termination. */
+const terminationKey = (pod: V1Pod | undefined): string | undefined => {
+  const t = pod && lastTermination(pod);
+  return t ? `${t.reason}@${t.atWallMs ?? ''}` : undefined;
+};
