@@ -1,0 +1,176 @@
+/**
+ * One drill measured from outside: `pnpm scenario <name> --json` in a child process, so the CPU
+ * time and peak RSS are the harness's own (not the bench's, not the system under test's).
+ * The run record comes back on the child's stdout; wall time is spawn to exit.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Clock, elapsedMs } from '../harness/core/clock.ts';
+import type { Phase } from '../harness/core/timeline.ts';
+import { type RunRecord, runRecordSchema } from '../harness/report/record.ts';
+import { kbToMb, watchPeakRss } from './proc.ts';
+
+/** What bench/drill-child.ts reports as it exits (getrusage of that process alone). */
+export interface ChildUsage {
+  readonly userCpuUs: number;
+  readonly systemCpuUs: number;
+  readonly maxRssKb: number;
+}
+
+export interface DrillMeasurement {
+  readonly scenario: string;
+  readonly platform: 'local' | 'kube';
+  readonly iteration: number;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  /** Spawn to exit of the harness process. */
+  readonly wallMs: number;
+  /** Spawn to the drill's start (node start, imports, preflight, stack up). */
+  readonly setupMs: number | null;
+  /** The drill's end to the process exit (stack down, reports). */
+  readonly teardownMs: number | null;
+  readonly phasesMs: Partial<Record<Phase, number>>;
+  readonly record?: RunRecord;
+  /** Why there is no record: the child's last stderr line or the way it ended. */
+  readonly error?: string;
+  /** getrusage maxRSS of the child, else the polled VmHWM. */
+  readonly peakRssMb: number | null;
+  readonly polledPeakRssMb: number | null;
+  readonly cpuUserS: number | null;
+  readonly cpuSystemS: number | null;
+}
+
+/** Duration of each phase from the run record's timeline (first start to its end). */
+export function phaseDurations(timeline: RunRecord['timeline']): Partial<Record<Phase, number>> {
+  const started = new Map<string, number>();
+  const out: Partial<Record<Phase, number>> = {};
+  for (const e of timeline) {
+    const phase = e['phase'];
+    if (typeof phase !== 'string') continue;
+    if (e.type === 'phase.start' && !started.has(phase)) started.set(phase, e.at.monoMs);
+    if (e.type === 'phase.end' && started.has(phase) && out[phase as Phase] === undefined)
+      out[phase as Phase] = e.at.monoMs - started.get(phase)!;
+  }
+  return out;
+}
+
+/** The single record `pnpm scenario --json` prints for one drill; throws with the reason otherwise. */
+export function parseRecordOutput(stdout: string): RunRecord {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stdout);
+  } catch {
+    throw new Error(`no JSON run record on stdout (${stdout.trim().slice(0, 120) || 'empty'})`);
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 1)
+    throw new Error(`expected one run record, got ${Array.isArray(parsed) ? parsed.length : typeof parsed}`);
+  return runRecordSchema.parse(parsed[0]);
+}
+
+export interface DrillRunOptions {
+  readonly scenario: string;
+  readonly platform: 'local' | 'kube';
+  readonly iteration: number;
+  /** Passed through to `pnpm scenario`, e.g. ['--detection', 'probes']. */
+  readonly extraArgs: readonly string[];
+  readonly repoRoot: string;
+  readonly clock: Clock;
+  /** Each stderr line of the child (its progress), as it arrives, with the time since spawn. */
+  readonly onLine: (line: string, sinceSpawnMs: number) => void;
+  /** SIGTERM after this long (the child restores, then exits); SIGKILL 2 min later. */
+  readonly timeoutMs: number;
+  readonly signal: AbortSignal;
+}
+
+const KILL_GRACE_MS = 120_000;
+
+export async function runDrillChild(o: DrillRunOptions): Promise<DrillMeasurement> {
+  const dir = mkdtempSync(join(tmpdir(), 'firedrill-bench-drill-'));
+  const usageFile = join(dir, 'usage.json');
+  const args = [
+    join(o.repoRoot, 'bench', 'drill-child.ts'),
+    o.scenario,
+    '--platform',
+    o.platform,
+    '--json',
+    '--reports',
+    join(dir, 'reports'),
+    ...o.extraArgs,
+  ];
+  try {
+    const spawnedAt = o.clock.now();
+    const child = spawn(process.execPath, args, {
+      cwd: o.repoRoot,
+      env: { ...process.env, FIREDRILL_BENCH_USAGE_FILE: usageFile },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const rss = watchPeakRss(child.pid ?? -1, { clock: o.clock, maxDurationMs: o.timeoutMs + KILL_GRACE_MS });
+    let stdout = '';
+    let lastErr = '';
+    let partial = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      const lines = (partial + d).split('\n');
+      partial = lines.pop() ?? '';
+      for (const l of lines) {
+        if (l.trim()) lastErr = l;
+        o.onLine(l, elapsedMs(spawnedAt, o.clock.now()));
+      }
+    });
+    const interrupt = () => child.kill('SIGINT');
+    o.signal.addEventListener('abort', interrupt, { once: true });
+    const term = setTimeout(() => child.kill('SIGTERM'), o.timeoutMs);
+    const kill = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs + KILL_GRACE_MS);
+    const [exitCode, signal] = await new Promise<[number | null, string | null]>((resolve) =>
+      child.on('close', (code, sig) => resolve([code, sig])),
+    );
+    const exitedAt = o.clock.now();
+    clearTimeout(term);
+    clearTimeout(kill);
+    if (partial.trim()) {
+      lastErr = partial;
+      o.onLine(partial, elapsedMs(spawnedAt, exitedAt));
+    }
+    o.signal.removeEventListener('abort', interrupt);
+    rss.stop();
+
+    let usage: ChildUsage | undefined;
+    try {
+      usage = JSON.parse(readFileSync(usageFile, 'utf8')) as ChildUsage;
+    } catch {}
+    let record: RunRecord | undefined;
+    let error: string | undefined;
+    try {
+      record = parseRecordOutput(stdout);
+    } catch (err) {
+      error =
+        signal === 'SIGKILL'
+          ? `killed after ${o.timeoutMs / 1000}s; run \`pnpm chaos cleanup\``
+          : lastErr || (err instanceof Error ? err.message : String(err));
+    }
+    const polled = rss.peakKb();
+    return {
+      scenario: o.scenario,
+      platform: o.platform,
+      iteration: o.iteration,
+      exitCode,
+      signal,
+      wallMs: elapsedMs(spawnedAt, exitedAt),
+      setupMs: record ? Date.parse(record.startedAt) - spawnedAt.wallMs : null,
+      teardownMs: record ? exitedAt.wallMs - Date.parse(record.finishedAt) : null,
+      phasesMs: record ? phaseDurations(record.timeline) : {},
+      ...(record ? { record } : {}),
+      ...(error ? { error } : {}),
+      peakRssMb: usage ? kbToMb(usage.maxRssKb) : polled === undefined ? null : kbToMb(polled),
+      polledPeakRssMb: polled === undefined ? null : kbToMb(polled),
+      cpuUserS: usage ? usage.userCpuUs / 1e6 : null,
+      cpuSystemS: usage ? usage.systemCpuUs / 1e6 : null,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

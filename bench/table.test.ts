@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import type { DrillMeasurement } from './drill-run.ts';
+import type { PlatformFloors, ScenarioFloors } from './floors.ts';
+import {
+  checkGoals,
+  formatDrillTable,
+  formatGoalSummary,
+  type PlatformReport,
+  renderTable,
+} from './table.ts';
+
+const measurement = (over: Partial<DrillMeasurement>): DrillMeasurement => ({
+  scenario: 'db-outage',
+  platform: 'local',
+  iteration: 1,
+  exitCode: 0,
+  signal: null,
+  wallMs: 18_000,
+  setupMs: 5000,
+  teardownMs: 800,
+  phasesMs: {},
+  peakRssMb: 120,
+  polledPeakRssMb: 118,
+  cpuUserS: 3.5,
+  cpuSystemS: 0.75,
+  ...over,
+});
+
+const floors: ScenarioFloors = {
+  detection: {
+    alert: 'APIHealthCheckFailure',
+    source: 'prometheus',
+    minMs: 2000,
+    maxMs: 4000,
+    scrapeMs: 1000,
+    evaluationMs: 1000,
+    forMs: 2000,
+  },
+  restartWorkload: 'agent-agency-postgres',
+  restartMs: 700,
+  mttrMs: 2700,
+  wallMs: 11_340,
+  wallTerms: {
+    processStartMs: 40,
+    stackUpMs: 4000,
+    detectionStartMs: 0,
+    steadyStateMs: 2000,
+    detectionMs: 2000,
+    restartMs: 700,
+    recoveryWindowMs: 2000,
+    stackDownMs: 600,
+  },
+};
+const platformFloors: PlatformFloors = {
+  platform: 'local',
+  processStartMs: 40,
+  stackUpMs: 4000,
+  stackDownMs: 600,
+  prometheusStartMs: null,
+  restart: {},
+};
+
+describe('goals', () => {
+  it('wall within 20 s on local (inclusive) and RSS strictly under 150 MB', () => {
+    expect(checkGoals(measurement({ wallMs: 20_000, peakRssMb: 149.9 }))).toEqual({ wall: true, rss: true });
+    expect(checkGoals(measurement({ wallMs: 20_001, peakRssMb: 150 }))).toEqual({ wall: false, rss: false });
+  });
+
+  it('the wall goal does not apply on kube; an unmeasured RSS is not judged', () => {
+    expect(checkGoals(measurement({ platform: 'kube', wallMs: 90_000, peakRssMb: null }))).toEqual({
+      wall: null,
+      rss: null,
+    });
+  });
+
+  it('counts runs that met each goal', () => {
+    const report: PlatformReport = {
+      platform: 'local',
+      floors: platformFloors,
+      runs: [
+        { measurement: measurement({ wallMs: 19_000, peakRssMb: 200 }), floors },
+        { measurement: measurement({ wallMs: 25_000, peakRssMb: 100 }), floors },
+      ],
+    };
+    expect(formatGoalSummary(report)).toBe(
+      'goals on local: wall <= 20 s: 1/2 runs; harness peak RSS < 150 MB: 1/2 runs',
+    );
+  });
+});
+
+describe('drill table', () => {
+  it('puts each figure next to its floor', () => {
+    const [header, rule, row] = formatDrillTable({
+      platform: 'local',
+      floors: platformFloors,
+      runs: [{ measurement: measurement({}), floors }],
+    });
+    expect(header).toMatch(/^scenario\s+#\s+outcome\s+wall s \(floor\)/);
+    expect(rule).toMatch(/^-+ {2}-/);
+    // no record: MTTD/MTTR unknown, floors still shown
+    expect(row).toMatch(
+      /db-outage\s+1\s+failed \(exit 0\)\s+18\.0 \(11\.3\)\s+— \(2\.0–4\.0\)\s+— \(2\.7\)\s+120\s+4\.3\s+yes\s+yes/,
+    );
+  });
+
+  it('pads columns to the widest cell', () => {
+    expect(
+      renderTable(
+        ['a', 'n'],
+        [
+          ['long name', '1'],
+          ['b', '1234'],
+        ],
+      ),
+    ).toEqual(['a             n', '---------  ----', 'long name     1', 'b          1234']);
+  });
+});

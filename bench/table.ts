@@ -1,0 +1,173 @@
+/**
+ * The drill benchmark as text: one row per run with each figure next to its floor, a phase
+ * breakdown, how the floors were made up, and whether the issue's goals were met.
+ */
+import { distribution } from '../harness/core/metrics.ts';
+import type { DrillMeasurement } from './drill-run.ts';
+import type { PlatformFloors, ScenarioFloors } from './floors.ts';
+
+/** Issue 4's goals for the local platform on a 2-core machine. */
+export const GOALS = { wallMs: 20_000, rssMb: 150 } as const;
+
+export interface GoalCheck {
+  /** null: not applicable (the wall-time goal is for local) or not measured. */
+  readonly wall: boolean | null;
+  readonly rss: boolean | null;
+}
+
+export function checkGoals(m: Pick<DrillMeasurement, 'platform' | 'wallMs' | 'peakRssMb'>): GoalCheck {
+  return {
+    wall: m.platform === 'local' ? m.wallMs <= GOALS.wallMs : null,
+    rss: m.peakRssMb === null ? null : m.peakRssMb < GOALS.rssMb,
+  };
+}
+
+export const seconds = (ms: number | null | undefined, digits = 1): string =>
+  ms === null || ms === undefined ? '—' : (ms / 1000).toFixed(digits);
+
+const mark = (ok: boolean | null): string => (ok === null ? 'n/a' : ok ? 'yes' : 'NO');
+
+/** Columns padded to their widest cell; the first column left-aligned, the rest right-aligned. */
+export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+}
+
+export interface PlatformReport {
+  readonly platform: 'local' | 'kube';
+  readonly floors: PlatformFloors;
+  readonly runs: readonly { measurement: DrillMeasurement; floors: ScenarioFloors | null }[];
+}
+
+const pair = (value: string, floor: string) => `${value} (${floor})`;
+
+export function formatDrillTable(report: PlatformReport): string[] {
+  const rows = report.runs.map(({ measurement: m, floors: f }) => {
+    const goals = checkGoals(m);
+    const r = m.record;
+    return [
+      m.scenario,
+      String(m.iteration),
+      r?.outcome ?? `failed (exit ${m.exitCode ?? m.signal})`,
+      pair(seconds(m.wallMs), seconds(f?.wallMs)),
+      pair(
+        seconds(r?.metrics.mttdMs),
+        f ? `${seconds(f.detection.minMs)}–${seconds(f.detection.maxMs)}` : '—',
+      ),
+      pair(seconds(r?.metrics.mttrMs), seconds(f?.mttrMs)),
+      m.peakRssMb === null ? '—' : m.peakRssMb.toFixed(0),
+      m.cpuUserS === null || m.cpuSystemS === null ? '—' : (m.cpuUserS + m.cpuSystemS).toFixed(1),
+      mark(goals.wall),
+      mark(goals.rss),
+    ];
+  });
+  return renderTable(
+    [
+      'scenario',
+      '#',
+      'outcome',
+      'wall s (floor)',
+      'MTTD s (floor)',
+      'MTTR s (floor)',
+      'RSS MB',
+      'CPU s',
+      `wall<=${GOALS.wallMs / 1000}s`,
+      `RSS<${GOALS.rssMb}MB`,
+    ],
+    rows,
+  );
+}
+
+const PHASES = ['steady-state', 'inject', 'detect', 'remediate', 'verify', 'restore'] as const;
+
+/** Where each run's wall time went: harness setup, the loop's phases, teardown. */
+export function formatPhaseTable(report: PlatformReport): string[] {
+  const rows = report.runs.map(({ measurement: m, floors: f }) => [
+    m.scenario,
+    String(m.iteration),
+    seconds(m.setupMs),
+    ...PHASES.map((p) => seconds(m.phasesMs[p])),
+    seconds(m.teardownMs),
+    m.record?.detectionSource ?? '—',
+    f ? `${f.detection.alert} (for ${seconds(f.detection.forMs)})` : '—',
+    f?.restartWorkload
+      ? `${f.restartWorkload.replace(/^agent-agency-/, '')} ${seconds(f.restartMs, 2)}`
+      : '—',
+  ]);
+  return renderTable(
+    ['scenario', '#', 'setup', ...PHASES, 'teardown', 'detection', 'fastest alert', 'restart floor s'],
+    rows,
+  );
+}
+
+export function formatFloorLegend(floors: PlatformFloors, example?: ScenarioFloors): string[] {
+  const restarts = Object.entries(floors.restart).map(
+    ([w, r]) => `${w} ${seconds(r.firstReadyMs, 2)} s (all instances ${seconds(r.rolledOutMs, 2)} s)`,
+  );
+  const lines = [
+    `floors measured on ${floors.platform}: bare node process start to listening ${seconds(floors.processStartMs, 2)} s; ` +
+      `stack up alone ${seconds(floors.stackUpMs)} s, down ${seconds(floors.stackDownMs)} s; ` +
+      `Prometheus start ${floors.prometheusStartMs === null ? 'n/a (not installed)' : `${seconds(floors.prometheusStartMs)} s`}`,
+    `  rollout restart to first ready instance: ${restarts.join('; ') || 'none measured'}`,
+    '  MTTD floor = `for` of the fastest expected alert – plus scrape (probe) interval + evaluation interval',
+    '  MTTR floor = MTTD floor (`for`) + restart to first ready instance of the remediated workload',
+    '  wall floor = node start + stack up + Prometheus start (if it detects) + steady state (N-1)×interval + MTTD floor + restart + recovery window (N-1)×interval + stack down',
+  ];
+  if (example) {
+    const t = example.wallTerms;
+    lines.push(
+      `  e.g. ${seconds(t.processStartMs, 2)} + ${seconds(t.stackUpMs)} + ${seconds(t.detectionStartMs)} + ${seconds(t.steadyStateMs)} + ${seconds(t.detectionMs)} + ` +
+        `${seconds(t.restartMs, 2)} + ${seconds(t.recoveryWindowMs)} + ${seconds(t.stackDownMs)} = ${seconds(example.wallMs)} s`,
+    );
+  }
+  return lines;
+}
+
+/** Per scenario across repeats: p50 and max of the figures (only when a scenario ran more than once). */
+export function formatRepeatSummary(report: PlatformReport): string[] {
+  const byScenario = new Map<string, DrillMeasurement[]>();
+  for (const { measurement } of report.runs)
+    byScenario.set(measurement.scenario, [...(byScenario.get(measurement.scenario) ?? []), measurement]);
+  const rows: string[][] = [];
+  for (const [name, ms] of byScenario) {
+    if (ms.length < 2) continue;
+    const d = (xs: (number | null | undefined)[], scale = 1000) => {
+      const dist = distribution(xs);
+      return dist.n === 0
+        ? '—'
+        : `${((dist.p50 ?? 0) / scale).toFixed(1)} / ${((dist.max ?? 0) / scale).toFixed(1)}`;
+    };
+    rows.push([
+      name,
+      String(ms.length),
+      d(ms.map((m) => m.wallMs)),
+      d(ms.map((m) => m.record?.metrics.mttdMs)),
+      d(ms.map((m) => m.record?.metrics.mttrMs)),
+      d(
+        ms.map((m) => m.peakRssMb),
+        1,
+      ),
+    ]);
+  }
+  if (rows.length === 0) return [];
+  return renderTable(
+    ['scenario', 'n', 'wall s p50/max', 'MTTD s p50/max', 'MTTR s p50/max', 'RSS MB p50/max'],
+    rows,
+  );
+}
+
+export function formatGoalSummary(report: PlatformReport): string {
+  const checks = report.runs.map(({ measurement }) => checkGoals(measurement));
+  const count = (k: keyof GoalCheck) =>
+    `${checks.filter((c) => c[k] === true).length}/${checks.filter((c) => c[k] !== null).length}`;
+  const wall =
+    report.platform === 'local'
+      ? `wall <= ${GOALS.wallMs / 1000} s: ${count('wall')} runs`
+      : 'wall goal: applies to local only';
+  return `goals on ${report.platform}: ${wall}; harness peak RSS < ${GOALS.rssMb} MB: ${count('rss')} runs`;
+}
