@@ -24,6 +24,7 @@ import { createHttpVerifier } from '../verify/checks.ts';
 import { type RequestSample, type RunningLoad, startLoad } from '../verify/load.ts';
 import { runDrill } from './loop.ts';
 import { createRunbookPlan, loadRunbook } from './runbook-plan.ts';
+import { testFaultFrom, testFaultNote, withTestFault } from './test-faults.ts';
 import type { BackgroundLoad, DrillMode } from './types.ts';
 
 export const ORCHESTRATOR = 'agent-agency-orchestrator';
@@ -142,22 +143,50 @@ function backgroundLoad(start: () => RunningLoad): BackgroundLoad {
   };
 }
 
+/** The platform, checked: throws UserError (one line) when it cannot run a drill. */
+async function checkedPlatform(req: DrillRequest, ledger: Ledger) {
+  const platform = await createPlatform(req, ledger);
+  const pre = await platform.preflight();
+  if (!pre.ok) throw new UserError(`preflight (${req.platform}): ${pre.problems.join('; ')}`);
+  return { platform, pre };
+}
+
+/**
+ * Everything a drill checks before it changes anything (the test hook setting, the platform's
+ * preflight: binaries, cluster reachable), for a CLI to call once before its first drill so
+ * bad input is refused with one line and nothing on disk. runOne checks again per drill.
+ */
+export async function preflight(req: DrillRequest): Promise<void> {
+  testFaultFrom(process.env);
+  // Nothing is recorded in this ledger, so it never touches the disk.
+  await checkedPlatform(req, Ledger.open(defaultLedgerDir(), newRunId(req.scenario.name, req.clock)));
+}
+
 /** One drill, end to end. Bad input throws UserError before anything changes. */
 export async function runOne(req: DrillRequest): Promise<RunRecord> {
+  const testFault = testFaultFrom(process.env);
   const runbookFile = resolve(req.repoRoot, req.runbookPath ?? req.scenario.runbook.file);
   const { runbook, sha256 } = loadRunbook(runbookFile);
   const runId = newRunId(req.scenario.name, req.clock);
   const ledger = Ledger.open(defaultLedgerDir(), runId);
-  const platform = await createPlatform(req, ledger);
   req.onPhase?.('preflight', 'platform checks');
-  const pre = await platform.preflight();
-  if (!pre.ok) throw new UserError(`preflight (${req.platform}): ${pre.problems.join('; ')}`);
+  const { platform, pre } = await checkedPlatform(req, ledger);
   for (const l of pre.limitations) req.log.warn(l);
+  if (testFault) req.log.warn(testFaultNote(testFault));
 
   const stateDir = join(stateRoot(), 'runs', runId);
   const stateEntry = ledger.record(`run directory ${stateDir}`, { type: 'remove-dir', path: stateDir });
   req.onPhase?.('preflight', `the ${req.platform} stack to come up`);
-  const stack = await platform.up({ stateDir, signal: req.signal });
+  let stack: RunningStack;
+  try {
+    stack = await platform.up({ stateDir, signal: req.signal });
+  } catch (err) {
+    // up() took down what it started (or was interrupted); the run directory is ours to undo
+    rmSync(stateDir, { recursive: true, force: true });
+    ledger.settle(stateEntry.id);
+    ledger.close();
+    throw err;
+  }
   try {
     const orchestratorUrl = await stack.endpoint(ORCHESTRATOR);
     const apiKey = (await stack.status(ORCHESTRATOR)).env['API_KEY'] ?? '';
@@ -194,9 +223,12 @@ export async function runOne(req: DrillRequest): Promise<RunRecord> {
         ...(detection.feed ? { onSample: detection.feed } : {}),
       }),
     );
+    const hooked = testFault
+      ? withTestFault(testFault, req.scenario, plan)
+      : { scenario: req.scenario, plan };
     return await runDrill({
       runId,
-      scenario: req.scenario,
+      scenario: hooked.scenario,
       mode: req.mode,
       stack,
       detection: detection.source,
@@ -207,13 +239,17 @@ export async function runOne(req: DrillRequest): Promise<RunRecord> {
         taskCompletionTimeoutMs: req.scenario.verification.taskCompletionTimeoutMs,
         clock: req.clock,
       }),
-      runbook: plan,
+      runbook: hooked.plan,
       load,
       ledger,
       clock: req.clock,
       log: req.log,
       signal: req.signal,
-      limitations: [...pre.limitations, ...(detection.note ? [detection.note] : [])],
+      limitations: [
+        ...pre.limitations,
+        ...(detection.note ? [detection.note] : []),
+        ...(testFault ? [testFaultNote(testFault)] : []),
+      ],
       ...(req.onPhase ? { onPhase: req.onPhase } : {}),
     });
   } finally {

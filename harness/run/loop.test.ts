@@ -95,6 +95,7 @@ async function drill(
     signal: over.signal ?? new AbortController().signal,
     detectionPollMs: 5,
     settleMs: 100,
+    controlWindowMs: 300,
   });
   return { record, ledger };
 }
@@ -195,9 +196,9 @@ describe('run loop', () => {
     const stack = createMemoryStack({ db: { replicas: 1 } });
     const { record } = await drill(stack, plan(stack, [{ verb: 'scale', workload: 'db', replicas: 1 }]), {
       mode: 'control',
-      scenario: { fault: { kind: 'none' } },
     });
     expect(record.control).toBe(true);
+    expect(record.timeline.find((e) => e.type === 'injected')).toMatchObject({ fault: 'no fault' });
     expect(record.alertsFired).toEqual([]);
     expect(record.targetsMet).toBe(true);
     expect(stack.actions).toEqual([]);

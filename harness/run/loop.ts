@@ -131,7 +131,7 @@ export async function runDrill(o: DrillOptions): Promise<RunRecord> {
     );
 
     reachedInject = true;
-    const fault = createFault(scenario.fault);
+    const fault = createFault(o.mode === 'control' ? { kind: 'none' } : scenario.fault);
     await phase('inject', scenario.timeouts.injectMs, fault.describe(), async (signal) => {
       if (o.mode !== 'control') alerts.arm();
       injected = await fault.inject({
@@ -157,7 +157,8 @@ export async function runDrill(o: DrillOptions): Promise<RunRecord> {
     });
     recovery.recovered.then((at) => tl.add({ type: 'recovered' }, at));
 
-    const detectWindow = scenario.detection.timeoutMs;
+    // a control run watches a quiet system for a while: anything that fires is a false positive
+    const detectWindow = o.mode === 'control' ? (o.controlWindowMs ?? 30_000) : scenario.detection.timeoutMs;
     await phase(
       'detect',
       detectWindow + 1000,

@@ -69,6 +69,8 @@ export interface DrillOptions {
   /** Aborted on SIGINT/SIGTERM: the drill stops where it is and restores. */
   readonly signal: AbortSignal;
   readonly detectionPollMs?: number;
+  /** How long a control run watches the unbroken system for alerts; default 30 s. */
+  readonly controlWindowMs?: number;
   /** How long to wait after the runbook's steps before deciding they did not restore health. */
   readonly settleMs?: number;
   readonly limitations?: readonly string[];
