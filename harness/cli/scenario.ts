@@ -1,15 +1,15 @@
 /**
  * `pnpm scenario <name...>`: run fire drills and write their reports.
  */
-import { accessSync, constants, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { systemClock } from '../core/clock.ts';
-import { UserError } from '../core/errors.ts';
+import { errorMessage, UserError } from '../core/errors.ts';
 import { stderrLogger } from '../core/log.ts';
 import { createFault } from '../faults/index.ts';
 import type { RunRecord } from '../report/record.ts';
-import { runOne } from '../run/compose.ts';
+import { type DrillRequest, preflight, runOne } from '../run/compose.ts';
 import { loadRunbook, planOutline } from '../run/runbook-plan.ts';
 import type { DrillMode } from '../run/types.ts';
 import { listScenarioNames, loadScenario } from '../scenario/load.ts';
@@ -162,17 +162,32 @@ async function main(): Promise<number> {
   }
 
   const reportsDir = resolve(opts.reports);
-  try {
-    mkdirSync(reportsDir, { recursive: true });
-    accessSync(reportsDir, constants.W_OK);
-  } catch {
-    throw new UserError(`reports directory ${reportsDir} is not writable; pass --reports <dir>`);
-  }
+  refuseUnwritable(reportsDir);
 
   const clock = systemClock;
   const log = stderrLogger({ verbose: opts.verbose ?? false });
   const progress = createProgress(clock);
   const ctl = new AbortController();
+  const kube = opts.platform === 'kube' ? await kubeOptions(opts) : undefined;
+  const request = (scenario: Scenario): DrillRequest => ({
+    scenario,
+    mode,
+    platform: opts.platform,
+    ...(kube ? { kube } : {}),
+    ...(opts.runbook ? { runbookPath: resolve(opts.runbook) } : {}),
+    variables: opts.var,
+    detection: opts.detection,
+    profile: opts.profile,
+    repoRoot,
+    clock,
+    log,
+    signal: ctl.signal,
+    onPhase: (p, w) => progress.phase(p, w),
+  });
+  // Every drill of this invocation runs on the same platform: one that cannot run any (missing
+  // binaries, unreachable cluster) is refused now, in one line, before anything is written.
+  await preflight(request(scenarios[0]!));
+
   let interruptedBy: NodeJS.Signals | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
     if (interruptedBy) return; // already restoring; a second signal must not cut the restore short
@@ -187,27 +202,18 @@ async function main(): Promise<number> {
   for (const scenario of scenarios) {
     for (let i = 1; i <= opts.repeat && !ctl.signal.aborted; i++) {
       progress.begin(`${scenario.name}${opts.repeat > 1 ? ` #${i}` : ''}`);
+      let record: RunRecord | undefined;
       try {
-        const record = await runOne({
-          scenario,
-          mode,
-          platform: opts.platform,
-          ...(opts.platform === 'kube' ? { kube: await kubeOptions(opts) } : {}),
-          ...(opts.runbook ? { runbookPath: resolve(opts.runbook) } : {}),
-          variables: opts.var,
-          detection: opts.detection,
-          profile: opts.profile,
-          repoRoot,
-          clock,
-          log,
-          signal: ctl.signal,
-          onPhase: (p, w) => progress.phase(p, w),
-        });
+        record = await runOne(request(scenario));
         records.push(record);
+      } catch (err) {
+        if (!ctl.signal.aborted) throw err;
+        // Interrupted while the stack was coming up: runOne took down what it had started.
+        progress.line(`${scenario.name}: stopped before the drill began (${errorMessage(err)})`);
       } finally {
         progress.end();
       }
-      process.stderr.write(`${summaryLine(records.at(-1)!)}\n`);
+      if (record) process.stderr.write(`${summaryLine(record)}\n`);
     }
   }
 
@@ -216,6 +222,18 @@ async function main(): Promise<number> {
   else process.stdout.write(`${written.map((f) => `report: ${f}`).join('\n')}\n`);
   if (interruptedBy) return interruptedBy === 'SIGINT' ? 130 : 143;
   return records.every((r) => r.targetsMet) ? EXIT.ok : EXIT.missed;
+}
+
+/** Refuse a reports directory that cannot be written, without creating it (that waits for the first report). */
+function refuseUnwritable(dir: string): void {
+  let existing = dir;
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  try {
+    if (!statSync(existing).isDirectory()) throw new Error('not a directory');
+    accessSync(existing, constants.W_OK);
+  } catch {
+    throw new UserError(`reports directory ${dir} is not writable; pass --reports <dir>`);
+  }
 }
 
 await runCli(main);

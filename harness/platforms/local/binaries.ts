@@ -1,7 +1,7 @@
 /**
  * Where the external programs the local platform runs live. Postgres servers are usually not
  * on PATH on Debian (only the pg_wrapper client scripts are), so its versioned directory is
- * searched too.
+ * searched too; $FIREDRILL_PG_BIN_DIR names one installation's bin directory instead.
  */
 import { accessSync, constants, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -53,11 +53,28 @@ export function findBinary(name: string, extraDirs: readonly string[] = []): str
   return undefined;
 }
 
+/** Which Postgres installation to use, when several are (or when discovery picks the wrong one). */
+export const PG_BIN_DIR_ENV = 'FIREDRILL_PG_BIN_DIR';
+
+/** Only `dir` is searched: an explicit choice of installation is not second-guessed by PATH. */
+function inDir(name: string, dir: string): string | undefined {
+  const candidate = join(dir, name);
+  return executable(candidate) ? candidate : undefined;
+}
+
+/** Where postgres and initdb are looked for, for error messages. */
+export const postgresSearch = (): string =>
+  process.env[PG_BIN_DIR_ENV]
+    ? `in ${process.env[PG_BIN_DIR_ENV]} (${PG_BIN_DIR_ENV})`
+    : 'on PATH or in /usr/lib/postgresql/*/bin';
+
 export function findBinaries(): Binaries {
+  const pgDir = process.env[PG_BIN_DIR_ENV];
   const pg = postgresDirs();
+  const findPg = (name: string) => (pgDir ? inDir(name, pgDir) : findBinary(name, pg));
   return {
-    postgres: findBinary('postgres', pg),
-    initdb: findBinary('initdb', pg),
+    postgres: findPg('postgres'),
+    initdb: findPg('initdb'),
     redisServer: findBinary('redis-server'),
     stressNg: findBinary('stress-ng'),
     unshare: findBinary('unshare'),

@@ -14,7 +14,7 @@ import { type Clock, systemClock } from '../../core/clock.ts';
 import type { Ledger } from '../../core/ledger.ts';
 import { type Logger, silentLogger } from '../../core/log.ts';
 import type { Platform, PlatformUpOptions, PreflightResult, RunningStack } from '../types.ts';
-import { findBinaries } from './binaries.ts';
+import { findBinaries, postgresSearch } from './binaries.ts';
 import { probeCgroups } from './cgroups.ts';
 import { probePrivateHosts } from './dns.ts';
 import { type BackoffPolicy, DEFAULT_BACKOFF } from './pod.ts';
@@ -50,14 +50,16 @@ export function createLocalPlatform(opts: LocalPlatformOptions): Platform {
   const check = () => {
     const problems: string[] = [];
     const limitations: string[] = [];
-    const need = (what: string, path: string | undefined, fix: string) => {
-      if (!path) problems.push(`${what} not found on PATH or in /usr/lib/postgresql/*/bin: ${fix}`);
+    const need = (what: string, path: string | undefined, where: string, fix: string) => {
+      if (!path) problems.push(`${what} not found ${where}: ${fix}`);
     };
     if (kinds.has('postgres')) {
-      need('postgres', bins.postgres, 'apt-get install postgresql');
-      need('initdb', bins.initdb, 'apt-get install postgresql');
+      // one problem per missing package, not per missing program
+      const missing = [bins.postgres ? '' : 'postgres', bins.initdb ? '' : 'initdb'].filter(Boolean);
+      if (missing.length)
+        need(missing.join(' and '), undefined, postgresSearch(), 'apt-get install postgresql');
       if (process.getuid?.() === 0) {
-        need('setpriv', bins.setpriv, 'apt-get install util-linux');
+        need('setpriv', bins.setpriv, 'on PATH', 'apt-get install util-linux');
         if (!userExists(POSTGRES_USER)) {
           problems.push(
             `user "${POSTGRES_USER}" missing: Postgres will not run as root; apt-get install postgresql creates it`,
@@ -65,7 +67,7 @@ export function createLocalPlatform(opts: LocalPlatformOptions): Platform {
         }
       }
     }
-    if (kinds.has('redis')) need('redis-server', bins.redisServer, 'apt-get install redis-server');
+    if (kinds.has('redis')) need('redis-server', bins.redisServer, 'on PATH', 'apt-get install redis-server');
     const cgroups = probeCgroups();
     limitations.push(...cgroups.limitations);
     if (!bins.stressNg)
