@@ -50,6 +50,30 @@ describe('pnpm scenario (local platform, end to end)', { timeout: 180_000 }, () 
     nothingLeft(state, ids);
   });
 
+  it('a control run (no fault) against Prometheus detection sees zero alerts firing', async () => {
+    const state = tempStateDir();
+    const reports = join(state, 'reports');
+    const run = runCli(
+      'scenario.ts',
+      ['db-outage', '--control', '--reports', reports, '--detection', 'auto'],
+      {
+        FIREDRILL_STATE_DIR: state,
+      },
+    );
+    const ids = await idsWhileRunning(state);
+    expect(await run.exited).toBe(0);
+    const [file] = readdirSync(join(reports, 'runs'));
+    const record = JSON.parse(readFileSync(join(reports, 'runs', file!), 'utf8'));
+    expect(record.control).toBe(true);
+    expect(record.detectionSource).toBe(existsSync('/usr/bin/prometheus') ? 'prometheus' : 'probes');
+    expect(record.timeline.find((e: { type: string }) => e.type === 'injected')).toMatchObject({
+      fault: 'no fault',
+    });
+    expect(record.alertsFired).toEqual([]);
+    expect(record.steps).toEqual([]); // nothing was remediated
+    nothingLeft(state, ids);
+  });
+
   for (const [signal, exitCode] of [
     ['SIGINT', 130],
     ['SIGTERM', 143],
