@@ -54,6 +54,9 @@ export async function runDrillsBench(o: DrillsBenchOptions): Promise<DrillsBench
   const workloads = [
     ...new Set(scenarios.map((s) => recoveryWorkload(s.fault)).filter((w): w is string => !!w)),
   ];
+  // Without a record (a drill that failed) the floor uses the source the drill would have used.
+  const expectedSource =
+    o.detection === 'probes' || (o.detection === 'auto' && !prometheusInstalled()) ? 'probes' : 'prometheus';
   const floors = await measurePlatformFloors(
     {
       platform: o.platform,
@@ -62,11 +65,14 @@ export async function runDrillsBench(o: DrillsBenchOptions): Promise<DrillsBench
       clock: o.clock,
       log: o.log,
     },
-    { workloads, repeats: o.floorRepeats, signal: o.signal, progress: o.progress },
+    {
+      workloads,
+      repeats: o.floorRepeats,
+      measurePrometheus: expectedSource === 'prometheus',
+      signal: o.signal,
+      progress: o.progress,
+    },
   );
-  // Without a record (a drill that failed) the floor uses the source the drill would have used.
-  const expectedSource =
-    o.detection === 'probes' || (o.detection === 'auto' && !prometheusInstalled()) ? 'probes' : 'prometheus';
 
   const runs: DrillsBenchResult['runs'][number][] = [];
   const loads: number[] = [];

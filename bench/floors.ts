@@ -87,7 +87,7 @@ export interface PlatformFloors {
   readonly processStartMs: number;
   readonly stackUpMs: number;
   readonly stackDownMs: number;
-  /** Spawn to evaluating rules, measured alone; null when Prometheus is not installed. */
+  /** Spawn to evaluating rules, measured alone; null when not installed or drills use probes. */
   readonly prometheusStartMs: number | null;
   /** Per workload, best of the repeats. */
   readonly restart: Readonly<Record<string, RestartFloor>>;

@@ -122,6 +122,8 @@ async function timeRestart(
 export interface FloorsOptions {
   readonly workloads: readonly string[];
   readonly repeats: number;
+  /** Whether drills may detect with Prometheus (then its start-up is a floor term). */
+  readonly measurePrometheus: boolean;
   readonly signal: AbortSignal;
   readonly progress: (line: string) => void;
 }
@@ -133,8 +135,11 @@ export async function measurePlatformFloors(
   const { clock } = c;
   o.progress(`floors on ${c.platform}: bare node process start`);
   const processStartMs = await measureProcessStart(clock);
-  o.progress('floors: Prometheus start alone');
-  const prometheusStartMs = await measurePrometheusStart(clock);
+  let prometheusStartMs: number | null = null;
+  if (o.measurePrometheus) {
+    o.progress('floors: Prometheus start alone');
+    prometheusStartMs = await measurePrometheusStart(clock);
+  }
   const runId = `bench-floors-${c.platform}-${new Date(clock.now().wallMs).toISOString().replace(/[:.]/g, '-')}`;
   const ledger = Ledger.open(defaultLedgerDir(), runId);
   const stateDir = join(stateRoot(), 'runs', runId);

@@ -112,9 +112,10 @@ export function formatFloorLegend(floors: PlatformFloors, example?: ScenarioFloo
   const lines = [
     `floors measured on ${floors.platform}: bare node process start to listening ${seconds(floors.processStartMs, 2)} s; ` +
       `stack up alone ${seconds(floors.stackUpMs)} s, down ${seconds(floors.stackDownMs)} s; ` +
-      `Prometheus start ${floors.prometheusStartMs === null ? 'n/a (not installed)' : `${seconds(floors.prometheusStartMs)} s`}`,
+      `Prometheus start ${floors.prometheusStartMs === null ? 'not measured (not installed, or probes)' : `${seconds(floors.prometheusStartMs)} s`}`,
     `  rollout restart to first ready instance: ${restarts.join('; ') || 'none measured'}`,
     '  MTTD floor = `for` of the fastest expected alert – plus scrape (probe) interval + evaluation interval',
+    "    (not included: the run loop's 0.5 s alert poll, the gap until traffic or a dependency check shows the fault)",
     '  MTTR floor = MTTD floor (`for`) + restart to first ready instance of the remediated workload',
     '  wall floor = node start + stack up + Prometheus start (if it detects) + steady state (N-1)×interval + MTTD floor + restart + recovery window (N-1)×interval + stack down',
   ];
