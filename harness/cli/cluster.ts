@@ -24,13 +24,16 @@ const KIND_NAME = 'firedrill';
 const KIND_CONFIG = join(REPO, 'kind-config.yaml');
 
 type Mode = 'kind' | 'self-built';
-type Command = 'up' | 'down' | 'status';
+type Command = 'up' | 'down' | 'status' | 'load';
 
 const USAGE = `usage: pnpm cluster <up|down|status> [--kind | --self-built]
+       pnpm cluster load IMAGE.tar... [--kind | --self-built]
 
   up       create or reuse the cluster; prints the kubeconfig path
   down     stop the cluster and clean up processes, mounts, interfaces, iptables rules
   status   show what runs (exit 0 when the cluster is up, 3 when it is not)
+  load     put image archives (docker save / OCI tarballs) on the node, e.g. the fixture
+           images from fixtures/k8s/images/build.sh --save DIR
 
   --kind         use kind (needs the kind CLI and a Docker engine that can get kind's node image)
   --self-built   use the cluster built from source here (needs root, Go, Debian packages)
@@ -80,7 +83,7 @@ function chooseMode(flag: Mode | undefined, command: Command): Mode {
   return kindUsable() ? 'kind' : 'self-built';
 }
 
-function selfBuilt(command: Command): number {
+function selfBuilt(command: Command, files: string[]): number {
   if (process.getuid?.() !== 0) {
     say('the self-built cluster needs root (containerd, kubelet, iptables); run as root');
     return 1;
@@ -88,12 +91,23 @@ function selfBuilt(command: Command): number {
   const script = join(SCRIPTS, `${command}.sh`);
   const env = { ...process.env, FIREDRILL_KUBECONFIG: KUBECONFIG };
   if (command === 'up') say('self-built Kubernetes cluster (harness/cluster); first run builds from source');
-  return run('bash', [script], env);
+  return run('bash', [script, ...files], env);
 }
 
-function kind(command: Command): number {
+function kind(command: Command, files: string[]): number {
   const clusters = (output('kind', ['get', 'clusters']) ?? '').split('\n').map((s) => s.trim());
   const exists = clusters.includes(KIND_NAME);
+  if (command === 'load') {
+    if (!exists) {
+      say(`no kind cluster named ${KIND_NAME} (pnpm cluster up)`);
+      return 1;
+    }
+    for (const f of files) {
+      const code = run('kind', ['load', 'image-archive', f, '--name', KIND_NAME]);
+      if (code !== 0) return code;
+    }
+    return 0;
+  }
   if (command === 'down') {
     if (!exists) {
       say(`no kind cluster named ${KIND_NAME}`);
@@ -142,29 +156,51 @@ function kind(command: Command): number {
 function main(argv: string[]): number {
   let command: Command | undefined;
   let flag: Mode | undefined;
+  const files: string[] = [];
   for (const arg of argv) {
     if (arg === '--help' || arg === '-h' || arg === 'help') {
       process.stdout.write(`${USAGE}\n`);
       return 0;
     }
-    if (arg === '--kind') flag = 'kind';
-    else if (arg === '--self-built') flag = 'self-built';
-    else if ((arg === 'up' || arg === 'down' || arg === 'status') && !command) command = arg;
+    if (arg === '--kind' || arg === '--self-built') {
+      const want: Mode = arg === '--kind' ? 'kind' : 'self-built';
+      if (flag && flag !== want) {
+        process.stderr.write('cluster: choose one of --kind and --self-built\n');
+        return 2;
+      }
+      flag = want;
+    } else if ((arg === 'up' || arg === 'down' || arg === 'status' || arg === 'load') && !command)
+      command = arg;
+    else if (command === 'load' && !arg.startsWith('-'))
+      files.push(resolve(process.env['INIT_CWD'] ?? process.cwd(), arg));
     else {
-      process.stderr.write(`cluster: unknown argument '${arg}' (expected up, down or status; see --help)\n`);
+      process.stderr.write(
+        `cluster: unknown argument '${arg}' (expected up, down, status or load; see --help)\n`,
+      );
       return 2;
     }
   }
   if (!command) {
-    process.stderr.write('cluster: missing command (expected up, down or status; see --help)\n');
+    process.stderr.write('cluster: missing command (expected up, down, status or load; see --help)\n');
     return 2;
+  }
+  if (command === 'load') {
+    if (files.length === 0) {
+      process.stderr.write('cluster: load needs at least one image archive (IMAGE.tar)\n');
+      return 2;
+    }
+    const missing = files.find((f) => !existsSync(f));
+    if (missing) {
+      process.stderr.write(`cluster: no such image archive: ${missing}\n`);
+      return 2;
+    }
   }
   const mode = chooseMode(flag, command);
   if (mode === 'kind' && !kindUsable()) {
     say('kind mode requested but kind or a working Docker engine is missing');
     return 1;
   }
-  const code = mode === 'kind' ? kind(command) : selfBuilt(command);
+  const code = mode === 'kind' ? kind(command, files) : selfBuilt(command, files);
   if (command === 'up' && code === 0) {
     mkdirSync(CACHE, { recursive: true });
     writeFileSync(MODE_FILE, `${mode}\n`);

@@ -424,6 +424,10 @@ recover_unclean() {
 # ---------------------------------------------------------------- main
 ensure_host_packages
 recover_unclean
+if ! alive containerd "$STATE/containerd.toml"; then
+  # A fresh start: keep the previous run's logs as *.log.1, start new ones.
+  for f in "$LOG_DIR"/*.log; do [[ -f "$f" ]] && mv -f "$f" "$f.1"; done
+fi
 log "binaries: $BIN (k8s v$K8S_VERSION, etcd v$ETCD_VERSION, CoreDNS v$COREDNS_VERSION, kube-router v$KUBE_ROUTER_VERSION)"
 bash "$CLUSTER_DIR/build.sh" binaries
 setup_kernel
