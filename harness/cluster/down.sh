@@ -120,6 +120,11 @@ clean_iptables() {
       done
     done
   done
+  if iptables -w -S "$FORWARD_CHAIN" >/dev/null 2>&1; then
+    while iptables -w -D FORWARD -j "$FORWARD_CHAIN" 2>/dev/null; do :; done
+    iptables -w -F "$FORWARD_CHAIN"
+    iptables -w -X "$FORWARD_CHAIN"
+  fi
   # ipsets of kube-router's NetworkPolicy controller (all named KUBE-*), now unreferenced.
   if command -v ipset >/dev/null; then
     local set

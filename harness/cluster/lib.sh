@@ -36,6 +36,7 @@ APISERVER_SERVICE_IP=10.96.0.1
 DNS_SERVICE_IP=10.96.0.10
 CLUSTER_DOMAIN=cluster.local
 BRIDGE=fdr0
+FORWARD_CHAIN=FIREDRILL-K8S-FWD       # iptables filter chain accepting pod traffic in FORWARD
 NODE_NAME=firedrill-node
 APISERVER_PORT=6443
 ETCD_PORT=12379                    # etcd client; +1 peer, +2 metrics (all 127.0.0.1)

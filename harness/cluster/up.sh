@@ -50,6 +50,14 @@ setup_kernel() {
   fi
   ip addr replace "${POD_CIDR%.*}.1/${POD_CIDR#*/}" dev "$BRIDGE"
   ip link set "$BRIDGE" up
+  # Pod traffic crosses the FORWARD chain (br_netfilter). A Docker engine started on the same
+  # host sets its policy to DROP; accept pod traffic at the end of the chain, after the
+  # NetworkPolicy (kube-router) and kube-proxy rules have had their say.
+  iptables -w -N "$FORWARD_CHAIN" 2>/dev/null || true
+  iptables -w -F "$FORWARD_CHAIN"
+  iptables -w -A "$FORWARD_CHAIN" -s "$POD_CIDR" -j ACCEPT
+  iptables -w -A "$FORWARD_CHAIN" -d "$POD_CIDR" -j ACCEPT
+  iptables -w -C FORWARD -j "$FORWARD_CHAIN" 2>/dev/null || iptables -w -A FORWARD -j "$FORWARD_CHAIN"
 }
 NODE_IP="${POD_CIDR%.*}.1"
 
