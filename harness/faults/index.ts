@@ -77,6 +77,7 @@ function badConfigRollout(spec: Extract<Fault, { kind: 'bad-config-rollout' }>):
     async inject(ctx) {
       const before = await ctx.stack.status(spec.workload);
       const baselineEnv = Object.fromEntries(Object.keys(spec.env).map((k) => [k, before.env[k] ?? null]));
+      const everywhere = await ctx.stack.rolloutAllAtOnce?.(spec.workload);
       const id = await recordAndPerform(
         ctx,
         what,
@@ -94,6 +95,7 @@ function badConfigRollout(spec: Extract<Fault, { kind: 'bad-config-rollout' }>):
           const now = await ctx.stack.status(spec.workload);
           if (now.desiredReplicas !== before.desiredReplicas)
             await ctx.stack.scale(spec.workload, before.desiredReplicas);
+          await everywhere?.restore();
           ctx.ledger.settle(id);
         },
       };
@@ -244,6 +246,7 @@ function resourcePressure(spec: Extract<Fault, { kind: 'resource-pressure' }>): 
         };
       }
       const resources = spec.resources ?? { limits: { memory: '64Mi' } };
+      const everywhere = await ctx.stack.rolloutAllAtOnce?.(spec.workload);
       const id = await recordAndPerform(
         ctx,
         what,
@@ -265,6 +268,7 @@ function resourcePressure(spec: Extract<Fault, { kind: 'resource-pressure' }>): 
           const now = await ctx.stack.status(spec.workload);
           if (now.desiredReplicas !== before.desiredReplicas)
             await ctx.stack.scale(spec.workload, before.desiredReplicas);
+          await everywhere?.restore();
           ctx.ledger.settle(id);
         },
       };

@@ -122,6 +122,12 @@ export interface RunningStack {
   breakDns?(workload: string, names: readonly string[]): Promise<{ restore(): Promise<void> }>;
   /** Prometheus scrape URL of kube-state-metrics-style series about the stack (restarts, availability). */
   metricsEndpoint?(): Promise<string>;
+  /**
+   * Make the workload's next rollouts replace every instance at once, so a bad change reaches all
+   * of them (as it does on local). Where a rollout strategy holds old instances back (kube with
+   * maxUnavailable 0), a bad rollout would otherwise stall on one new pod with no outage.
+   */
+  rolloutAllAtOnce?(workload: string): Promise<{ restore(): Promise<void> }>;
 }
 
 export interface StressSpec {

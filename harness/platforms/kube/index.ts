@@ -30,6 +30,7 @@ import { DEFAULT_ALLOWED_CONTEXTS, DRILL_TARGET_LABEL, isDrillTarget, loadTarget
 import { HostAccess, type Upstream } from './host-access.ts';
 import { type KubectlTarget, kubectlInstalled, kubectlRecipe } from './kubectl.ts';
 import { NetworkFaults } from './network-faults.ts';
+import { selectorMatches } from './pod-state.ts';
 import { waitRolledOut } from './ready.ts';
 import { recordBaseline, restoreBaseline, reviveHalted } from './restore.ts';
 import { KubeStack } from './stack.ts';
@@ -154,6 +155,10 @@ export function createKubePlatform(opts: KubePlatformOptions): Platform {
             const d = deployments.get(name);
             if (!d) throw new Error(`no deployment ${name} in namespace ${namespace}`);
             return d;
+          },
+          podsOf: (name) => {
+            const selector = deployments.get(name)?.spec?.selector;
+            return pods.list().filter((p) => selector && selectorMatches(selector, p.metadata?.labels ?? {}));
           },
           ledger: opts.ledger,
           recipe: (args, stdin) => kubectlRecipe(kubectl, args, stdin),

@@ -137,6 +137,12 @@ describe.skipIf(!enabled)('kube platform on a real cluster', () => {
         () => true,
       ),
     );
+    // Pooled connections opened before the deny are cut too: the API itself loses its database.
+    const api = await stack.endpoint(ORCH);
+    await until(
+      'the API reports its database down',
+      async () => (await fetch(`${api}/health/database`)).status === 503,
+    );
     const r = await kubectl('delete', 'networkpolicy', 'firedrill-deny-orchestrator');
     expect(r.code, r.stderr).toBe(0);
     await until('postgres reachable again', () => check().then(() => true));

@@ -4,12 +4,13 @@
  * fault policy deleted by anyone (the runbook's own kubectl, typically) lifts its suspensions
  * at once, through the NetworkPolicy watch.
  */
-import type { V1Deployment, V1NetworkPolicy } from '@kubernetes/client-node';
+import type { V1Deployment, V1NetworkPolicy, V1Pod } from '@kubernetes/client-node';
 import { errorMessage } from '../../core/errors.ts';
 import type { Ledger } from '../../core/ledger.ts';
 import type { Logger } from '../../core/log.ts';
 import type { NetworkDeny } from '../types.ts';
 import { isNotFound, type KubeApi } from './api.ts';
+import { cutEstablished } from './conntrack.ts';
 import {
   deletePolicyRecipe,
   denyPolicy,
@@ -38,6 +39,7 @@ export class NetworkFaults {
   private readonly api: KubeApi;
   private readonly policies: WatchCache<V1NetworkPolicy>;
   private readonly deployment: (name: string) => V1Deployment;
+  private readonly podsOf: (name: string) => V1Pod[];
   private readonly ledger: Ledger;
   private readonly recipe: RecipeFor;
   private readonly log: Logger;
@@ -46,6 +48,7 @@ export class NetworkFaults {
     api: KubeApi;
     policies: WatchCache<V1NetworkPolicy>;
     deployment: (name: string) => V1Deployment;
+    podsOf: (name: string) => V1Pod[];
     ledger: Ledger;
     recipe: RecipeFor;
     log: Logger;
@@ -53,6 +56,7 @@ export class NetworkFaults {
     this.api = opts.api;
     this.policies = opts.policies;
     this.deployment = opts.deployment;
+    this.podsOf = opts.podsOf;
     this.ledger = opts.ledger;
     this.recipe = opts.recipe;
     this.log = opts.log;
@@ -88,6 +92,12 @@ export class NetworkFaults {
       targets: deny.to.map((t) => this.podTemplateLabels(t)),
     });
     await this.install(policy, suspend, from);
+    const cut = cutEstablished(
+      this.podsOf(deny.from),
+      deny.to.flatMap((t) => this.podsOf(t)),
+    );
+    if (cut.includes('NOT')) this.log.warn(`${deny.name}: ${cut}`);
+    else this.log.debug(`${deny.name}: ${cut}`);
   }
 
   async breakDns(workload: string, names: readonly string[]): Promise<{ restore(): Promise<void> }> {

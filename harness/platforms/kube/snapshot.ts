@@ -1,11 +1,17 @@
 /**
  * What "put it back" means on a cluster that is reused between drills: every deployment's
- * replicas, and each container's env and resources, as they were when the drill began. The
+ * replicas and rollout strategy, and each container's env and resources, as they were when the
+ * drill began. The
  * runbook under test changes exactly these (scale, set env, set resources), and so do faults.
  * A snapshot becomes a JSON patch: applied in-process by down(), and as a kubectl command in the
  * ledger so `pnpm chaos cleanup` can apply it after a crash.
  */
-import type { V1Container, V1Deployment, V1NetworkPolicy } from '@kubernetes/client-node';
+import type {
+  V1Container,
+  V1Deployment,
+  V1DeploymentStrategy,
+  V1NetworkPolicy,
+} from '@kubernetes/client-node';
 import type { JsonPatchOp } from './api.ts';
 
 export interface ContainerSnapshot {
@@ -17,6 +23,8 @@ export interface ContainerSnapshot {
 export interface DeploymentSnapshot {
   readonly name: string;
   readonly replicas: number;
+  /** The rollout strategy: faults may widen it so a bad change reaches every pod at once. */
+  readonly strategy: V1DeploymentStrategy | undefined;
   readonly containers: readonly ContainerSnapshot[];
 }
 
@@ -26,6 +34,7 @@ export function snapshotDeployment(d: V1Deployment): DeploymentSnapshot {
   return {
     name: d.metadata?.name ?? '?',
     replicas: d.spec?.replicas ?? 1,
+    strategy: clone(d.spec?.strategy),
     containers: (d.spec?.template.spec?.containers ?? []).map((c) => ({
       name: c.name,
       env: clone(c.env),
@@ -41,6 +50,7 @@ export function snapshotDeployment(d: V1Deployment): DeploymentSnapshot {
  */
 export function restoreOps(snap: DeploymentSnapshot): JsonPatchOp[] {
   const ops: JsonPatchOp[] = [{ op: 'add', path: '/spec/replicas', value: snap.replicas }];
+  if (snap.strategy) ops.push({ op: 'add', path: '/spec/strategy', value: snap.strategy });
   snap.containers.forEach((c, i) => {
     const base = `/spec/template/spec/containers/${i}`;
     ops.push({ op: 'test', path: `${base}/name`, value: c.name });
@@ -72,6 +82,7 @@ const resourcesKey = (r: V1Container['resources']) =>
 export function differs(snap: DeploymentSnapshot, live: V1Deployment): boolean {
   const now = snapshotDeployment(live);
   if (now.replicas !== snap.replicas || now.containers.length !== snap.containers.length) return true;
+  if (snap.strategy && stableJson(now.strategy) !== stableJson(snap.strategy)) return true;
   return snap.containers.some((c, i) => {
     const l = now.containers[i]!;
     return (

@@ -239,6 +239,46 @@ export class KubeStack implements RunningStack {
     await this.halts.halt(this.deployment(name), pods.filter(Boolean));
   }
 
+  /**
+   * RollingUpdate with maxUnavailable 100% and no surge: the next rollout replaces every pod at
+   * once. Ledgered (a kubectl patch back to the current strategy) before the change; a
+   * Recreate deployment already behaves so and is left alone.
+   */
+  async rolloutAllAtOnce(name: string): Promise<{ restore(): Promise<void> }> {
+    const original = (await this.parts.api.readDeployment(name)).spec?.strategy;
+    if (original?.type === 'Recreate') return { restore: async () => {} };
+    const back: JsonPatchOp[] = [
+      { op: 'add', path: '/spec/strategy', value: original ?? { type: 'RollingUpdate' } },
+    ];
+    const entry = this.parts.ledger.record(
+      `${name}: rollout strategy back to ${JSON.stringify(original ?? {})}`,
+      kubectlRecipe(this.parts.target, [
+        'patch',
+        'deployment',
+        name,
+        '--type=json',
+        '-p',
+        JSON.stringify(back),
+      ]),
+    );
+    await this.patch(name, [
+      {
+        op: 'add',
+        path: '/spec/strategy',
+        value: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '100%', maxSurge: 0 } },
+      },
+    ]);
+    let restored = false;
+    return {
+      restore: async () => {
+        if (restored) return;
+        restored = true;
+        await this.patch(name, back);
+        this.parts.ledger.settle(entry.id);
+      },
+    };
+  }
+
   endpoint(service: string): Promise<string> {
     return this.parts.access.serviceUrl(service);
   }
