@@ -4,7 +4,12 @@ import { defineConfig } from 'vitest/config';
 // tests and share machine resources, so files run with limited parallelism.
 export default defineConfig({
   test: {
-    include: ['harness/**/*.test.ts', 'scenarios/**/*.test.ts', 'fixtures/**/*.test.ts', 'bench/**/*.test.ts'],
+    include: [
+      'harness/**/*.test.ts',
+      'scenarios/**/*.test.ts',
+      'fixtures/**/*.test.ts',
+      'bench/**/*.test.ts',
+    ],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     maxWorkers: 2,
