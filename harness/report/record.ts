@@ -36,7 +36,11 @@ export const stepResultSchema = z.object({
 export const runRecordSchema = z.object({
   version: z.literal(RUN_RECORD_VERSION),
   runId: z.string(),
-  scenario: z.object({ name: z.string(), title: z.string(), severity: z.enum(['critical', 'high', 'medium', 'low']) }),
+  scenario: z.object({
+    name: z.string(),
+    title: z.string(),
+    severity: z.enum(['critical', 'high', 'medium', 'low']),
+  }),
   control: z.boolean(),
   /** Counterfactual run: fault injected, remediation deliberately skipped. */
   counterfactual: z.boolean().default(false),
@@ -62,13 +66,13 @@ export const runRecordSchema = z.object({
   observedSeverity: z.enum(['critical', 'high', 'medium', 'low', 'none']).default('none'),
   escalated: z.boolean().default(false),
   escalationReasons: z.array(z.string()).default([]),
-  alertsFired: z.array(z.object({ alert: z.string(), expected: z.boolean(), firstAtWallMs: z.number() })).default([]),
+  alertsFired: z
+    .array(z.object({ alert: z.string(), expected: z.boolean(), firstAtWallMs: z.number() }))
+    .default([]),
   steps: z.array(stepResultSchema).default([]),
   restore: z.object({ ok: z.boolean(), reverted: z.array(z.string()), errors: z.array(z.string()) }),
   timeline: z.array(z.object({ type: z.string(), at: instant }).catchall(z.unknown())),
-  load: z
-    .object({ requests: z.number(), errors: z.number(), p95Ms: z.number().nullable() })
-    .optional(),
+  load: z.object({ requests: z.number(), errors: z.number(), p95Ms: z.number().nullable() }).optional(),
   limitations: z.array(z.string()).default([]),
 });
 
