@@ -3,7 +3,7 @@
  * checked against the machine (processes carrying the run's marker, cgroups, directories).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cgroupsOfRuns, processesOfRuns, REPO, runCli, runIdsIn, tempStateDir } from './testing.ts';
@@ -120,9 +120,9 @@ describe('pnpm scenario (local platform, end to end)', { timeout: 180_000 }, () 
 });
 
 describe('bad input: one line, exit 2, nothing changed', () => {
-  const expectRefused = async (args: string[], message: RegExp) => {
+  const expectRefused = async (args: string[], message: RegExp, env: Record<string, string> = {}) => {
     const state = tempStateDir();
-    const run = runCli('scenario.ts', args, { FIREDRILL_STATE_DIR: state });
+    const run = runCli('scenario.ts', args, { FIREDRILL_STATE_DIR: state, ...env });
     expect(await run.exited).toBe(2);
     const lines = run.stderr().trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -171,6 +171,93 @@ describe('bad input: one line, exit 2, nothing changed', () => {
 
   it('a bad --repeat', () =>
     expectRefused(['db-outage', '--repeat', '0'], /--repeat: expected a positive integer/));
+
+  /** Refused by the platform's preflight: not even the reports directory is made. */
+  const expectRefusedAtPreflight = async (args: string[], message: RegExp, env: Record<string, string>) => {
+    const reports = join(tempStateDir(), 'reports');
+    await expectRefused([...args, '--reports', reports], message, env);
+    expect(existsSync(reports)).toBe(false);
+  };
+
+  /** A PATH with the tools the harness uses, except `hidden`: as on a machine without that package. */
+  const pathWithout = (...hidden: string[]) => {
+    const dir = join(tempStateDir(), 'bin');
+    mkdirSync(dir);
+    const tools = [
+      'sh',
+      'bash',
+      'unshare',
+      'mount',
+      'setpriv',
+      'getent',
+      'stress-ng',
+      'redis-server',
+      'kubectl',
+    ];
+    for (const tool of tools.filter((t) => !hidden.includes(t))) {
+      const found = execFileSync('sh', ['-c', `command -v ${tool} || true`], { encoding: 'utf8' }).trim();
+      if (found) symlinkSync(found, join(dir, tool));
+    }
+    return dir;
+  };
+
+  it('Postgres not installed', () =>
+    expectRefusedAtPreflight(
+      ['db-outage'],
+      /^firedrill: error: preflight \(local\): postgres and initdb not found in \/nonexistent \(FIREDRILL_PG_BIN_DIR\): apt-get install postgresql$/,
+      { FIREDRILL_PG_BIN_DIR: '/nonexistent' },
+    ));
+
+  it('Redis not installed', () =>
+    expectRefusedAtPreflight(
+      ['db-outage'],
+      /^firedrill: error: preflight \(local\): redis-server not found on PATH: apt-get install redis-server$/,
+      { PATH: pathWithout('redis-server') },
+    ));
+
+  it('Prometheus not installed, with --detection prometheus', () =>
+    expectRefusedAtPreflight(
+      ['db-outage', '--detection', 'prometheus'],
+      /^firedrill: error: --detection prometheus: \/nonexistent\/prometheus not found; apt-get install prometheus/,
+      { FIREDRILL_PROMETHEUS_BIN: '/nonexistent/prometheus' },
+    ));
+
+  /** A kubeconfig whose (allowed) context points at a port nothing listens on. */
+  const unreachableKubeconfig = () => {
+    const file = join(tempStateDir(), 'kubeconfig');
+    writeFileSync(
+      file,
+      `apiVersion: v1
+kind: Config
+clusters: [{name: gone, cluster: {server: 'https://127.0.0.1:1', insecure-skip-tls-verify: true}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: kind-gone, context: {cluster: gone, user: u}}]
+current-context: kind-gone
+`,
+    );
+    return file;
+  };
+
+  it('--platform kube with an unreachable cluster', () =>
+    expectRefusedAtPreflight(
+      ['db-outage', '--platform', 'kube', '--kubeconfig', unreachableKubeconfig()],
+      /^firedrill: error: preflight \(kube\): cluster unreachable at context kind-gone \(https:\/\/127\.0\.0\.1:1\)/,
+      {},
+    ));
+
+  it('--platform kube without kubectl', () =>
+    expectRefusedAtPreflight(
+      ['db-outage', '--platform', 'kube', '--kubeconfig', unreachableKubeconfig()],
+      /^firedrill: error: preflight \(kube\): .*kubectl not found on PATH/,
+      { PATH: pathWithout('kubectl') },
+    ));
+
+  it('an unknown FIREDRILL_TEST_FAULTS value (the test hook cannot be switched on by a typo)', () =>
+    expectRefusedAtPreflight(
+      ['db-outage'],
+      /^firedrill: error: FIREDRILL_TEST_FAULTS="remediate:crash": unknown test hook/,
+      { FIREDRILL_TEST_FAULTS: 'remediate:crash' },
+    ));
 
   it.skipIf(process.getuid?.() !== 0)('a read-only reports directory', async () => {
     const ro = join(tempStateDir(), 'ro');

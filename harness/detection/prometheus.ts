@@ -24,7 +24,8 @@ import {
 import { renderPrometheusConfig, type ScrapeTarget, writeTargetsFile } from './prometheus-config.ts';
 import type { AlertObservation, DetectionProfile, DetectionSource } from './types.ts';
 
-export const PROMETHEUS_BINARY = '/usr/bin/prometheus';
+/** Debian's package, or $FIREDRILL_PROMETHEUS_BIN (a release tarball's binary, say). */
+export const PROMETHEUS_BINARY = process.env.FIREDRILL_PROMETHEUS_BIN || '/usr/bin/prometheus';
 
 export interface PrometheusOptions {
   readonly targets: readonly ScrapeTarget[];

@@ -12,7 +12,7 @@ import { defaultLedgerDir, Ledger, stateRoot } from '../core/ledger.ts';
 import type { Logger } from '../core/log.ts';
 import type { Phase } from '../core/timeline.ts';
 import { probeDetection } from '../detection/probes.ts';
-import { LocalPrometheus, prometheusInstalled } from '../detection/prometheus.ts';
+import { LocalPrometheus, PROMETHEUS_BINARY, prometheusInstalled } from '../detection/prometheus.ts';
 import type { DetectionProfile, DetectionSource } from '../detection/types.ts';
 import { isKubeStack } from '../platforms/kube/is-kube.ts';
 import type { Platform, RunningStack } from '../platforms/types.ts';
@@ -81,10 +81,6 @@ async function createDetection(
 ): Promise<{ source: DetectionSource; feed?: (s: RequestSample) => void; note?: string }> {
   const wantPrometheus =
     req.detection === 'prometheus' || (req.detection === 'auto' && prometheusInstalled());
-  if (req.detection === 'prometheus' && !prometheusInstalled())
-    throw new UserError(
-      '--detection prometheus: /usr/bin/prometheus not found; apt-get install prometheus, or use --detection probes',
-    );
   if (wantPrometheus && stack.scrapeTargets) {
     // Not started here: the run loop starts detection as part of the steady-state phase.
     const prom = new LocalPrometheus({
@@ -145,6 +141,10 @@ function backgroundLoad(start: () => RunningLoad): BackgroundLoad {
 
 /** The platform, checked: throws UserError (one line) when it cannot run a drill. */
 async function checkedPlatform(req: DrillRequest, ledger: Ledger) {
+  if (req.detection === 'prometheus' && !prometheusInstalled())
+    throw new UserError(
+      `--detection prometheus: ${PROMETHEUS_BINARY} not found; apt-get install prometheus, set FIREDRILL_PROMETHEUS_BIN, or use --detection probes`,
+    );
   const platform = await createPlatform(req, ledger);
   const pre = await platform.preflight();
   if (!pre.ok) throw new UserError(`preflight (${req.platform}): ${pre.problems.join('; ')}`);
