@@ -27,6 +27,11 @@ export interface Footprint {
   readonly identities: readonly ProcessId[];
   /** Loopback ports the harness and the run's processes listened on when captured. */
   readonly ports: readonly number[];
+  /**
+   * The listening sockets themselves: once closed, a port may be handed to another program by
+   * the kernel, so a leftover is the same socket (inode) still listening, not the same port.
+   */
+  readonly sockets: readonly { port: number; inode: string }[];
 }
 
 const allPids = () =>
@@ -148,11 +153,11 @@ export function captureFootprint(
   const harnessPid = run.child.pid!;
   const pids = processesOf(stateDir, runIds, harnessPid);
   const listening = listeningSockets();
-  const ports = new Set<number>();
+  const sockets = new Map<string, number>();
   for (const pid of [harnessPid, ...pids])
     for (const inode of socketInodes(pid)) {
       const port = listening.get(inode);
-      if (port !== undefined) ports.add(port);
+      if (port !== undefined) sockets.set(inode, port);
     }
   const identities = pids.flatMap((pid) => {
     const st = statOf(pid);
@@ -164,18 +169,20 @@ export function captureFootprint(
     runIds,
     processes: pids.map((pid) => `${pid}: ${cmdlineOf(pid)}`),
     identities,
-    ports: [...ports].sort((a, b) => a - b),
+    ports: [...new Set(sockets.values())].sort((a, b) => a - b),
+    sockets: [...sockets].map(([inode, port]) => ({ port, inode })),
   };
 }
 
-/** Which of `ports` something listens on now, with the owner when it can be found. */
-function stillListening(ports: readonly number[]): string[] {
-  const open = [...listeningSockets().entries()].filter(([, port]) => ports.includes(port));
+/** The captured sockets that still listen, with their owner when it can be found. */
+function stillListening(sockets: Footprint['sockets']): string[] {
+  const now = listeningSockets();
+  const open = sockets.filter((s) => now.has(s.inode));
   if (open.length === 0) return [];
   const owners = new Map<string, string>();
   for (const pid of allPids())
     for (const inode of socketInodes(pid)) owners.set(inode, `${pid}: ${cmdlineOf(pid)}`);
-  return open.map(([inode, port]) => `port ${port} still listening (${owners.get(inode) ?? 'owner gone'})`);
+  return open.map((s) => `port ${s.port} still listening (${owners.get(s.inode) ?? 'owner gone'})`);
 }
 
 const entries = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
@@ -193,7 +200,7 @@ export function leftovers(fp: Footprint): string[] {
   return [
     ...[...pids].map((pid) => `process ${pid}: ${cmdlineOf(pid)}`),
     ...cgroupsOfRuns(runIds).map((c) => `cgroup ${c}`),
-    ...stillListening(fp.ports),
+    ...stillListening(fp.sockets),
     ...entries(join(fp.stateDir, 'runs')).map((d) => `run directory ${join(fp.stateDir, 'runs', d)}`),
     ...entries(join(fp.stateDir, 'ledger')).map((f) => `ledger ${join(fp.stateDir, 'ledger', f)}`),
     // Postgres moves to /tmp when the state dir is too deep for a socket path or closed to it
