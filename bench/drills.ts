@@ -27,6 +27,8 @@ export interface DrillsBenchOptions {
   readonly floorRepeats: number;
   /** Per drill; the child is sent SIGTERM (and restores) after this long. */
   readonly drillTimeoutMs: number;
+  /** How long in total to wait for a target another drill holds (kube's namespace lock). */
+  readonly busyWaitMs: number;
   readonly repoRoot: string;
   readonly clock: Clock;
   readonly log: Logger;
@@ -48,6 +50,38 @@ export async function loadScenarios(repoRoot: string, names: readonly string[]):
   return out;
 }
 
+/** The kube platform's refusal when another drill holds the namespace (harness/platforms/kube/lock.ts). */
+export const isBusyRefusal = (message: string | undefined): boolean =>
+  message !== undefined && /is busy: drill \S+ runs there/.test(message);
+
+const BUSY_RETRY_MS = 15_000;
+
+/**
+ * Run `attempt` until it is not refused for a busy target, waiting between tries, within a
+ * total budget: on a shared cluster the lock says "later", not "broken".
+ */
+export async function retryWhileBusy<T>(
+  attempt: () => Promise<T>,
+  busyReason: (result: T | Error) => boolean,
+  o: { budgetMs: number; clock: Clock; signal: AbortSignal; progress: (line: string) => void },
+): Promise<T> {
+  for (let waitedMs = 0; ; waitedMs += BUSY_RETRY_MS) {
+    let result: T | Error;
+    try {
+      result = await attempt();
+    } catch (err) {
+      result = err instanceof Error ? err : new Error(String(err));
+    }
+    const busy = busyReason(result);
+    if (!busy || waitedMs + BUSY_RETRY_MS > o.budgetMs || o.signal.aborted) {
+      if (result instanceof Error) throw result;
+      return result;
+    }
+    o.progress(`  target busy (another drill holds it); retrying in ${BUSY_RETRY_MS / 1000} s`);
+    await o.clock.sleep(BUSY_RETRY_MS, o.signal);
+  }
+}
+
 export async function runDrillsBench(o: DrillsBenchOptions): Promise<DrillsBenchResult> {
   const scenarios = await loadScenarios(o.repoRoot, o.scenarios);
   const timing = loadProfileTiming('fast');
@@ -57,21 +91,27 @@ export async function runDrillsBench(o: DrillsBenchOptions): Promise<DrillsBench
   // Without a record (a drill that failed) the floor uses the source the drill would have used.
   const expectedSource =
     o.detection === 'probes' || (o.detection === 'auto' && !prometheusInstalled()) ? 'probes' : 'prometheus';
-  const floors = await measurePlatformFloors(
-    {
-      platform: o.platform,
-      ...(o.kube ? { kube: o.kube } : {}),
-      repoRoot: o.repoRoot,
-      clock: o.clock,
-      log: o.log,
-    },
-    {
-      workloads,
-      repeats: o.floorRepeats,
-      measurePrometheus: expectedSource === 'prometheus',
-      signal: o.signal,
-      progress: o.progress,
-    },
+  const retry = { budgetMs: o.busyWaitMs, clock: o.clock, signal: o.signal, progress: o.progress };
+  const floors = await retryWhileBusy(
+    () =>
+      measurePlatformFloors(
+        {
+          platform: o.platform,
+          ...(o.kube ? { kube: o.kube } : {}),
+          repoRoot: o.repoRoot,
+          clock: o.clock,
+          log: o.log,
+        },
+        {
+          workloads,
+          repeats: o.floorRepeats,
+          measurePrometheus: expectedSource === 'prometheus',
+          signal: o.signal,
+          progress: o.progress,
+        },
+      ),
+    (r) => r instanceof Error && isBusyRefusal(r.message),
+    retry,
   );
 
   const runs: DrillsBenchResult['runs'][number][] = [];
@@ -84,24 +124,29 @@ export async function runDrillsBench(o: DrillsBenchOptions): Promise<DrillsBench
       o.progress(
         `drill ${runs.length + 1}/${total} on ${o.platform}: ${scenario.name}${o.repeat > 1 ? ` #${i}` : ''} (load average ${load1.toFixed(2)})`,
       );
-      const m: DrillMeasurement = await runDrillChild({
-        scenario: scenario.name,
-        platform: o.platform,
-        iteration: i,
-        extraArgs: [
-          '--profile',
-          'fast',
-          '--detection',
-          o.detection,
-          ...(o.kube?.kubeconfig ? ['--kubeconfig', o.kube.kubeconfig] : []),
-          ...(o.kube?.context ? ['--context', o.kube.context] : []),
-        ],
-        repoRoot: o.repoRoot,
-        clock: o.clock,
-        onLine: (l, ms) => o.progress(`  ${scenario.name} +${(ms / 1000).toFixed(1)}s | ${l}`),
-        timeoutMs: o.drillTimeoutMs,
-        signal: o.signal,
-      });
+      const m: DrillMeasurement = await retryWhileBusy(
+        () =>
+          runDrillChild({
+            scenario: scenario.name,
+            platform: o.platform,
+            iteration: i,
+            extraArgs: [
+              '--profile',
+              'fast',
+              '--detection',
+              o.detection,
+              ...(o.kube?.kubeconfig ? ['--kubeconfig', o.kube.kubeconfig] : []),
+              ...(o.kube?.context ? ['--context', o.kube.context] : []),
+            ],
+            repoRoot: o.repoRoot,
+            clock: o.clock,
+            onLine: (l, ms) => o.progress(`  ${scenario.name} +${(ms / 1000).toFixed(1)}s | ${l}`),
+            timeoutMs: o.drillTimeoutMs,
+            signal: o.signal,
+          }),
+        (r) => (r instanceof Error ? false : !r.record && isBusyRefusal(r.error)),
+        retry,
+      );
       const source = m.record?.detectionSource ?? expectedSource;
       runs.push({ measurement: m, floors: scenarioFloors(scenario, source, timing, floors) });
       o.progress(

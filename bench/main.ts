@@ -41,6 +41,7 @@ interface DrillFlags {
   detection: 'auto' | 'prometheus' | 'probes';
   floorRepeats: number;
   drillTimeout: number;
+  busyWait: number;
   kubeconfig?: string;
   context?: string;
 }
@@ -109,6 +110,7 @@ async function drills(names: readonly string[], f: DrillFlags, explicit: boolean
     detection: f.detection,
     floorRepeats: f.floorRepeats,
     drillTimeoutMs: f.drillTimeout * 1000,
+    busyWaitMs: f.busyWait * 1000,
     repoRoot,
     clock,
     log: stderrLogger(),
@@ -192,6 +194,12 @@ const drillOptions = (cmd: Command) =>
       positiveInt('--drill-timeout'),
       600,
     )
+    .option(
+      '--busy-wait <s>',
+      'kube: wait up to this many seconds in total while another drill holds the namespace',
+      positiveInt('--busy-wait'),
+      900,
+    )
     .option('--kubeconfig <file>', 'kube: kubeconfig (default: the one pnpm cluster up writes)')
     .option('--context <name>', 'kube: context');
 
@@ -223,6 +231,7 @@ program.action(async () => {
     detection: 'auto',
     floorRepeats: 2,
     drillTimeout: 600,
+    busyWait: 900,
   };
   await drills([], base, false);
   if (!ctl.signal.aborted) {
