@@ -38,7 +38,10 @@ export function apiErrorLine(err: unknown): string {
     const msg = typeof body === 'object' && body?.message ? body.message : String(e.message).split('\n')[1];
     return `HTTP ${e.code}: ${msg ?? 'error'}`;
   }
-  return err instanceof Error ? err.message : String(err);
+  // fetch wraps the reason ("fetch failed"); the cause says what it was (ECONNREFUSED, a TLS error).
+  const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
+  const base = err instanceof Error ? err.message : String(err);
+  return cause ? `${base} (${cause.code ?? cause.message})` : base;
 }
 
 export const isNotFound = (err: unknown): boolean => (err as { code?: number })?.code === 404;

@@ -29,6 +29,7 @@ import { EnvResolver } from './env.ts';
 import { DEFAULT_ALLOWED_CONTEXTS, DRILL_TARGET_LABEL, isDrillTarget, loadTarget, refusal } from './guard.ts';
 import { HostAccess, type Upstream } from './host-access.ts';
 import { type KubectlTarget, kubectlInstalled, kubectlRecipe } from './kubectl.ts';
+import { takeDrillLock } from './lock.ts';
 import { NetworkFaults } from './network-faults.ts';
 import { selectorMatches } from './pod-state.ts';
 import { waitRolledOut } from './ready.ts';
@@ -93,7 +94,6 @@ export function createKubePlatform(opts: KubePlatformOptions): Platform {
       const problems: string[] = [];
       const limitations = [
         'kube: no in-cluster Prometheus; detection runs on the harness host (its Prometheus scrapes the pods through pod IPs or port-forward, restart counts come from the platform watch)',
-        'kube: no CPU stressor (resource faults use lowered limits and OOM kills)',
       ];
       if (!kubectlInstalled())
         problems.push('kubectl not found on PATH: runbook steps and manifests need it (install kubectl)');
@@ -109,8 +109,7 @@ export function createKubePlatform(opts: KubePlatformOptions): Platform {
       try {
         const labels = await readNamespaceLabels(api);
         if (labels && !isDrillTarget(labels)) problems.push(notLabelled);
-        if (!labels && opts.manifests === false)
-          problems.push(`namespace ${namespace} does not exist on ${where}`);
+        if (!labels && !opts.manifests) problems.push(`namespace ${namespace} does not exist on ${where}`);
       } catch (err) {
         problems.push(`namespace ${namespace} on ${where}: ${apiErrorLine(err)}`);
       }
@@ -121,12 +120,24 @@ export function createKubePlatform(opts: KubePlatformOptions): Platform {
       const api = KubeApi.connectGuarded(target, allow, namespace);
       const labels = await readNamespaceLabels(api);
       if (labels && !isDrillTarget(labels)) throw new UserError(notLabelled);
-      if (opts.manifests !== false && opts.manifests !== undefined) {
-        const rendered = await renderManifests(kubectl, opts.manifests);
+      if (!labels && !opts.manifests)
+        throw new UserError(`namespace ${namespace} does not exist on ${where}`);
+      const rendered = opts.manifests ? await renderManifests(kubectl, opts.manifests) : undefined;
+      // One drill per namespace, locked before anything changes (re-applying the manifests
+      // would undo another drill's fault). A namespace not there yet has no drill in it.
+      const locking = () => takeDrillLock({ api, target: kubectl, ledger: opts.ledger, clock, log });
+      let lock = labels ? await locking() : undefined;
+      if (rendered) {
         log.debug(`kube: applying ${opts.manifests} to ${where}`);
-        await applyManifests(kubectl, rendered, 120_000);
-      } else if (!labels) throw new UserError(`namespace ${namespace} does not exist on ${where}`);
-
+        try {
+          await applyManifests(kubectl, rendered, 120_000);
+          lock ??= await locking();
+        } catch (err) {
+          await lock?.release().catch(() => undefined);
+          throw err;
+        }
+      }
+      const held = lock!;
       const cache = <T extends V1Pod | V1Deployment | V1NetworkPolicy>(
         path: string,
         list: () => Promise<{ items: T[]; metadata?: { resourceVersion?: string } }>,
@@ -142,12 +153,12 @@ export function createKubePlatform(opts: KubePlatformOptions): Platform {
         () => api.net.listNamespacedNetworkPolicy({ namespace }),
       );
       const caches = [pods, deployments, policies];
-      await Promise.all(caches.map((c) => c.start()));
       const stopCaches = () => {
         for (const c of caches) c.stop();
       };
 
       try {
+        await Promise.all(caches.map((c) => c.start()));
         const network = new NetworkFaults({
           api,
           policies,
@@ -225,6 +236,7 @@ export function createKubePlatform(opts: KubePlatformOptions): Platform {
               await access.close();
               stopCaches();
               await rm(kubeDir, { recursive: true, force: true });
+              if (errors.length === 0) await held.release();
               if (errors.length)
                 throw new Error(`kube restore incomplete: ${errors.join('; ')} (run pnpm chaos cleanup)`);
             })();
@@ -236,6 +248,7 @@ export function createKubePlatform(opts: KubePlatformOptions): Platform {
         return stack;
       } catch (err) {
         stopCaches();
+        await held.release().catch(() => undefined);
         throw err;
       }
     },

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../core/clock.ts';
 import { Ledger, replayLedgers } from '../../core/ledger.ts';
 import { memoryLogger } from '../../core/log.ts';
+import { HostAccess } from './host-access.ts';
 import { createKubePlatform } from './index.ts';
 import { runKubectl } from './kubectl.ts';
 import type { KubeStack } from './stack.ts';
@@ -71,6 +72,16 @@ describe.skipIf(!enabled)('kube platform on a real cluster', () => {
     expect(orch.resources.limits?.memory).toBe('256Mi');
   });
 
+  it('refuses a second drill on the same namespace while this one runs, before changing anything', async () => {
+    const other = createKubePlatform({
+      ledger: Ledger.open(join(dir, 'other-ledger'), 'other'),
+      manifests: join(repoRoot, 'fixtures/k8s'),
+    });
+    await expect(other.up({ stateDir: join(dir, 'other') })).rejects.toThrow(
+      /namespace agent-agency is busy: drill kube-test/,
+    );
+  });
+
   it('serves the orchestrator (NodePort) and the council (ClusterIP) on 127.0.0.1, and scrape targets per pod', async () => {
     const orch = await stack.endpoint(ORCH);
     expect(orch).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -86,6 +97,27 @@ describe.skipIf(!enabled)('kube platform on a real cluster', () => {
     expect(await (await fetch(jobs.get('platform')![0]!)).text()).toMatch(
       /kube_pod_container_status_restarts_total/,
     );
+  });
+
+  it('reaches services and pods through the API server port-forward too (the path kind needs)', async () => {
+    const access = new HostAccess({
+      api: stack.parts.api,
+      pods: () => stack.parts.pods.list(),
+      log,
+      upstream: 'port-forward',
+      nodePorts: false,
+    });
+    try {
+      const orch = await access.serviceUrl(ORCH);
+      expect(orch).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      for (let i = 0; i < 3; i++) expect((await fetch(`${orch}/health`)).status).toBe(200);
+      const pod = stack.podsOf(COUNCIL)[0]!;
+      const url = await access.podUrl(pod, 9090);
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/# TYPE/);
+    } finally {
+      await access.close();
+    }
   });
 
   it('shows a bad env rollout as CrashLoopBackOff, with the crash in the previous logs', async () => {
@@ -170,6 +202,22 @@ describe.skipIf(!enabled)('kube platform on a real cluster', () => {
       const s = await stack.status(COUNCIL);
       return !s.pods.some((p) => p.name === before[0]) && s.readyReplicas === 2;
     });
+  }, 300_000);
+
+  it('runs a bounded stressor inside the pods (ephemeral container) and stops it', async () => {
+    const stressing = (state: 'running' | 'terminated') => async () =>
+      stack
+        .podsOf(ORCH)
+        .every((p) =>
+          p.status?.ephemeralContainerStatuses?.some(
+            (s) => s.name.startsWith('firedrill-stress-') && s.state?.[state],
+          ),
+        );
+    const stressor = await stack.startStressor(ORCH, { cpuWorkers: 2, durationMs: 120_000 });
+    expect(await stressing('running')()).toBe(true);
+    await stressor.stop();
+    await until('the stressors ended', stressing('terminated'));
+    await until('the service kept running', ready(ORCH));
   }, 300_000);
 
   it('writes undo recipes that restore the spec without this process (ledger replay)', async () => {

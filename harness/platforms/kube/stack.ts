@@ -9,13 +9,13 @@ import type { Clock } from '../../core/clock.ts';
 import type { Ledger, UndoAction } from '../../core/ledger.ts';
 import type { Logger } from '../../core/log.ts';
 import type { MetricsServer } from '../../detection/metrics-server.ts';
-import { cpuCores, memoryBytes } from '../local/quantity.ts';
 import type {
   LogOptions,
   NetworkDeny,
   PlatformAction,
   ResourceSpec,
   RunningStack,
+  StressSpec,
   WorkloadStatus,
 } from '../types.ts';
 import type { JsonPatchOp, KubeApi } from './api.ts';
@@ -33,7 +33,10 @@ import {
   toPodStatus,
   workloadState,
 } from './pod-state.ts';
+import { scrapeJobs } from './scrape.ts';
 import { type DeploymentSnapshot, restoreOps, snapshotDeployment } from './snapshot.ts';
+import { ALL_AT_ONCE, envOps, resourcesOps, restartPatch } from './spec-patches.ts';
+import { startPodStressors } from './stressor.ts';
 import type { WatchCache } from './watch-cache.ts';
 
 export interface KubeStackParts {
@@ -149,53 +152,20 @@ export class KubeStack implements RunningStack {
     });
   }
 
-  /** As `kubectl rollout restart`: a new pod-template annotation, so the controller rolls. */
+  /** As `kubectl rollout restart`. */
   async rolloutRestart(name: string): Promise<void> {
     this.deployment(name);
-    await this.merge(name, {
-      spec: {
-        template: {
-          metadata: {
-            annotations: {
-              'kubectl.kubernetes.io/restartedAt': new Date(this.parts.clock.now().wallMs).toISOString(),
-            },
-          },
-        },
-      },
-    });
+    await this.merge(name, restartPatch(this.parts.clock.now().wallMs));
   }
 
-  /** As `kubectl set env` on every container: a value replaces any valueFrom; null removes. */
+  /** As `kubectl set env` on every container. */
   async setEnv(name: string, changes: Record<string, string | null>): Promise<void> {
-    const fresh = await this.parts.api.readDeployment(name);
-    const ops: JsonPatchOp[] = [];
-    (fresh.spec?.template.spec?.containers ?? []).forEach((c, i) => {
-      const env = (c.env ?? []).filter((e) => !(e.name in changes));
-      for (const [k, v] of Object.entries(changes)) if (v !== null) env.push({ name: k, value: v });
-      const path = `/spec/template/spec/containers/${i}`;
-      ops.push({ op: 'test', path: `${path}/name`, value: c.name });
-      ops.push({ op: 'add', path: `${path}/env`, value: env });
-    });
-    await this.patch(name, ops);
+    await this.patch(name, envOps(await this.parts.api.readDeployment(name), changes));
   }
 
   /** As `kubectl set resources`: the named limits/requests change, the others stay. */
   async setResources(name: string, resources: ResourceSpec): Promise<void> {
-    const fresh = await this.parts.api.readDeployment(name);
-    const ops: JsonPatchOp[] = [];
-    (fresh.spec?.template.spec?.containers ?? []).forEach((c, i) => {
-      const next = {
-        ...(c.resources ?? {}),
-        ...withRequestsWithinLimits(
-          { ...(c.resources?.limits ?? {}), ...(resources.limits ?? {}) },
-          { ...(c.resources?.requests ?? {}), ...(resources.requests ?? {}) },
-        ),
-      };
-      const path = `/spec/template/spec/containers/${i}`;
-      ops.push({ op: 'test', path: `${path}/name`, value: c.name });
-      ops.push({ op: 'add', path: `${path}/resources`, value: next });
-    });
-    await this.patch(name, ops);
+    await this.patch(name, resourcesOps(await this.parts.api.readDeployment(name), resources));
   }
 
   async deletePod(name: string, pod?: string): Promise<void> {
@@ -234,6 +204,21 @@ export class KubeStack implements RunningStack {
     return this.parts.network.breakDns(workload, names);
   }
 
+  /** A bounded stressor in every running pod of the workload (an ephemeral container). */
+  async startStressor(name: string, spec: StressSpec): Promise<{ stop(): Promise<void> }> {
+    const pods = this.podsOf(name).filter(
+      (p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp,
+    );
+    return startPodStressors({
+      api: this.parts.api,
+      target: this.parts.target,
+      pods,
+      spec,
+      clock: this.parts.clock,
+      current: (pod) => this.parts.pods.get(pod),
+    });
+  }
+
   async halt(name: string): Promise<void> {
     const pods = this.podsOf(name).map((p) => p.metadata?.name ?? '');
     await this.halts.halt(this.deployment(name), pods.filter(Boolean));
@@ -261,13 +246,7 @@ export class KubeStack implements RunningStack {
         JSON.stringify(back),
       ]),
     );
-    await this.patch(name, [
-      {
-        op: 'add',
-        path: '/spec/strategy',
-        value: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '100%', maxSurge: 0 } },
-      },
-    ]);
+    await this.patch(name, [{ op: 'add', path: '/spec/strategy', value: ALL_AT_ONCE }]);
     let restored = false;
     return {
       restore: async () => {
@@ -285,24 +264,12 @@ export class KubeStack implements RunningStack {
 
   /** One job per deployment whose pods carry prometheus.io/scrape, plus `platform` (restarts). */
   async scrapeTargets(): Promise<readonly { job: string; urls: readonly string[] }[]> {
-    const jobs: { job: string; urls: string[] }[] = [];
-    const live = new Set<string>();
-    for (const name of this.workloads()) {
-      const template = this.deployment(name).spec?.template.metadata?.annotations ?? {};
-      if (template['prometheus.io/scrape'] !== 'true') continue;
-      const port = Number(template['prometheus.io/port']);
-      if (!port) continue;
-      const path = template['prometheus.io/path'] ?? '/metrics';
-      const job = template['firedrill.dev/scrape-job'] ?? name.replace(new RegExp(`^${this.namespace}-`), '');
-      const urls: string[] = [];
-      for (const pod of this.podsOf(name)) {
-        if (!pod.status?.podIP || pod.metadata?.deletionTimestamp) continue;
-        live.add(pod.metadata!.name!);
-        urls.push(`${await this.parts.access.podUrl(pod, port)}${path}`);
-      }
-      jobs.push({ job, urls });
-    }
-    this.parts.access.prune(live);
+    const jobs = await scrapeJobs({
+      namespace: this.namespace,
+      deployments: this.workloads().map((w) => this.deployment(w)),
+      podsOf: (w) => this.podsOf(w),
+      access: this.parts.access,
+    });
     if (this.parts.exporter) jobs.push({ job: 'platform', urls: [this.parts.exporter.url] });
     return jobs;
   }
@@ -347,25 +314,6 @@ export class KubeStack implements RunningStack {
   down(): Promise<void> {
     return this.parts.down();
   }
-}
-
-/**
- * The API rejects a request above its limit. Lowering a limit below the request (the
- * resource-pressure fault) lowers the request with it, as an operator would have to.
- */
-export function withRequestsWithinLimits(
-  limits: Record<string, string>,
-  requests: Record<string, string>,
-): { limits: Record<string, string>; requests: Record<string, string> } {
-  const out = { ...requests };
-  const measure: Record<string, (q: string) => number> = { cpu: cpuCores, memory: memoryBytes };
-  for (const [kind, of] of Object.entries(measure)) {
-    const limit = limits[kind];
-    const request = out[kind];
-    if (limit !== undefined && request !== undefined && of(String(request)) > of(String(limit)))
-      out[kind] = limit;
-  }
-  return { limits, requests: out };
 }
 
 const time = (p: V1Pod) => new Date(p.metadata?.creationTimestamp ?? 0).getTime();
