@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { systemClock } from '../core/clock.ts';
 import { Ledger } from '../core/ledger.ts';
 import { silentLogger } from '../core/log.ts';
+import type { DetectionSource } from '../detection/types.ts';
 import {
   createMemoryStack,
   type MemoryStack,
@@ -77,17 +78,24 @@ function plan(
 async function drill(
   stack: MemoryStack,
   runbook: RunbookPlan,
-  over: { scenario?: Partial<ScenarioInput>; blind?: boolean; mode?: DrillMode; signal?: AbortSignal } = {},
+  over: {
+    scenario?: Partial<ScenarioInput>;
+    blind?: boolean;
+    mode?: DrillMode;
+    signal?: AbortSignal;
+    detection?: DetectionSource;
+  } = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'fd-loop-'));
   const ledger = Ledger.open(dir, 'run-1');
+  const verifier = memoryVerifier(stack, systemClock);
   const record = await runDrill({
     runId: 'run-1',
     scenario: scenario(over.scenario),
     mode: over.mode ?? 'drill',
     stack,
-    detection: memoryDetection(stack, 'DatabaseUnreachable', { blind: over.blind }),
-    verifier: memoryVerifier(stack, systemClock),
+    detection: over.detection ?? memoryDetection(stack, 'DatabaseUnreachable', { blind: over.blind }),
+    verifier,
     runbook,
     ledger,
     clock: systemClock,
@@ -97,7 +105,7 @@ async function drill(
     settleMs: 100,
     controlWindowMs: 300,
   });
-  return { record, ledger };
+  return { record, ledger, verifier };
 }
 
 const order = (types: string[]) => (events: { type: string }[]) =>
@@ -120,6 +128,33 @@ describe('run loop', () => {
     expect(record.restore.ok).toBe(true);
     expect(ledger.pending()).toEqual([]);
     expect(record.timeline.at(-1)?.type).toBe('phase.end');
+  });
+
+  it('steady state writes the integrity records and waits for a noisy alert to clear before injecting', async () => {
+    const stack = createMemoryStack({ db: { replicas: 1 } });
+    const real = memoryDetection(stack, 'DatabaseUnreachable');
+    let polls = 0;
+    const noisyAtStart: DetectionSource = {
+      ...real,
+      poll: async () => [
+        ...(++polls <= 5 ? [{ alert: 'Noise', state: 'firing' as const }] : []),
+        ...(await real.poll()),
+      ],
+    };
+    const { record, verifier } = await drill(
+      stack,
+      plan(stack, [{ verb: 'rollout-restart', workload: 'db' }]),
+      {
+        detection: noisyAtStart,
+      },
+    );
+    expect(verifier.prepared).toBe(1);
+    expect(record.outcome).toBe('resolved-by-runbook');
+    expect(record.alertsFired).toContainEqual(expect.objectContaining({ alert: 'Noise', expected: false }));
+    const noiseResolved = record.timeline.findIndex((e) => e.type === 'alert' && e.state === 'resolved');
+    const injected = record.timeline.findIndex((e) => e.type === 'injected');
+    expect(noiseResolved).toBeGreaterThan(-1);
+    expect(noiseResolved).toBeLessThan(injected);
   });
 
   it('marks resolved-with-extra-steps when only the scenario extra step fixes it', async () => {

@@ -115,18 +115,32 @@ export async function runDrill(o: DrillOptions): Promise<RunRecord> {
         await o.detection.start();
         alerts.start();
         o.load?.start();
+        // Steady = the integrity records written, then N consecutive passing rounds with no
+        // alert firing. A stack that just came up may need a few rounds (and its alerts a few
+        // evaluations) to settle; the phase deadline bounds the wait.
         let streak = 0;
+        let prepared = false;
         while (streak < scenario.verification.consecutivePasses) {
           signal.throwIfAborted();
+          prepared ||= await o.verifier.prepare().then(
+            () => true,
+            (err: unknown) => {
+              log.debug('integrity records not written yet', { error: errorMessage(err) });
+              return false;
+            },
+          );
           const round = await o.verifier.round(signal);
-          lastRoundFailures = round.failures;
-          streak = round.passed ? streak + 1 : 0;
-          if (!round.passed) log.debug('steady state not yet reached', { failures: round.failures });
+          const firing = alerts.firingNow();
+          lastRoundFailures = [
+            ...round.failures,
+            ...(prepared ? [] : ['data-integrity: records could not be written yet']),
+            ...firing.map((a) => `alert ${a} firing before any fault`),
+          ];
+          streak = prepared && round.passed && firing.length === 0 ? streak + 1 : 0;
+          if (streak === 0) log.debug('steady state not yet reached', { failures: lastRoundFailures });
           if (streak < scenario.verification.consecutivePasses)
             await clock.sleep(scenario.verification.intervalMs, signal);
         }
-        const firing = alerts.firingNow();
-        if (firing.length) throw new Error(`alerts already firing before any fault: ${firing.join(', ')}`);
       },
     );
 

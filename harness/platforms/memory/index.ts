@@ -137,10 +137,16 @@ export function createMemoryStack(
 }
 
 /** A verifier that passes exactly when the memory stack is healthy. */
-export function memoryVerifier(stack: MemoryStack, clock: Clock): Verifier & { rounds: number } {
+export function memoryVerifier(
+  stack: MemoryStack,
+  clock: Clock,
+): Verifier & { rounds: number; prepared: number } {
   const v = {
     rounds: 0,
-    async prepare() {},
+    prepared: 0,
+    async prepare() {
+      v.prepared++;
+    },
     async round() {
       v.rounds++;
       const passed = stack.healthy();
