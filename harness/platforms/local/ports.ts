@@ -1,15 +1,41 @@
-/** Free loopback ports, asked from the kernel (bind to port 0) so concurrent runs never collide. */
+/**
+ * Free ports for the local stack's listeners. They are taken below the kernel's ephemeral
+ * range: a port asked from the kernel (bind to 0) comes from that range, and between our check
+ * and the service's own listen() any outgoing connection on this busy loopback may take it
+ * (seen as EADDRINUSE crash loops under load). Below the range only other listeners compete,
+ * and a random pick checked with an exclusive bind on all addresses makes that unlikely.
+ */
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+const FALLBACK_EPHEMERAL_START = 32768;
+const LOWEST = 20000;
+
+function ephemeralStart(): number {
+  try {
+    const start = Number(
+      readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0],
+    );
+    return Number.isInteger(start) && start > LOWEST + 1000 ? start : FALLBACK_EPHEMERAL_START;
+  } catch {
+    return FALLBACK_EPHEMERAL_START;
+  }
+}
+
+const canListen = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('no port assigned'))));
-    });
+    server.once('error', () => resolve(false));
+    // all addresses: the fixture services listen on 0.0.0.0
+    server.listen({ host: '0.0.0.0', port, exclusive: true }, () => server.close(() => resolve(true)));
   });
+
+export async function freePort(): Promise<number> {
+  const top = ephemeralStart();
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = LOWEST + Math.floor(Math.random() * (top - LOWEST));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port found between ${LOWEST} and ${top} after 100 tries`);
 }
