@@ -30,7 +30,7 @@ beforeAll(async () => {
     res.setHeader('content-type', 'application/json');
     if (req.url?.startsWith('/version'))
       return res.end(JSON.stringify({ major: '1', minor: '34', gitVersion: 'v1.34.4' }));
-    if (req.url?.startsWith('/api/v1/namespaces/agent-agency'))
+    if (req.url?.split('?')[0] === '/api/v1/namespaces/agent-agency')
       return res.end(
         JSON.stringify({
           apiVersion: 'v1',
@@ -150,6 +150,7 @@ describe('kube safety guard', () => {
     expect(requests.map((r) => `${r.method} ${r.url.split('?')[0]}`)).toEqual([
       'GET /version',
       'GET /api/v1/namespaces/agent-agency',
+      'GET /api/v1/namespaces/agent-agency/configmaps/firedrill-drill-lock',
     ]);
     expect(pre.problems.filter((p) => !p.startsWith('kubectl not found'))).toEqual([]);
   });

@@ -29,7 +29,7 @@ import { EnvResolver } from './env.ts';
 import { DEFAULT_ALLOWED_CONTEXTS, DRILL_TARGET_LABEL, isDrillTarget, loadTarget, refusal } from './guard.ts';
 import { HostAccess, type Upstream } from './host-access.ts';
 import { type KubectlTarget, kubectlInstalled, kubectlRecipe } from './kubectl.ts';
-import { takeDrillLock } from './lock.ts';
+import { lockHolder, takeDrillLock } from './lock.ts';
 import { NetworkFaults } from './network-faults.ts';
 import { selectorMatches } from './pod-state.ts';
 import { waitRolledOut } from './ready.ts';
@@ -110,6 +110,8 @@ export function createKubePlatform(opts: KubePlatformOptions): Platform {
         const labels = await readNamespaceLabels(api);
         if (labels && !isDrillTarget(labels)) problems.push(notLabelled);
         if (!labels && !opts.manifests) problems.push(`namespace ${namespace} does not exist on ${where}`);
+        const busy = labels ? await lockHolder(api, clock.now().wallMs) : undefined;
+        if (busy) problems.push(busy);
       } catch (err) {
         problems.push(`namespace ${namespace} on ${where}: ${apiErrorLine(err)}`);
       }

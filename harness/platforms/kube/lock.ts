@@ -18,6 +18,24 @@ export const LOCK_NAME = 'firedrill-drill-lock';
 
 const conflict = (err: unknown) => (err as { code?: number })?.code === 409;
 
+const DEFAULT_STALE_MS = 2 * 3600_000;
+
+const busyLine = (namespace: string, held: V1ConfigMap) =>
+  `namespace ${namespace} is busy: drill ${held.data?.['runId'] ?? '?'} runs there since ${held.data?.['since'] ?? '?'}; ` +
+  'wait for it, or run `pnpm chaos cleanup` if it was killed';
+
+/** For preflight: the one line saying another drill holds the namespace, or undefined. Reads only. */
+export async function lockHolder(api: KubeApi, nowWallMs: number, staleAfterMs = DEFAULT_STALE_MS) {
+  try {
+    const held = await api.core.readNamespacedConfigMap({ name: LOCK_NAME, namespace: api.namespace });
+    const since = Date.parse(held.data?.['since'] ?? '') || 0;
+    return nowWallMs - since < staleAfterMs ? busyLine(api.namespace, held) : undefined;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
 export async function takeDrillLock(opts: {
   api: KubeApi;
   target: KubectlTarget;
@@ -43,12 +61,9 @@ export async function takeDrillLock(opts: {
     if (!conflict(err)) throw err;
     const held = await api.core.readNamespacedConfigMap({ name: LOCK_NAME, namespace: api.namespace });
     const since = Date.parse(held.data?.['since'] ?? '') || 0;
-    if (now - since < (opts.staleAfterMs ?? 2 * 3600_000)) {
+    if (now - since < (opts.staleAfterMs ?? DEFAULT_STALE_MS)) {
       ledger.settle(entry.id);
-      throw new UserError(
-        `namespace ${api.namespace} is busy: drill ${held.data?.['runId'] ?? '?'} runs there since ${held.data?.['since'] ?? '?'}; ` +
-          'wait for it, or run `pnpm chaos cleanup` if it was killed',
-      );
+      throw new UserError(busyLine(api.namespace, held));
     }
     opts.log.warn(
       `kube: taking over a stale drill lock of ${held.data?.['runId']} (since ${held.data?.['since']})`,
