@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Puts the Agent Agency fixture images into the running cluster, rebuilding them only when
+# their inputs changed. Inputs = the fixture services, the image recipes and the lockfile;
+# their content hash names a stamp in the cache, so a warm machine skips the build entirely.
+# Building needs a Docker engine: a private dockerd is started for the build (data root in
+# the cache, so layers are reused) and stopped afterwards.
+#
+#   fixture-images.sh           ensure the images are loaded (build when stale)
+#   fixture-images.sh --force   rebuild and reload
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+source "$HERE/lib.sh"
+
+CACHE="${FIREDRILL_CACHE:-$HOME/.cache/firedrill}"
+force=0
+[[ "${1:-}" == "--force" ]] && force=1
+
+hash=$(cd "$REPO" && find fixtures/agent-agency fixtures/k8s/images pnpm-lock.yaml -type f \
+  ! -name '*.test.ts' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+stamp="$CACHE/fixture-images/$hash"
+mapfile -t images < <(bash "$REPO/fixtures/k8s/images/build.sh" --list)
+
+loaded() {
+  local have
+  have=$(ctr_k8s images ls -q 2>/dev/null) || return 1
+  for img in "${images[@]}"; do grep -q "$img" <<<"$have" || return 1; done
+}
+
+ctr_k8s version >/dev/null 2>&1 || die "the cluster's containerd is not running (pnpm cluster up first)"
+if ((force == 0)) && [[ -f "$stamp" ]] && loaded; then
+  log "fixture images up to date (inputs $hash)"
+  exit 0
+fi
+
+command -v dockerd >/dev/null || die "dockerd not found: apt-get install docker.io"
+run=/run/firedrill-docker
+mkdir -p "$run" "$CACHE/docker"
+export DOCKER_HOST="unix://$run/docker.sock"
+if ! docker info >/dev/null 2>&1; then
+  log "starting a private dockerd for the image build"
+  # No bridge or iptables: builds use the host network, and the cluster's rules stay untouched.
+  dockerd --data-root "$CACHE/docker" --exec-root "$run/exec" --host "$DOCKER_HOST" \
+    --pidfile "$run/docker.pid" --bridge none --iptables=false --ip6tables=false \
+    --ip-forward=false --ip-masq=false >"$run/dockerd.log" 2>&1 &
+  started=$!
+  trap 'kill "$started" 2>/dev/null; wait "$started" 2>/dev/null || true' EXIT
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+  docker info >/dev/null 2>&1 || die "dockerd did not start; see $run/dockerd.log"
+fi
+
+out="$CACHE/fixture-images/archives"
+rm -rf "$out" && mkdir -p "$out"
+log "building fixture images (inputs $hash)"
+bash "$REPO/fixtures/k8s/images/build.sh" --save "$out"
+bash "$HERE/load.sh" "$out"/*.tar
+rm -rf "$out"
+mkdir -p "$(dirname "$stamp")" && touch "$stamp"
+# pods of an already deployed fixture keep the old image under the same tag until replaced
+if kctl get namespace agent-agency >/dev/null 2>&1; then
+  kctl -n agent-agency rollout restart deployment >/dev/null
+fi
+log "fixture images loaded"
