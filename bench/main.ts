@@ -15,7 +15,13 @@ import { systemClock } from '../harness/core/clock.ts';
 import { UserError } from '../harness/core/errors.ts';
 import { stderrLogger } from '../harness/core/log.ts';
 import { benchDetectionLatency, formatBenchResult } from '../harness/detection/bench.ts';
-import { type DrillsBenchResult, loadScenarios, runDrillsBench } from './drills.ts';
+import {
+  type DrillsBenchResult,
+  isBusyRefusal,
+  loadScenarios,
+  retryWhileBusy,
+  runDrillsBench,
+} from './drills.ts';
 import { kubeUnavailable } from './platform-floors.ts';
 import {
   formatDrillTable,
@@ -95,7 +101,12 @@ async function drills(names: readonly string[], f: DrillFlags, explicit: boolean
     ...(f.context ? { context: f.context } : {}),
   };
   if (f.platform === 'kube') {
-    const why = await kubeUnavailable({ kube, repoRoot, clock, log: stderrLogger() });
+    // Busy (another drill holds the namespace) means later, not unavailable.
+    const why = await retryWhileBusy(
+      () => kubeUnavailable({ kube, repoRoot, clock, log: stderrLogger() }),
+      (r) => !(r instanceof Error) && isBusyRefusal(r),
+      { budgetMs: f.busyWait * 1000, clock, signal: ctl.signal, progress },
+    );
     if (why) {
       if (explicit) throw new UserError(`--platform kube: ${why}`);
       skipKube(`SKIPPED: ${why}`);
