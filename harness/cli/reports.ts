@@ -1,6 +1,5 @@
 /** Writing one invocation's records and reports, and the one-line verdict printed per run. */
 import { join } from 'node:path';
-import { writeRunReports } from '../report/publish.ts';
 import type { RunRecord } from '../report/record.ts';
 import { writeRunRecord } from '../report/store.ts';
 
@@ -33,6 +32,8 @@ export async function writeInvocationReports(
   if (records.length === 0) return [];
   const files: string[] = [];
   for (const r of records) files.push(await writeRunRecord(join(dir, 'runs'), r));
+  // loaded only now: the renderers (ECharts) double the harness's memory and a drill never needs them
+  const { writeRunReports } = await import('../report/publish.ts');
   const paths = await writeRunReports(dir, records, { generatedAtMs: nowMs, basename: 'latest' });
   return [...files, paths.markdown, paths.html, paths.junit];
 }
