@@ -27,7 +27,8 @@ import { captureFootprint, type Footprint, leftovers } from './footprint.ts';
 import { type CliRun, REPO, runCli, tempStateDir } from './testing.ts';
 
 const SCENARIOS = listScenarioNames(join(REPO, 'scenarios'));
-const CELL_TIMEOUT_MS = 180_000;
+// one drill bounds itself by its phase deadlines; this only guards against a hung harness
+const CELL_TIMEOUT_MS = 300_000;
 const timings: { cell: string; seconds: number }[] = [];
 
 interface Drill {
@@ -37,22 +38,47 @@ interface Drill {
   readonly footprint: Footprint;
 }
 
+/** Drills that ended before their fault, retried (see drillUntil): reported, not hidden. */
+const retried: string[] = [];
+const ATTEMPTS = 3;
+
+/**
+ * Start a drill and return once it announces `phase`. A drill can end before its fault for
+ * reasons that are not this matrix's subject: on a loaded 2-core machine the probes sometimes
+ * see the API slow in steady state and the drill aborts, correctly, without injecting. Such an
+ * attempt must still leave nothing behind (checked), and is retried, at most ATTEMPTS times;
+ * any other early exit fails the cell.
+ */
 async function drillUntil(
   scenario: string,
-  phase: 'detect' | 'remediate' | 'steady-state' | 'preflight',
+  phase: 'detect' | 'remediate' | 'preflight',
   opts: { env?: Record<string, string>; detection?: string } = {},
 ): Promise<Drill> {
-  const state = tempStateDir();
-  const run = runCli(
-    'scenario.ts',
-    [scenario, '--reports', join(state, 'reports'), '--detection', opts.detection ?? 'probes'],
-    { FIREDRILL_STATE_DIR: state, ...opts.env },
-  );
-  await run.waitFor(
-    phase === 'preflight' ? 'preflight: waiting for the local stack to come up' : `${phase}: waiting for`,
-  );
-  const footprint = captureFootprint(run, state);
-  return { run, state, footprint };
+  for (let attempt = 1; ; attempt++) {
+    const state = tempStateDir();
+    const run = runCli(
+      'scenario.ts',
+      [scenario, '--reports', join(state, 'reports'), '--detection', opts.detection ?? 'probes'],
+      { FIREDRILL_STATE_DIR: state, ...opts.env },
+    );
+    if (phase === 'preflight') {
+      await run.waitFor('preflight: waiting for the local stack to come up');
+      return { run, state, footprint: captureFootprint(run, state) };
+    }
+    await run.waitFor('steady-state: waiting for');
+    const early = captureFootprint(run, state);
+    try {
+      await run.waitFor(`${phase}: waiting for`);
+      return { run, state, footprint: captureFootprint(run, state) };
+    } catch (err) {
+      const abortedBeforeFault =
+        !run.stderr().includes('inject: waiting for') &&
+        /: aborted .* restored {2}reason: /.test(run.stderr());
+      if (!abortedBeforeFault || attempt >= ATTEMPTS) throw err;
+      expect(leftovers(early)).toEqual([]);
+      retried.push(`${scenario}: ${/reason: (.*)/.exec(run.stderr())?.[1] ?? 'aborted'}`);
+    }
+  }
 }
 
 function onlyRecord(state: string) {
@@ -202,5 +228,8 @@ describe('interruption points outside the scenario matrix', { timeout: CELL_TIME
 afterAll(() => {
   const total = timings.reduce((s, t) => s + t.seconds, 0);
   const lines = timings.map((t) => `  ${t.cell.padEnd(44)} ${t.seconds.toFixed(1).padStart(6)} s`);
-  console.log(`leftover matrix: ${timings.length} cells, ${total.toFixed(0)} s\n${lines.join('\n')}`);
+  const again = retried.map((r) => `  retried after an abort before the fault: ${r}`);
+  console.log(
+    `leftover matrix: ${timings.length} cells, ${total.toFixed(0)} s\n${[...lines, ...again].join('\n')}`,
+  );
 });
