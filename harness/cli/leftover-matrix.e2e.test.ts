@@ -14,9 +14,10 @@
  * - SIGKILL with the fault live, then `pnpm chaos cleanup`; the kill must really leave things.
  *
  * Detection runs on the built-in probes: which source notices the fault is orthogonal to what is
- * left behind, and Prometheus's own startup would add ~8 s to each of 30 cells. One extra cell
- * SIGKILLs a drill with Prometheus (detached, without the run marker), and one interrupts a
- * drill while its stack is still coming up. Cells run one after another; their times are printed.
+ * left behind, and Prometheus's own startup would add ~8 s to each of 30 cells. Extra cells:
+ * SIGKILL of a drill with Prometheus (detached, without the run marker), SIGINT while the stack
+ * is still coming up, and the pipe its output goes to closing (EPIPE). Cells run one after
+ * another; their times are printed.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -205,6 +206,15 @@ describe('interruption points outside the scenario matrix', { timeout: CELL_TIME
       run.child.kill('SIGINT');
       expect(await run.exited).toBe(130);
       expect(run.stderr()).toContain('db-outage: stopped before the drill began');
+      expect(leftovers(footprint)).toEqual([]);
+    }));
+
+  it('the reader of its output goes away mid-drill (`pnpm scenario ... | head`): the drill still restores', () =>
+    timed('db-outage output pipe closed', async () => {
+      const { run, state, footprint } = await drillUntil('db-outage', 'detect');
+      run.child.stderr!.destroy(); // every later write of the harness now fails with EPIPE
+      expect([0, 1]).toContain(await run.exited);
+      expectRestored(onlyRecord(state));
       expect(leftovers(footprint)).toEqual([]);
     }));
 

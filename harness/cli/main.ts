@@ -11,6 +11,7 @@ export const EXIT = { ok: 0, missed: 1, error: 2 } as const;
 
 /** Run a CLI body; print errors as one line (stack only with --verbose) and exit with the contract's code. */
 export async function runCli(body: () => Promise<number>): Promise<never> {
+  keepRunningWhenOutputCloses();
   const verbose = process.argv.includes('--verbose');
   let code: number;
   try {
@@ -33,4 +34,18 @@ export function positiveInt(flag: string) {
       throw new UserError(`${flag}: expected a positive integer, got "${value}"`);
     return n;
   };
+}
+
+/**
+ * A reader that goes away (`pnpm scenario db-outage | head`, a closed terminal) turns every
+ * later write into EPIPE, which Node throws as an uncaught error: the harness would die
+ * mid-drill and leave the fault in place. Output nobody reads is dropped instead, so the
+ * drill still restores the system.
+ */
+function keepRunningWhenOutputCloses(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+    });
+  }
 }
