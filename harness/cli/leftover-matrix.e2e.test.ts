@@ -16,7 +16,7 @@
  * Detection runs on the built-in probes: which source notices the fault is orthogonal to what is
  * left behind, and Prometheus's own startup would add ~8 s to each of 30 cells. Extra cells:
  * SIGKILL of a drill with Prometheus (detached, without the run marker), SIGINT while the stack
- * is still coming up, and the pipe its output goes to closing (EPIPE). Cells run one after
+ * is still coming up, SIGHUP, and the pipe its output goes to closing (EPIPE). Cells run one after
  * another; their times are printed.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -206,6 +206,17 @@ describe('interruption points outside the scenario matrix', { timeout: CELL_TIME
       run.child.kill('SIGINT');
       expect(await run.exited).toBe(130);
       expect(run.stderr()).toContain('db-outage: stopped before the drill began');
+      expect(leftovers(footprint)).toEqual([]);
+    }));
+
+  it('SIGHUP (the terminal closed) during detect: restores, then exits 129', () =>
+    timed('db-outage SIGHUP', async () => {
+      const { run, state, footprint } = await drillUntil('db-outage', 'detect');
+      run.child.kill('SIGHUP');
+      expect(await run.exited).toBe(129);
+      expect(run.stderr()).toContain('SIGHUP received');
+      expect(run.stderr()).toMatch(/db-outage: aborted .* restored/);
+      expectRestored(onlyRecord(state));
       expect(leftovers(footprint)).toEqual([]);
     }));
 

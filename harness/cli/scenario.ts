@@ -20,6 +20,14 @@ import { summaryLine, writeInvocationReports } from './reports.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
 
+/** Exit 128 + the signal's number, as a shell reports a process the signal ended. */
+const SIGNAL_NUMBER = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGTERM: 15,
+} as const;
+type Interrupt = keyof typeof SIGNAL_NUMBER;
+
 const program = new Command('pnpm scenario')
   .description(
     'Run fire drills: break the system on purpose, let monitoring detect it, run the runbook, verify, restore.',
@@ -68,7 +76,7 @@ const program = new Command('pnpm scenario')
     'after',
     `
 Exit codes: 0 every verdict met its targets, 1 a target missed or not resolved,
-2 bad input or harness error, 130/143 interrupted (after restoring).
+2 bad input or harness error, 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP (after restoring).
 
 Examples:
   pnpm scenario db-outage
@@ -188,15 +196,15 @@ async function main(): Promise<number> {
   // binaries, unreachable cluster) is refused now, in one line, before anything is written.
   await preflight(request(scenarios[0]!));
 
-  let interruptedBy: NodeJS.Signals | undefined;
-  const onSignal = (sig: NodeJS.Signals) => {
+  let interruptedBy: Interrupt | undefined;
+  const onSignal = (sig: Interrupt) => {
     if (interruptedBy) return; // already restoring; a second signal must not cut the restore short
     interruptedBy = sig;
     progress.line(`${sig} received: stopping the drill and restoring the system...`);
     ctl.abort(sig);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // SIGHUP too: a closed terminal would otherwise end the harness with the fault still in place
+  for (const sig of Object.keys(SIGNAL_NUMBER) as Interrupt[]) process.on(sig, () => onSignal(sig));
 
   const records: RunRecord[] = [];
   for (const scenario of scenarios) {
@@ -220,7 +228,7 @@ async function main(): Promise<number> {
   const written = await writeInvocationReports(reportsDir, records, clock.now().wallMs);
   if (opts.json) process.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
   else process.stdout.write(`${written.map((f) => `report: ${f}`).join('\n')}\n`);
-  if (interruptedBy) return interruptedBy === 'SIGINT' ? 130 : 143;
+  if (interruptedBy) return 128 + SIGNAL_NUMBER[interruptedBy];
   return records.every((r) => r.targetsMet) ? EXIT.ok : EXIT.missed;
 }
 
