@@ -20,7 +20,8 @@ const nothingLeft = (stateDir: string, runIds: string[]) => {
 
 /** Run ids are only known from what the run left: capture them while it is alive. */
 async function idsWhileRunning(stateDir: string): Promise<string[]> {
-  for (let i = 0; i < 200; i++) {
+  // generous: on a loaded machine preflight and the first ledger write can take many seconds
+  for (let i = 0; i < 1200; i++) {
     const ids = runIdsIn(stateDir);
     if (ids.length) return ids;
     await new Promise((r) => setTimeout(r, 50));
@@ -74,49 +75,8 @@ describe('pnpm scenario (local platform, end to end)', { timeout: 180_000 }, () 
     nothingLeft(state, ids);
   });
 
-  for (const [signal, exitCode] of [
-    ['SIGINT', 130],
-    ['SIGTERM', 143],
-  ] as const) {
-    it(`restores the system when ${signal} arrives mid-drill, then exits ${exitCode}`, async () => {
-      const state = tempStateDir();
-      const run = runCli(
-        'scenario.ts',
-        ['db-outage', '--reports', join(state, 'reports'), '--detection', 'probes'],
-        {
-          FIREDRILL_STATE_DIR: state,
-        },
-      );
-      await run.waitFor('detect: waiting for');
-      const ids = runIdsIn(state);
-      expect(processesOfRuns(ids).length).toBeGreaterThan(0);
-      run.child.kill(signal);
-      expect(await run.exited).toBe(exitCode);
-      expect(run.stderr()).toContain(`${signal} received`);
-      expect(run.stderr()).toMatch(/db-outage: aborted .*restored/);
-      nothingLeft(state, ids);
-    });
-  }
-
-  it('after SIGKILL of the harness, pnpm chaos cleanup removes everything the drill left', async () => {
-    const state = tempStateDir();
-    const run = runCli(
-      'scenario.ts',
-      ['db-outage', '--reports', join(state, 'reports'), '--detection', 'probes'],
-      {
-        FIREDRILL_STATE_DIR: state,
-      },
-    );
-    await run.waitFor('detect: waiting for');
-    const ids = runIdsIn(state);
-    run.child.kill('SIGKILL');
-    await run.exited;
-    expect(processesOfRuns(ids).length).toBeGreaterThan(0); // the fault and the stack really are left behind
-    const cleanup = runCli('chaos.ts', ['cleanup'], { FIREDRILL_STATE_DIR: state });
-    expect(await cleanup.exited).toBe(0);
-    expect(cleanup.stdout()).toMatch(/cleanup: \d+ change\(s\) undone, 0 failed/);
-    nothingLeft(state, ids);
-  });
+  // Interruptions (SIGINT, SIGTERM, SIGHUP, SIGKILL + chaos cleanup, EPIPE) of every scenario
+  // are exercised, with a stronger machine check, in leftover-matrix.e2e.test.ts.
 });
 
 describe('bad input: one line, exit 2, nothing changed', () => {
