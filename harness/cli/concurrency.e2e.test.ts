@@ -44,9 +44,10 @@ it('two db-outage drills on the same state dir run side by side without touching
     return { footprint: captureFootprint(x, state, [id]), otherRunning };
   };
   const [atA, atB] = await Promise.all([atFault(a, idA!, b, idB), atFault(b, idB, a, idA!)]);
-  // The drills really overlapped: each fault landed while the other drill's stack was up.
-  expect(atA.otherRunning).toBe(true);
-  expect(atB.otherRunning).toBe(true);
+  // The drills really overlapped: a fault was live while the other drill's stack was up. Which
+  // one depends on the machine's load (seen in CI: B's fault can land after A has finished),
+  // so asking it of both would test the scheduler, not isolation.
+  expect(atA.otherRunning || atB.otherRunning).toBe(true);
 
   const fpA = atA.footprint;
   const fpB = atB.footprint;
