@@ -6,12 +6,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { type Clock, systemClock } from '../core/clock.ts';
 import { UserError } from '../core/errors.ts';
 import { type Ledger, processStartTime } from '../core/ledger.ts';
 import type { Logger } from '../core/log.ts';
+import { freePort } from '../core/ports.ts';
 import { loadProfileTiming, type ProfileTiming, rulesFileFor } from './alert-source.ts';
 import {
   fetchAlerts,
@@ -59,17 +59,6 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
   const p = new LocalPrometheus(opts);
   await p.start();
   return p;
-}
-
-async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 const tail = (file: string, lines: number): string => {
@@ -134,7 +123,7 @@ export class LocalPrometheus implements RunningPrometheus {
     );
     // Another process may take the probed port before Prometheus binds it: try a few.
     for (let attempt = 1; ; attempt++) {
-      this.port = await freeLoopbackPort();
+      this.port = await freePort();
       try {
         await this.launch(binary, configFile);
         break;

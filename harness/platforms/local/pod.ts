@@ -62,6 +62,8 @@ export class Pod {
   readonly template: ContainerTemplate;
   restarts = 0;
   ready = false;
+  /** Why the latest readiness probe failed (undefined once one passed). */
+  lastProbeFailure?: string;
   lastTermination?: { reason: string; exitCode: number; atWallMs: number };
   /** Number of container runs so far; run N logs to <logDir>/<pod>/<N>.log. */
   runs = 0;
@@ -187,9 +189,10 @@ export class Pod {
   private async probe(signal: AbortSignal): Promise<void> {
     let failures = 0;
     while (!signal.aborted) {
-      const ok = await probeOnce(this.port, this.template.readiness);
+      const result = await probeOnce(this.port, this.template.readiness);
       if (signal.aborted) return;
-      if (ok) {
+      this.lastProbeFailure = result === true ? undefined : result;
+      if (result === true) {
         failures = 0;
         if (!this.ready) this.ctx.log.debug(`${this.name} ready`);
         this.ready = true;

@@ -12,7 +12,11 @@ export type Readiness =
 
 const PROBE_TIMEOUT_MS = 1000;
 
-export async function probeOnce(port: number, readiness: Readiness): Promise<boolean> {
+/** `true` when the probe passed; otherwise why not, for the error when a pod never gets ready. */
+export type ProbeResult = true | string;
+const PASS = true;
+
+export async function probeOnce(port: number, readiness: Readiness): Promise<ProbeResult> {
   switch (readiness.type) {
     case 'http':
       try {
@@ -20,18 +24,20 @@ export async function probeOnce(port: number, readiness: Readiness): Promise<boo
           signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
         });
         await res.body?.cancel();
-        return res.status >= 200 && res.status < 400;
-      } catch {
-        return false;
+        return res.status >= 200 && res.status < 400 ? PASS : `GET ${readiness.path}: HTTP ${res.status}`;
+      } catch (err) {
+        return `GET ${readiness.path}: ${causeOf(err)}`;
       }
     case 'tcp':
-      return exchange(port, undefined, () => true);
+      return exchange(port, undefined, () => PASS);
     case 'postgres':
       // AuthenticationOk ('R', code 0) means the server takes sessions; an ErrorResponse ('E')
       // means it is still starting or recovering. Trust auth: no password exchange.
-      return exchange(port, startupMessage(readiness.user, readiness.database), (data) => {
-        return data[0] === 0x52 && data.length >= 9 && data.readInt32BE(5) === 0;
-      });
+      return exchange(port, startupMessage(readiness.user, readiness.database), (data) =>
+        data[0] === 0x52 && data.length >= 9 && data.readInt32BE(5) === 0
+          ? PASS
+          : 'postgres does not take sessions yet',
+      );
   }
 }
 
@@ -47,26 +53,34 @@ function startupMessage(user: string, database: string): Buffer {
 function exchange(
   port: number,
   message: Buffer | undefined,
-  judge: (first: Buffer) => boolean,
-): Promise<boolean> {
+  judge: (first: Buffer) => ProbeResult,
+): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
     let settled = false;
-    const done = (ok: boolean) => {
+    const done = (result: ProbeResult) => {
       if (settled) return;
       settled = true;
       // Terminate ('X') politely so the server does not log an incomplete startup packet.
-      if (message && ok) socket.end(Buffer.from([0x58, 0, 0, 0, 4]));
+      if (message && result === PASS) socket.end(Buffer.from([0x58, 0, 0, 0, 4]));
       else socket.destroy();
-      resolve(ok);
+      resolve(result);
     };
-    socket.setTimeout(PROBE_TIMEOUT_MS, () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('close', () => done(false));
+    socket.setTimeout(PROBE_TIMEOUT_MS, () => done(`no answer within ${PROBE_TIMEOUT_MS} ms`));
+    socket.once('error', (err) => done(causeOf(err)));
+    socket.once('close', () => done('connection closed'));
     socket.once('connect', () => {
-      if (!message) done(true);
+      if (!message) done(PASS);
       else socket.write(message);
     });
     socket.once('data', (data) => done(judge(data)));
   });
+}
+
+/** fetch wraps the socket error in `cause`; the code (ECONNREFUSED, ...) is what explains it. */
+function causeOf(err: unknown): string {
+  const inner = (err as { cause?: unknown })?.cause ?? err;
+  const code = (inner as { code?: unknown })?.code;
+  if (typeof code === 'string') return code;
+  return inner instanceof Error ? inner.message : String(inner);
 }

@@ -40,3 +40,20 @@ it('up() of a crash-looping workload fails fast with its output and leaves nothi
   expect(readdirSync(box.stateDir)).toEqual([]);
   expect(existsSync(box.stateDir)).toBe(true);
 });
+
+it('up() of a workload that runs but never passes its probe names the probe failure and the last output', async () => {
+  const file = box.write(
+    'silent.yaml',
+    `workloads:
+  - name: deaf
+    kind: process
+    command: ['\${node}', '-e', 'console.log("started, not listening"); setInterval(() => {}, 1000)']
+    readiness: { type: tcp }
+`,
+  );
+  const platform = createLocalPlatform({ stackFile: file, ledger: box.ledger, readyTimeoutMs: 1500 });
+  await expect(platform.up({ stateDir: box.stateDir })).rejects.toThrow(
+    /deaf did not become ready: 0\/1 pods ready after 1500 ms \(pod deaf-\S+, port \d+: ECONNREFUSED\); last output:\nstarted, not listening/,
+  );
+  expect(box.ledger.pending()).toEqual([]);
+});

@@ -16,7 +16,7 @@ import { WorkloadDns } from './dns.ts';
 import { MetricsExporter } from './exporter.ts';
 import { readLogs } from './logs.ts';
 import { StackNetwork } from './network.ts';
-import type { BackoffPolicy } from './pod.ts';
+import type { BackoffPolicy, Pod } from './pod.ts';
 import { ensureTemplate, type PostgresDirs, preparePostgresDirs } from './postgres.ts';
 import { LocalStack, type StackParts } from './stack.ts';
 import { endpointRefs, type StackSpec } from './stack-file.ts';
@@ -132,6 +132,9 @@ export async function startLocalStack(s: UpSettings, options: PlatformUpOptions)
   }
 }
 
+const probeNote = (pod: Pod | undefined): string =>
+  pod?.lastProbeFailure ? ` (pod ${pod.name}, port ${pod.port}: ${pod.lastProbeFailure})` : '';
+
 /** Until every desired pod is ready; a pod crash-looping at start fails fast, with its output. */
 async function waitReady(w: Workload, timeoutMs: number, clock: Clock, signal?: AbortSignal): Promise<void> {
   const start = clock.now().monoMs;
@@ -145,7 +148,7 @@ async function waitReady(w: Workload, timeoutMs: number, clock: Clock, signal?: 
       const pod = crashing ?? w.pods.find((p) => !p.ready);
       const why = crashing
         ? `pod ${crashing.name} keeps exiting (${crashing.lastTermination?.reason} exit ${crashing.lastTermination?.exitCode})`
-        : `${ready}/${w.spec.replicas} pods ready after ${timeoutMs} ms`;
+        : `${ready}/${w.spec.replicas} pods ready after ${timeoutMs} ms${probeNote(pod)}`;
       let tail = '';
       if (pod) {
         try {

@@ -10,9 +10,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../../core/clock.ts';
+import { freePort } from '../../core/ports.ts';
 import type { ResourceSpec, WorkloadState, WorkloadStatus } from '../types.ts';
 import { type ContainerTemplate, Pod, type PodContext } from './pod.ts';
-import { freePort } from './ports.ts';
 import type { WorkloadSpec } from './stack-file.ts';
 
 export interface WorkloadContext extends PodContext {

@@ -4,12 +4,17 @@
  * and the service's own listen() any outgoing connection on this busy loopback may take it
  * (seen as EADDRINUSE crash loops under load). Below the range only other listeners compete,
  * and a random pick checked with an exclusive bind on all addresses makes that unlikely.
+ *
+ * Kubernetes' NodePort range (30000-32767) is left out too: kube-proxy DNATs a connection to
+ * 127.0.0.1:<nodePort> into the cluster without holding a socket, so a local service there
+ * binds fine but its readiness probe talks to a pod of the cluster running on this machine.
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 const FALLBACK_EPHEMERAL_START = 32768;
 const LOWEST = 20000;
+const NODE_PORTS_START = 30000;
 
 function ephemeralStart(): number {
   try {
@@ -32,7 +37,7 @@ const canListen = (port: number): Promise<boolean> =>
   });
 
 export async function freePort(): Promise<number> {
-  const top = ephemeralStart();
+  const top = Math.min(ephemeralStart(), NODE_PORTS_START);
   for (let attempt = 0; attempt < 100; attempt++) {
     const port = LOWEST + Math.floor(Math.random() * (top - LOWEST));
     if (await canListen(port)) return port;
