@@ -3,27 +3,60 @@
  *   0  every verdict met its targets
  *   1  a target was missed or a drill was not resolved
  *   2  bad input or harness error (nothing was changed, or everything was restored)
- * 130 / 143: interrupted by SIGINT / SIGTERM, after restoring.
+ * 129 / 130 / 143: interrupted by SIGHUP / SIGINT / SIGTERM, after restoring.
+ * 70  (`pnpm scenario`) the harness crashed mid-drill (uncaught exception, unhandled
+ *     rejection), after restoring.
  */
+import { type Command, CommanderError } from 'commander';
 import { errorMessage, UserError } from '../core/errors.ts';
 
 export const EXIT = { ok: 0, missed: 1, error: 2 } as const;
 
-/** Run a CLI body; print errors as one line (stack only with --verbose) and exit with the contract's code. */
-export async function runCli(body: () => Promise<number>): Promise<never> {
+export interface CliOptions {
+  /**
+   * Error lines read `<name>: <message>` instead of `firedrill: error: <message>`
+   * (`pnpm report` and `pnpm runbook` name themselves; their users and tests read that).
+   */
+  readonly name?: string;
+}
+
+/**
+ * Run a CLI body; print errors as one line (stack only with --verbose or FIREDRILL_VERBOSE)
+ * and exit with the contract's code.
+ */
+export async function runCli(body: () => Promise<number>, opts: CliOptions = {}): Promise<never> {
   keepRunningWhenOutputCloses();
-  const verbose = process.argv.includes('--verbose');
+  const verbose = process.argv.includes('--verbose') || Boolean(process.env['FIREDRILL_VERBOSE']);
   let code: number;
   try {
     code = await body();
   } catch (err) {
-    const prefix = err instanceof UserError ? 'error' : 'internal error';
-    process.stderr.write(`firedrill: ${prefix}: ${errorMessage(err)}\n`);
+    const prefix = opts.name ?? `firedrill: ${err instanceof UserError ? 'error' : 'internal error'}`;
+    process.stderr.write(`${prefix}: ${errorMessage(err)}\n`);
     if (verbose && err instanceof Error && !(err instanceof UserError))
       process.stderr.write(`${err.stack}\n`);
     code = EXIT.error;
   }
   process.exit(code);
+}
+
+/**
+ * Parse `argv` with a commander program built with `exitOverride()` whose actions keep their
+ * exit code where `code` reads it. Commander has printed its own usage errors already: they
+ * exit 2, and --help exits 0.
+ */
+export async function parseProgram(
+  program: Command,
+  argv: readonly string[],
+  code: () => number,
+): Promise<number> {
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.error;
+    throw err;
+  }
+  return code();
 }
 
 /** Parse a positive integer option or throw a UserError naming the flag. */

@@ -5,7 +5,7 @@
 // Exit 0 with the written paths on stdout; 2 with one line on stderr for bad input (missing
 // folder, no records in range, bad --since). Invalid record files are skipped with a warning.
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { systemClock } from '../core/clock.ts';
 import { UserError } from '../core/errors.ts';
 import { RECURRENCE_WINDOW_MS } from '../report/aggregate.ts';
@@ -16,6 +16,7 @@ import { aggregate } from '../report/quarterly.ts';
 import { renderQuarterlyHtml } from '../report/quarterly-html.ts';
 import { renderQuarterlyMarkdown } from '../report/quarterly-markdown.ts';
 import { DEFAULT_RUNS_DIR, readRunRecords } from '../report/store.ts';
+import { parseProgram, runCli } from './main.ts';
 
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
 
@@ -73,23 +74,7 @@ async function main(argv: string[]): Promise<number> {
       }
       code = await quarterly(dir, opts);
     });
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    throw err;
-  }
-  return code;
+  return parseProgram(program, argv, () => code);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`report: ${err instanceof Error ? err.message : String(err)}\n`);
-    if (!(err instanceof UserError) && process.env['FIREDRILL_VERBOSE'] && err instanceof Error)
-      process.stderr.write(`${err.stack}\n`);
-    process.exitCode = 2;
-  },
-);
+await runCli(() => main(process.argv.slice(2)), { name: 'report' });

@@ -4,7 +4,7 @@
 //       (missing/unparsable runbook or manifests directory), 0 otherwise.
 // show: how firedrill reads the runbook: sections, steps with their class, and what each
 //       step becomes on the local platform (given a host map).
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { UserError } from '../core/errors.ts';
 import { classifyStep } from '../runbook/classify.ts';
 import type { HostMap } from '../runbook/hostmap.ts';
@@ -13,6 +13,7 @@ import { loadRunbook } from '../runbook/load.ts';
 import { loadManifests } from '../runbook/manifests.ts';
 import { findResolution } from '../runbook/parse.ts';
 import { translateCommand } from '../runbook/translate.ts';
+import { parseProgram, runCli } from './main.ts';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -151,23 +152,7 @@ async function main(argv: string[]): Promise<number> {
     .action(async (file: string, opts: { section?: string; hostMap: string[]; json?: boolean }) => {
       code = await show(file, opts);
     });
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    throw err;
-  }
-  return code;
+  return parseProgram(program, argv, () => code);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`runbook: ${err instanceof Error ? err.message : String(err)}\n`);
-    if (!(err instanceof UserError) && process.env['FIREDRILL_VERBOSE'] && err instanceof Error)
-      process.stderr.write(`${err.stack}\n`);
-    process.exitCode = 2;
-  },
-);
+await runCli(() => main(process.argv.slice(2)), { name: 'runbook' });
