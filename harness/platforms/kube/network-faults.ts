@@ -92,7 +92,7 @@ export class NetworkFaults {
       targets: deny.to.map((t) => this.podTemplateLabels(t)),
     });
     await this.install(policy, suspend, from);
-    const cut = cutEstablished(
+    const cut = await cutEstablished(
       this.podsOf(deny.from),
       deny.to.flatMap((t) => this.podsOf(t)),
     );
