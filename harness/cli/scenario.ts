@@ -28,6 +28,15 @@ const SIGNAL_NUMBER = {
 } as const;
 type Interrupt = keyof typeof SIGNAL_NUMBER;
 
+/**
+ * A harness bug thrown outside the run loop's promise chain (a timer or event handler of a
+ * platform or load generator, a rejection nobody awaits) would otherwise kill the harness with
+ * the fault in place. EX_SOFTWARE from sysexits.h: distinct from a verdict (0/1), bad input (2)
+ * and a signal (128+n).
+ */
+const EXIT_CRASHED = 70;
+const CRASH_EVENTS = { uncaughtException: 'uncaught exception', unhandledRejection: 'unhandled rejection' };
+
 const program = new Command('pnpm scenario')
   .description(
     'Run fire drills: break the system on purpose, let monitoring detect it, run the runbook, verify, restore.',
@@ -76,7 +85,8 @@ const program = new Command('pnpm scenario')
     'after',
     `
 Exit codes: 0 every verdict met its targets, 1 a target missed or not resolved,
-2 bad input or harness error, 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP (after restoring).
+2 bad input or harness error, 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP (after restoring),
+70 the harness crashed mid-drill (uncaught exception or unhandled rejection; after restoring).
 
 Examples:
   pnpm scenario db-outage
@@ -196,15 +206,25 @@ async function main(): Promise<number> {
   // binaries, unreachable cluster) is refused now, in one line, before anything is written.
   await preflight(request(scenarios[0]!));
 
-  let interruptedBy: Interrupt | undefined;
+  let exitCode: number | undefined;
   const onSignal = (sig: Interrupt) => {
-    if (interruptedBy) return; // already restoring; a second signal must not cut the restore short
-    interruptedBy = sig;
+    if (exitCode) return; // already restoring; a second signal must not cut the restore short
+    exitCode = 128 + SIGNAL_NUMBER[sig];
     progress.line(`${sig} received: stopping the drill and restoring the system...`);
     ctl.abort(sig);
   };
   // SIGHUP too: a closed terminal would otherwise end the harness with the fault still in place
   for (const sig of Object.keys(SIGNAL_NUMBER) as Interrupt[]) process.on(sig, () => onSignal(sig));
+  for (const [event, what] of Object.entries(CRASH_EVENTS))
+    process.on(event, (err: unknown) => {
+      // always with the stack: this is a harness bug, and the report of it must say where
+      const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+      progress.line(`firedrill: HARNESS CRASH (${what}), a bug in firedrill: ${detail}`);
+      if (exitCode) return; // already restoring: the first cause names the exit
+      exitCode = EXIT_CRASHED;
+      progress.line('stopping the drill and restoring the system...');
+      ctl.abort(new Error(`${what}: ${errorMessage(err)}`));
+    });
 
   const records: RunRecord[] = [];
   for (const scenario of scenarios) {
@@ -228,7 +248,7 @@ async function main(): Promise<number> {
   const written = await writeInvocationReports(reportsDir, records, clock.now().wallMs);
   if (opts.json) process.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
   else process.stdout.write(`${written.map((f) => `report: ${f}`).join('\n')}\n`);
-  if (interruptedBy) return 128 + SIGNAL_NUMBER[interruptedBy];
+  if (exitCode) return exitCode;
   return records.every((r) => r.targetsMet) ? EXIT.ok : EXIT.missed;
 }
 

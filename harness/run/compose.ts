@@ -224,8 +224,8 @@ export async function runOne(req: DrillRequest): Promise<RunRecord> {
       }),
     );
     const hooked = testFault
-      ? withTestFault(testFault, req.scenario, plan)
-      : { scenario: req.scenario, plan };
+      ? withTestFault(testFault, req.scenario, plan, req.onPhase)
+      : { scenario: req.scenario, plan, onPhase: req.onPhase };
     return await runDrill({
       runId,
       scenario: hooked.scenario,
@@ -250,7 +250,7 @@ export async function runOne(req: DrillRequest): Promise<RunRecord> {
         ...(detection.note ? [detection.note] : []),
         ...(testFault ? [testFaultNote(testFault)] : []),
       ],
-      ...(req.onPhase ? { onPhase: req.onPhase } : {}),
+      ...(hooked.onPhase ? { onPhase: hooked.onPhase } : {}),
     });
   } finally {
     req.onPhase?.('restore', `the ${req.platform} stack to come down`);

@@ -217,6 +217,22 @@ describe('run loop', () => {
     expect(stack.healthy()).toBe(true);
   });
 
+  it('restores when the CLI aborts for a harness crash, and records the crash as the reason', async () => {
+    const stack = createMemoryStack({ db: { replicas: 1 } });
+    const ctl = new AbortController();
+    const runbook = plan(stack, []);
+    runbook.investigate = async () => {
+      ctl.abort(new Error('uncaught exception: boom in a timer'));
+      return [];
+    };
+    const { record, ledger } = await drill(stack, runbook, { signal: ctl.signal });
+    expect(record.outcome).toBe('aborted');
+    expect(record.abortReason).toBe('uncaught exception: boom in a timer');
+    expect(record.restore).toMatchObject({ ok: true, reverted: [expect.any(String)] });
+    expect(stack.healthy()).toBe(true);
+    expect(ledger.pending()).toEqual([]);
+  });
+
   it('a counterfactual run skips remediation', async () => {
     const stack = createMemoryStack({ db: { replicas: 1 } });
     const { record } = await drill(stack, plan(stack, [{ verb: 'rollout-restart', workload: 'db' }]), {

@@ -49,7 +49,14 @@ export async function runDrill(o: DrillOptions): Promise<RunRecord> {
     if (interruptible)
       stops.push(
         new Promise<never>((_, reject) => {
-          onAbort = () => reject(new Error(`interrupted (${String(o.signal.reason ?? 'signal')})`));
+          // a signal's name reads "interrupted (SIGINT)"; an Error reason (a harness crash) is
+          // the drill's abort reason as it stands
+          onAbort = () =>
+            reject(
+              o.signal.reason instanceof Error
+                ? o.signal.reason
+                : new Error(`interrupted (${String(o.signal.reason ?? 'signal')})`),
+            );
           if (o.signal.aborted) onAbort();
           else o.signal.addEventListener('abort', onAbort, { once: true });
         }),

@@ -1,7 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { UserError } from '../core/errors.ts';
 import { loadScenario } from '../scenario/load.ts';
-import { HANG_DEADLINE_MS, TEST_FAULTS_ENV, testFaultFrom, withTestFault } from './test-faults.ts';
+import {
+  ASYNC_FAULT_DELAY_MS,
+  HANG_DEADLINE_MS,
+  TEST_FAULTS_ENV,
+  testFaultFrom,
+  withTestFault,
+} from './test-faults.ts';
 import type { RunbookPlan, StepHooks } from './types.ts';
 
 const plan = {
@@ -38,5 +44,29 @@ describe('FIREDRILL_TEST_FAULTS', () => {
     const pending = hooked.plan.remediate(hooks, ctl.signal);
     ctl.abort(new Error('phase over'));
     await expect(pending).rejects.toThrow('phase over');
+  });
+
+  it('detect:uncaught throws from a timer once detect starts, once, and passes every phase on', async () => {
+    const scenario = await loadScenario('db-outage');
+    const seen: string[] = [];
+    const hooked = withTestFault('detect:uncaught', scenario, plan, (p) => seen.push(p));
+    expect(hooked.plan).toBe(plan);
+    expect(hooked.scenario).toBe(scenario);
+    vi.useFakeTimers();
+    try {
+      hooked.onPhase!('steady-state', '');
+      hooked.onPhase!('inject', '');
+      expect(vi.getTimerCount()).toBe(0); // nothing before the fault is live
+      hooked.onPhase!('detect', '');
+      // thrown by the timer itself, outside any promise chain of the caller
+      expect(() => vi.advanceTimersByTime(ASYNC_FAULT_DELAY_MS)).toThrow(
+        'detect:uncaught: thrown outside the run loop during detect',
+      );
+      hooked.onPhase!('detect', ''); // a second detect (repeat) does not arm it again
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(seen).toEqual(['steady-state', 'inject', 'detect', 'detect']);
   });
 });

@@ -66,7 +66,10 @@ export interface DrillOptions {
   readonly ledger: Ledger;
   readonly clock: Clock;
   readonly log: Logger;
-  /** Aborted on SIGINT/SIGTERM: the drill stops where it is and restores. */
+  /**
+   * Aborted on SIGINT/SIGTERM/SIGHUP (reason: the signal's name) or a harness crash outside the
+   * loop (reason: an Error, recorded as the abort reason): the drill stops where it is and restores.
+   */
   readonly signal: AbortSignal;
   readonly detectionPollMs?: number;
   /** How long a control run watches the unbroken system for alerts; default 30 s. */
