@@ -4,59 +4,37 @@
  * Checks "from inside a workload" run in one of its pods (`kubectl exec`), over the pod's own
  * network, so a NetworkPolicy fault shows in them as it does for the service.
  */
-import { formatStatus } from '../local/perform.ts';
+import { type ExecCheckAction, performOn } from '../perform.ts';
 import type { PlatformAction } from '../types.ts';
 import { runKubectl } from './kubectl.ts';
 import { FAULT_LABEL } from './network.ts';
 import { podReady } from './pod-state.ts';
 import type { KubeStack } from './stack.ts';
 
-export async function performKubeAction(stack: KubeStack, action: PlatformAction): Promise<string> {
-  switch (action.verb) {
-    case 'status': {
-      const names = action.workload ? [action.workload] : stack.workloads();
-      return formatStatus(await Promise.all(names.map((n) => stack.status(n))));
-    }
-    case 'scale':
-      await stack.scale(action.workload, action.replicas);
-      return `deployment.apps/${action.workload} scaled\n`;
-    case 'rollout-restart':
-      await stack.rolloutRestart(action.workload);
-      return `deployment.apps/${action.workload} restarted\n`;
-    case 'set-env':
-      await stack.setEnv(action.workload, action.env);
-      return `deployment.apps/${action.workload} env updated\n`;
-    case 'set-resources':
-      await stack.setResources(action.workload, action.resources);
-      return `deployment.apps/${action.workload} resource requirements updated\n`;
-    case 'delete-pod': {
-      const pod = action.pod ?? stack.podsOf(action.workload).find(podReady)?.metadata?.name;
-      await stack.deletePod(action.workload, pod);
-      return `pod "${pod ?? '?'}" deleted\n`;
-    }
-    case 'logs':
-      return stack.logs(action.workload, action.options);
-    case 'list-network-policies': {
-      const all = stack.parts.policies.list();
-      if (all.length === 0) return `No resources found in ${stack.namespace} namespace.\n`;
-      return (
-        all
-          .map((p) => {
-            const fault = p.metadata?.labels?.[FAULT_LABEL] === 'true' ? '   (firedrill fault)' : '';
-            return `${p.metadata?.name}   ${JSON.stringify(p.spec?.podSelector ?? {})}${fault}`;
-          })
-          .sort()
-          .join('\n') + '\n'
-      );
-    }
-    case 'delete-network-policy':
-      if ((await stack.listNetworkDenies()).includes(action.name)) await stack.removeNetworkDeny(action.name);
-      else if (!(await stack.parts.api.deleteNetworkPolicy(action.name)))
-        throw new Error(`networkpolicy ${action.name} not found`);
-      return `networkpolicy.networking.k8s.io "${action.name}" deleted\n`;
-    case 'exec-check':
-      return execCheck(stack, action.workload, action.check, action.target);
-  }
+export function performKubeAction(stack: KubeStack, action: PlatformAction): Promise<string> {
+  return performOn(stack, action, {
+    async deletePod(workload, pod) {
+      const name = pod ?? stack.podsOf(workload).find(podReady)?.metadata?.name;
+      await stack.deletePod(workload, name);
+      return name;
+    },
+    async networkPolicies() {
+      return stack.parts.policies
+        .list()
+        .map((p) => {
+          const fault = p.metadata?.labels?.[FAULT_LABEL] === 'true' ? '   (firedrill fault)' : '';
+          return `${p.metadata?.name}   ${JSON.stringify(p.spec?.podSelector ?? {})}${fault}`;
+        })
+        .sort();
+    },
+    // A firedrill deny goes through the stack, which also lifts the allows it suspended.
+    async deleteNetworkPolicy(name) {
+      if ((await stack.listNetworkDenies()).includes(name)) await stack.removeNetworkDeny(name);
+      else if (!(await stack.parts.api.deleteNetworkPolicy(name)))
+        throw new Error(`networkpolicy ${name} not found`);
+    },
+    execCheck: (check) => execCheck(stack, check),
+  });
 }
 
 const DEFAULT_PORTS: Record<string, number> = { sql: 5432, 'redis-ping': 6379 };
@@ -87,12 +65,7 @@ function checkScript(check: string, target: string | undefined): string {
   }
 }
 
-async function execCheck(
-  stack: KubeStack,
-  workload: string,
-  check: string,
-  target?: string,
-): Promise<string> {
+async function execCheck(stack: KubeStack, { workload, check, target }: ExecCheckAction): Promise<string> {
   const pod = stack.podsOf(workload).find(podReady) ?? stack.podsOf(workload)[0];
   if (!pod) throw new Error(`${workload} has no pods to run ${check} in`);
   const r = await runKubectl(

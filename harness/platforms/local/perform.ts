@@ -4,77 +4,30 @@
  */
 import { spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
-import type { PlatformAction, WorkloadStatus } from '../types.ts';
+import { type ExecCheckAction, performOn } from '../perform.ts';
+import type { PlatformAction } from '../types.ts';
 import type { LocalStack } from './stack.ts';
 
-export function formatStatus(statuses: readonly WorkloadStatus[]): string {
-  const rows = [['NAME', 'READY', 'STATUS', 'RESTARTS', 'LAST TERMINATION']];
-  for (const w of statuses) {
-    if (w.pods.length === 0) rows.push([`deployment/${w.name}`, `0/${w.desiredReplicas}`, w.state, '0', '']);
-    for (const p of w.pods) {
-      const last = p.lastTermination
-        ? `${p.lastTermination.reason} (exit ${p.lastTermination.exitCode ?? '?'})`
-        : '';
-      rows.push([p.name, p.ready ? '1/1' : '0/1', p.state, String(p.restarts), last]);
-    }
-  }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return (
-    rows
-      .map((r) =>
-        r
-          .map((c, i) => c.padEnd(widths[i]!))
-          .join('   ')
-          .trimEnd(),
-      )
-      .join('\n') + '\n'
-  );
-}
-
 export async function performAction(stack: LocalStack, action: PlatformAction): Promise<string> {
-  switch (action.verb) {
-    case 'status': {
-      const names = action.workload ? [action.workload] : stack.workloads();
-      return formatStatus(await Promise.all(names.map((n) => stack.status(n))));
-    }
-    case 'scale':
-      await stack.scale(action.workload, action.replicas);
-      return `deployment.apps/${action.workload} scaled to ${action.replicas}\n`;
-    case 'rollout-restart':
-      await stack.rolloutRestart(action.workload);
-      return `deployment.apps/${action.workload} restarted\n`;
-    case 'set-env':
-      await stack.setEnv(action.workload, action.env);
-      return `deployment.apps/${action.workload} env updated\n`;
-    case 'set-resources':
-      await stack.setResources(action.workload, action.resources);
-      return `deployment.apps/${action.workload} resource requirements updated\n`;
-    case 'delete-pod': {
-      const before = (await stack.status(action.workload)).pods.map((p) => p.name);
-      await stack.deletePod(action.workload, action.pod);
-      return `pod "${action.pod ?? before[0] ?? '?'}" deleted\n`;
-    }
-    case 'logs':
-      return stack.logs(action.workload, action.options);
-    case 'list-network-policies': {
-      const names = await stack.listNetworkDenies();
-      return names.length ? names.join('\n') + '\n' : `No resources found in ${stack.namespace} namespace.\n`;
-    }
-    case 'delete-network-policy':
-      await stack.removeNetworkDeny(action.name);
-      return `networkpolicy.networking.k8s.io "${action.name}" deleted\n`;
-    case 'exec-check':
-      return execCheck(stack, action.workload, action.check, action.target);
+  // Local's scale output names the count; kube's is kubectl's own wording.
+  if (action.verb === 'scale') {
+    await stack.scale(action.workload, action.replicas);
+    return `deployment.apps/${action.workload} scaled to ${action.replicas}\n`;
   }
+  return performOn(stack, action, {
+    async deletePod(workload, pod) {
+      const before = (await stack.status(workload)).pods.map((p) => p.name);
+      await stack.deletePod(workload, pod);
+      return pod ?? before[0];
+    },
+    networkPolicies: () => stack.listNetworkDenies(),
+    deleteNetworkPolicy: (name) => stack.removeNetworkDeny(name),
+    execCheck: (check) => execCheck(stack, check),
+  });
 }
 
 /** Checks a runbook runs "from inside" a workload, over the same links its instances use. */
-async function execCheck(
-  stack: LocalStack,
-  workload: string,
-  check: string,
-  target?: string,
-): Promise<string> {
+async function execCheck(stack: LocalStack, { workload, check, target }: ExecCheckAction): Promise<string> {
   const w = stack.workload(workload);
   const need = (): string => {
     if (!target) throw new Error(`exec-check ${check} needs a target`);
