@@ -3,20 +3,38 @@
 # README's two commands work on a fresh machine. Installs what is missing when running as root
 # (apt); otherwise names the packages and stops. Fast when nothing is missing (dpkg queries only).
 #
-#   ensure-system.sh drill   servers a drill on the local platform runs
-#   ensure-system.sh test    those plus what the test suite uses (browser, XML schema checker)
+#   ensure-system.sh drill [COMMAND...]   servers a drill on the local platform runs
+#   ensure-system.sh test [COMMAND...]    those plus what the test suite uses (browser, XML schema checker)
+#
+# With a COMMAND (package.json: pnpm appends the user's arguments to it), the script then execs
+# it. A COMMAND that only prints (--help, -h, --list, --version, -V, --dry-run) needs no system
+# packages and skips the check, so asking for help never runs apt-get.
 set -euo pipefail
 drill=(postgresql redis-server prometheus stress-ng util-linux iproute2)
 test=("${drill[@]}" chromium libxml2-utils iptables)
 case "${1:-}" in
   drill) want=("${drill[@]}") ;;
   test) want=("${test[@]}") ;;
-  *) echo "usage: ensure-system.sh drill|test" >&2; exit 2 ;;
+  *) echo "usage: ensure-system.sh drill|test [COMMAND...]" >&2; exit 2 ;;
 esac
-command -v dpkg >/dev/null || exit 0 # not Debian: the platform's preflight names what is missing
+shift
+
+# the check is done (or not needed): run the command, if any
+run() {
+  (($#)) && exec "$@"
+  exit 0
+}
+for arg in "$@"; do
+  case "$arg" in
+    --) break ;; # what follows is operands, not options
+    -h | --help | --list | -V | --version | --dry-run) run "$@" ;;
+  esac
+done
+
+command -v dpkg >/dev/null || run "$@" # not Debian: the platform's preflight names what is missing
 missing=()
 for p in "${want[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-((${#missing[@]})) || exit 0
+((${#missing[@]})) || run "$@"
 if [[ $EUID -ne 0 ]]; then
   echo "firedrill: missing system packages: ${missing[*]}; install them (sudo apt-get install ${missing[*]}) and run again" >&2
   exit 2
@@ -24,3 +42,4 @@ fi
 echo "firedrill: installing system packages: ${missing[*]} (first run only)" >&2
 apt-get update -qq >/dev/null
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+run "$@"
