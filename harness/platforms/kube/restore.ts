@@ -6,7 +6,7 @@
  */
 import type { V1Deployment, V1NetworkPolicy } from '@kubernetes/client-node';
 import { errorMessage } from '../../core/errors.ts';
-import type { Ledger } from '../../core/ledger.ts';
+import type { Ledger, UndoAction } from '../../core/ledger.ts';
 import type { KubeApi } from './api.ts';
 import { pointer } from './api.ts';
 import { HALTED_REPLICAS } from './halt.ts';
@@ -26,6 +26,18 @@ export interface Baseline {
   readonly policies: { readonly items: readonly V1NetworkPolicy[]; readonly entry: string };
 }
 
+/** The kubectl command that patches a deployment back to `snap`, for the ledger (crash-safe). */
+export function restoreRecipe(target: KubectlTarget, snap: DeploymentSnapshot): UndoAction {
+  return kubectlRecipe(target, [
+    'patch',
+    'deployment',
+    snap.name,
+    '--type=json',
+    '-p',
+    JSON.stringify(restoreOps(snap)),
+  ]);
+}
+
 /** Snapshot and ledger the starting state, before the drill changes anything. */
 export function recordBaseline(
   ledger: Ledger,
@@ -36,18 +48,12 @@ export function recordBaseline(
   const out = new Map<string, { snap: DeploymentSnapshot; entry: string }>();
   for (const d of deployments) {
     const snap = snapshotDeployment(d);
-    const undo = kubectlRecipe(target, [
-      'patch',
-      'deployment',
-      snap.name,
-      '--type=json',
-      '-p',
-      JSON.stringify(restoreOps(snap)),
-    ]);
     out.set(snap.name, {
       snap,
-      entry: ledger.record(`deployment ${snap.name}: replicas, env and resources as before the drill`, undo)
-        .id,
+      entry: ledger.record(
+        `deployment ${snap.name}: replicas, env and resources as before the drill`,
+        restoreRecipe(target, snap),
+      ).id,
     });
   }
   const items = policies.map(cleanNetworkPolicy);

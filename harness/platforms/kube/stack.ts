@@ -33,8 +33,9 @@ import {
   toPodStatus,
   workloadState,
 } from './pod-state.ts';
+import { restoreRecipe } from './restore.ts';
 import { scrapeJobs } from './scrape.ts';
-import { type DeploymentSnapshot, restoreOps, snapshotDeployment } from './snapshot.ts';
+import { snapshotDeployment } from './snapshot.ts';
 import { ALL_AT_ONCE, envOps, resourcesOps, restartPatch } from './spec-patches.ts';
 import { startPodStressors } from './stressor.ts';
 import type { WatchCache } from './watch-cache.ts';
@@ -288,24 +289,19 @@ export class KubeStack implements RunningStack {
    * replicas, env and resources back as they are now, or deletes a fault policy.
    */
   undoRecipe(action: PlatformAction, _before: WorkloadStatus | undefined): UndoAction | undefined {
-    const recipe = (args: readonly string[]) => kubectlRecipe(this.parts.target, args);
     switch (action.verb) {
       case 'scale':
       case 'rollout-restart':
       case 'set-env':
-      case 'set-resources': {
-        const snap: DeploymentSnapshot = snapshotDeployment(this.deployment(action.workload));
-        return recipe([
-          'patch',
-          'deployment',
-          snap.name,
-          '--type=json',
-          '-p',
-          JSON.stringify(restoreOps(snap)),
-        ]);
-      }
+      case 'set-resources':
+        return restoreRecipe(this.parts.target, snapshotDeployment(this.deployment(action.workload)));
       case 'delete-network-policy':
-        return recipe(['delete', 'networkpolicy', action.name, '--ignore-not-found']);
+        return kubectlRecipe(this.parts.target, [
+          'delete',
+          'networkpolicy',
+          action.name,
+          '--ignore-not-found',
+        ]);
       default:
         return undefined; // reads, and pod deletes (the controller replaces the pod)
     }
