@@ -74,6 +74,14 @@ export class WorkloadDns {
   }
 }
 
+/** `sh -c script args...` in a throwaway mount namespace: its bind mounts touch nothing outside it. */
+export function inPrivateMounts(unshare: string, sh: string, script: string, args: readonly string[]) {
+  return spawnSync(unshare, ['--mount', '--propagation', 'private', '--', sh, '-c', script, ...args], {
+    encoding: 'utf8',
+    timeout: 5000,
+  });
+}
+
 /**
  * Whether private /etc/hosts works here: a throwaway mount namespace resolves a name that
  * only its own hosts file knows. Changes nothing outside that namespace.
@@ -84,19 +92,11 @@ export function probePrivateHosts(unshare: string | undefined, sh: string): stri
   try {
     const hosts = join(dir, 'hosts');
     writeFileSync(hosts, '127.0.0.1 firedrill-dns-probe\n');
-    const r = spawnSync(
+    const r = inPrivateMounts(
       unshare,
-      [
-        '--mount',
-        '--propagation',
-        'private',
-        '--',
-        sh,
-        '-c',
-        'mount --bind "$0" /etc/hosts && getent hosts firedrill-dns-probe',
-        hosts,
-      ],
-      { encoding: 'utf8', timeout: 5000 },
+      sh,
+      'mount --bind "$0" /etc/hosts && getent hosts firedrill-dns-probe',
+      [hosts],
     );
     return r.status === 0
       ? undefined

@@ -2,10 +2,10 @@
  * PlatformAction (verbs as data) -> the local stack's verbs, with output shaped like kubectl's
  * so a runbook step translated to an action reads the same in the report.
  */
-import { spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { type ExecCheckAction, performOn } from '../perform.ts';
 import type { PlatformAction } from '../types.ts';
+import { inPrivateMounts } from './dns.ts';
 import type { LocalStack } from './stack.ts';
 
 export async function performAction(stack: LocalStack, action: PlatformAction): Promise<string> {
@@ -57,22 +57,7 @@ async function execCheck(stack: LocalStack, { workload, check, target }: ExecChe
       if (!dns || !unshare) throw new Error(`${workload} has no private name resolution on this machine`);
       const script =
         'mount --bind "$0" /etc/hosts && mount --bind "$1" /etc/nsswitch.conf && getent hosts "$2"';
-      const r = spawnSync(
-        unshare,
-        [
-          '--mount',
-          '--propagation',
-          'private',
-          '--',
-          'sh',
-          '-c',
-          script,
-          dns.files.hosts,
-          dns.files.nsswitch,
-          need(),
-        ],
-        { encoding: 'utf8', timeout: 5000 },
-      );
+      const r = inPrivateMounts(unshare, 'sh', script, [dns.files.hosts, dns.files.nsswitch, need()]);
       if (r.status !== 0) throw new Error(`${need()}: name does not resolve from ${workload}`);
       return r.stdout;
     }
