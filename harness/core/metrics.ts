@@ -5,13 +5,16 @@
 import { elapsedMs, type Instant } from './clock.ts';
 import type { Stamped, TimelineEvent } from './timeline.ts';
 
-export type Outcome =
-  | 'resolved-by-runbook'
-  | 'resolved-with-extra-steps'
-  | 'self-healed'
-  | 'unresolved'
-  | 'not-detected'
-  | 'aborted';
+/** Every outcome a run can end with, in the order reports list them. */
+export const OUTCOMES = [
+  'resolved-by-runbook',
+  'resolved-with-extra-steps',
+  'self-healed',
+  'unresolved',
+  'not-detected',
+  'aborted',
+] as const;
+export type Outcome = (typeof OUTCOMES)[number];
 
 export interface DrillMetrics {
   readonly mttdMs: number | null;

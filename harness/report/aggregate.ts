@@ -15,7 +15,7 @@
  *   (earlier records outside the range count as history). Rate = recurring / failures in range.
  * - customer impact: sum of customerImpactMs over every run in range.
  */
-import { type Distribution, distribution, type Outcome } from '../core/metrics.ts';
+import { type Distribution, distribution, OUTCOMES, type Outcome } from '../core/metrics.ts';
 import type { RunRecord } from './record.ts';
 import { type WeekPoint, weeklyTrend } from './trends.ts';
 import { controlFired, meetsTarget, runKind } from './verdict.ts';
@@ -73,14 +73,6 @@ export interface AggregateOptions {
 }
 
 const startOf = (r: RunRecord) => Date.parse(r.startedAt);
-const OUTCOMES: readonly Outcome[] = [
-  'resolved-by-runbook',
-  'resolved-with-extra-steps',
-  'self-healed',
-  'unresolved',
-  'not-detected',
-  'aborted',
-];
 
 export function aggregateScenario(
   name: string,

@@ -4,6 +4,7 @@
  * and a test keeps the two in step.
  */
 import { z } from 'zod';
+import { OUTCOMES } from '../core/metrics.ts';
 
 export const RUN_RECORD_VERSION = 1;
 
@@ -50,14 +51,7 @@ export const runRecordSchema = z.object({
   hostMap: z.record(z.string(), z.string()).default({}),
   startedAt: z.string(),
   finishedAt: z.string(),
-  outcome: z.enum([
-    'resolved-by-runbook',
-    'resolved-with-extra-steps',
-    'self-healed',
-    'unresolved',
-    'not-detected',
-    'aborted',
-  ]),
+  outcome: z.enum(OUTCOMES),
   abortReason: z.string().optional(),
   metrics: z.object({ mttdMs: ms, mttrMs: ms, timeToRemediateMs: ms, customerImpactMs: ms }),
   targets: z.object({ mttdMs: z.number(), mttrMs: z.number() }),
