@@ -108,6 +108,16 @@ export function scenarioStatsChart(scenarios: readonly ScenarioKpis[], metric: '
   return renderSvg(option, WIDTH, 300);
 }
 
+/** The weeks axis of both weekly charts, labelled alike. */
+const weekAxis = (weeks: string[]) => ({
+  type: 'category' as const,
+  data: weeks,
+  name: 'week starting',
+  nameLocation: 'middle' as const,
+  nameGap: 36,
+  axisLabel: { fontSize: 10, rotate: 30 },
+});
+
 /** Weekly mean of one metric per scenario, with the (shared) target as a dashed line. */
 export function weeklyTrendChart(scenarios: readonly ScenarioKpis[], metric: 'mttd' | 'mttr'): string {
   const withData = scenarios.filter((s) => s.faultRuns > 0);
@@ -132,14 +142,7 @@ export function weeklyTrendChart(scenarios: readonly ScenarioKpis[], metric: 'mt
     },
     legend: { top: scale.drawTarget ? 28 : 44, left: 8, itemGap: 28 },
     grid: { left: 56, right: 24, top: scale.drawTarget ? 84 : 100, bottom: 56 },
-    xAxis: {
-      type: 'category',
-      data: weeks,
-      name: 'week starting',
-      nameLocation: 'middle',
-      nameGap: 36,
-      axisLabel: { fontSize: 10, rotate: 30 },
-    },
+    xAxis: weekAxis(weeks),
     yAxis: {
       type: 'value',
       name: scale.unitName,
@@ -196,14 +199,7 @@ export function weeklyOutcomesChart(overall: ScenarioKpis): string {
     },
     legend: { top: 28, left: 8, itemGap: 28 },
     grid: { left: 56, right: 56, top: 84, bottom: 56 },
-    xAxis: {
-      type: 'category',
-      data: weeks,
-      name: 'week starting',
-      nameLocation: 'middle',
-      nameGap: 36,
-      axisLabel: { fontSize: 10, rotate: 30 },
-    },
+    xAxis: weekAxis(weeks),
     yAxis: [
       { type: 'value', name: 'runs', minInterval: 1, splitLine: { lineStyle: { color: '#eee' } } },
       { type: 'value', name: 'accuracy %', min: 0, max: 100, splitLine: { show: false } },
