@@ -4,7 +4,7 @@
  */
 
 import { splitSegments } from './shell.ts';
-import { closeBacktick, closeBrace, closeDouble, closeSingle, skipSubst } from './shell-scan.ts';
+import { closeBacktick, closeBrace, closeSingle, skipQuoted, skipSubst } from './shell-scan.ts';
 
 /** Words that open and close shell compound commands, for "is this command finished?". */
 const OPENERS: Record<string, string> = {
@@ -26,15 +26,7 @@ export function needsContinuation(command: string): boolean {
   if (/\\$/.test(t) || /(\|\||&&|\|)$/.test(t)) return true;
   let depth = 0;
   let i = 0;
-  while (i < t.length) {
-    const c = t[i]!;
-    if (c === '\\') i += 2;
-    else if (c === "'") i = closeSingle(t, i + 1);
-    else if (c === '"') i = closeDouble(t, i + 1);
-    else if (c === '`') i = closeBacktick(t, i + 1);
-    else if (c === '$' && t[i + 1] === '(') i = skipSubst(t, i + 2);
-    else i++;
-  }
+  while (i < t.length) i = skipQuoted(t, i) ?? i + 1;
   if (i > t.length) return true;
   for (const seg of splitSegments(t)) {
     for (const [k, w] of seg.words.entries()) {
@@ -58,15 +50,10 @@ export function splitTrailingComment(line: string): [string, string | undefined]
   let i = 0;
   while (i < line.length) {
     const c = line[i]!;
-    if (c === '\\') i += 2;
-    else if (c === "'") i = closeSingle(line, i + 1);
-    else if (c === '"') i = closeDouble(line, i + 1);
-    else if (c === '`') i = closeBacktick(line, i + 1);
-    else if (c === '$' && line[i + 1] === '(') i = skipSubst(line, i + 2);
-    else if (c === '$' && line[i + 1] === '{') i = closeBrace(line, i + 2);
+    if (c === '$' && line[i + 1] === '{') i = closeBrace(line, i + 2);
     else if (c === '#' && (i === 0 || /\s/.test(line[i - 1]!))) {
       return [line.slice(0, i).trimEnd(), line.slice(i + 1).trim()];
-    } else i++;
+    } else i = skipQuoted(line, i) ?? i + 1;
   }
   return [line, undefined];
 }
