@@ -10,6 +10,7 @@ import { syntheticHistory } from '../report/testing/synthetic-history.ts';
 
 const CLI = fileURLToPath(new URL('./report.ts', import.meta.url));
 const DAY = 86_400_000;
+const OTHER_RUNBOOK = '/home/runner/work/ops/ops/runbooks/payments-outage.md';
 
 interface Result {
   code: number;
@@ -33,6 +34,13 @@ beforeAll(async () => {
   const history = syntheticHistory({ startMs: Date.now() - 86 * DAY, days: 85 });
   for (const r of history) await writeRunRecord(runs, r);
   await writeFile(join(runs, 'half-written.json'), '{"version": 1,');
+  // A second runbook, verified by a few drills on another machine (CI checkout path).
+  for (const r of syntheticHistory({ startMs: Date.now() - 20 * DAY, days: 10 }).slice(0, 4))
+    await writeRunRecord(runs, {
+      ...r,
+      runId: `other-${r.runId}`,
+      runbook: { ...r.runbook, file: OTHER_RUNBOOK },
+    });
 });
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
@@ -55,6 +63,46 @@ describe('pnpm report', () => {
     expect(md).toContain('**1 file(s) skipped as invalid:**');
     const html = await readFile(join(out, 'quarterly.html'), 'utf8');
     expect(html.match(/<svg /g)?.length).toBe(5);
+  });
+
+  it('--runbook reviews one runbook, names it in the header, and counts only its drills', async () => {
+    expect((await report('--out', join(root, 'all'), runs)).code).toBe(0);
+    const all = await readFile(join(root, 'all', 'quarterly.md'), 'utf8');
+    expect(all).toContain(`\`${OTHER_RUNBOOK}\` (4 runs); \`pnpm report --runbook <path>\` reviews one.`);
+    const total = Number(/^(\d+) run records/m.exec(all)?.[1]);
+
+    // by a path relative to here, as a team would type it: matches the CI checkout's records
+    const out = join(root, 'payments');
+    const r = await report('--runbook', 'runbooks/payments-outage.md', '--out', out, runs);
+    expect(r.code).toBe(0);
+    const md = await readFile(join(out, 'quarterly.md'), 'utf8');
+    expect(md).toMatch(/^4 run records from /m);
+    expect(md).toContain(
+      `Runbook reviewed (--runbook runbooks/payments-outage.md): \`${OTHER_RUNBOOK}\` (4 runs).`,
+    );
+    const html = await readFile(join(out, 'quarterly.html'), 'utf8');
+    expect(html).toContain(`<code>${OTHER_RUNBOOK}</code> (4 runs)`);
+
+    const fixture = await report('--runbook', 'fixtures/runbook/agent-agency-outage.md', '--out', out, runs);
+    expect(fixture.code).toBe(0);
+    const rest = await readFile(join(out, 'quarterly.md'), 'utf8');
+    expect(Number(/^(\d+) run records/m.exec(rest)?.[1])).toBe(total - 4);
+    expect(rest).not.toContain(OTHER_RUNBOOK);
+  });
+
+  it('--runbook of a runbook with no drills in range: one line naming the runbooks there, exit 2', async () => {
+    const out = join(root, 'none');
+    const r = await report('--runbook', 'runbooks/outage.md', '--out', out, runs);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('report:'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^report: --runbook runbooks/outage.md: no run records of that runbook in ${runs} since .*; runbooks there: fixtures/runbook/agent-agency-outage.md \\(\\d+ runs\\), ${OTHER_RUNBOOK} \\(4 runs\\)$`,
+      ),
+    );
+    await expect(readFile(join(out, 'quarterly.md'), 'utf8')).rejects.toThrow(/ENOENT/);
   });
 
   it('narrows the window with --since', async () => {

@@ -1,20 +1,24 @@
-// `pnpm report [--since 90d] [--out dir] [dir]`: the quarterly reliability review from a
-// folder of run records (default reports/runs), written as quarterly.md and quarterly.html.
+// `pnpm report [--since 90d] [--runbook path] [--out dir] [dir]`: the quarterly reliability
+// review from a folder of run records (default reports/runs), written as quarterly.md and
+// quarterly.html; --runbook reviews only the drills that verified that runbook file.
 // `pnpm report --write-schema` regenerates harness/report/run-record.schema.json.
 //
 // Exit 0 with the written paths on stdout; 2 with one line on stderr for bad input (missing
-// folder, no records in range, bad --since). Invalid record files are skipped with a warning.
+// folder, no records in range, none of --runbook, bad --since). Invalid record files are
+// skipped with a warning.
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { systemClock } from '../core/clock.ts';
 import { UserError } from '../core/errors.ts';
 import { RECURRENCE_WINDOW_MS } from '../report/aggregate.ts';
 import { writeFileAtomic } from '../report/atomic-write.ts';
-import { fmtWall } from '../report/format.ts';
+import { fmtWall, plural } from '../report/format.ts';
 import { writeRunRecordJsonSchema } from '../report/json-schema.ts';
-import { aggregate } from '../report/quarterly.ts';
+import { aggregate, runbookCoverage } from '../report/quarterly.ts';
 import { renderQuarterlyHtml } from '../report/quarterly-html.ts';
 import { renderQuarterlyMarkdown } from '../report/quarterly-markdown.ts';
+import type { RunRecord } from '../report/record.ts';
+import { runbookMatcher } from '../report/runbook-filter.ts';
 import { DEFAULT_RUNS_DIR, readRunRecords } from '../report/store.ts';
 import { parseProgram, runCli } from './main.ts';
 
@@ -31,6 +35,7 @@ function parseSince(text: string): number {
 interface Options {
   since: string;
   out: string;
+  runbook?: string;
   writeSchema?: boolean;
 }
 
@@ -42,13 +47,31 @@ async function quarterly(dir: string, opts: Options): Promise<number> {
   const { records, invalid } = await readRunRecords(dir, { sinceMs: sinceMs - RECURRENCE_WINDOW_MS });
   for (const f of invalid)
     process.stderr.write(`warning: skipped invalid run record ${f.path}: ${f.reason}\n`);
-  const inRange = records.filter((r) => Date.parse(r.startedAt) >= sinceMs && Date.parse(r.startedAt) <= now);
+  const inWindow = (r: RunRecord) => Date.parse(r.startedAt) >= sinceMs && Date.parse(r.startedAt) <= now;
+  const inRange = records.filter(inWindow);
   if (inRange.length === 0)
     throw new UserError(
       `no run records in ${dir} since ${fmtWall(sinceMs)} (--since ${opts.since}; ${invalid.length} invalid file(s) skipped)`,
     );
-  const report = aggregate(records, { now, sinceMs });
-  const ctx = { source: dir, invalid, generatedAtMs: now };
+  let selected = records;
+  if (opts.runbook !== undefined) {
+    // the runbook's own history too: its recurrence counts its failures, not another runbook's
+    const matches = runbookMatcher(opts.runbook);
+    selected = records.filter((r) => matches(r.runbook.file));
+    if (!selected.some(inWindow)) {
+      const there = runbookCoverage(inRange).map((c) => `${c.file} (${plural(c.runs, 'run')})`);
+      throw new UserError(
+        `--runbook ${opts.runbook}: no run records of that runbook in ${dir} since ${fmtWall(sinceMs)}; runbooks there: ${there.join(', ')}`,
+      );
+    }
+  }
+  const report = aggregate(selected, { now, sinceMs });
+  const ctx = {
+    source: dir,
+    invalid,
+    generatedAtMs: now,
+    ...(opts.runbook !== undefined ? { runbookFilter: opts.runbook } : {}),
+  };
   const md = join(opts.out, 'quarterly.md');
   const html = join(opts.out, 'quarterly.html');
   await writeFileAtomic(md, renderQuarterlyMarkdown(report, ctx));
@@ -64,6 +87,7 @@ async function main(argv: string[]): Promise<number> {
     .argument('[dir]', 'folder of run records', DEFAULT_RUNS_DIR)
     .option('--since <duration>', 'review window ending now, e.g. 90d, 12w, 36h', '90d')
     .option('--out <dir>', 'where quarterly.md and quarterly.html are written', 'reports')
+    .option('--runbook <path>', 'review only the drills that verified this runbook file')
     .option('--write-schema', 'regenerate harness/report/run-record.schema.json and exit')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })

@@ -158,6 +158,29 @@ describe('aggregate() data warnings', () => {
   });
 });
 
+describe('aggregate() names the runbooks under review', () => {
+  it('lists each runbook file the runs in range verified, with runs and distinct versions', () => {
+    const shared = '/srv/shared/api-outage-runbook.md';
+    const withRunbook = (runId: string, day: string, file: string, sha256?: string) => {
+      const r = syntheticRecord({ runId, startedAtMs: at(day), outcome: 'resolved-by-runbook' });
+      return { ...r, runbook: { ...r.runbook, file, ...(sha256 ? { sha256 } : {}) } };
+    };
+    const q = aggregate(
+      [
+        withRunbook('before', '2025-12-01T02:00:00Z', '/old/runbook.md', 'a'), // history only
+        withRunbook('s1', '2026-01-05T02:00:00Z', shared, 'v1'),
+        withRunbook('s2', '2026-02-05T02:00:00Z', shared, 'v2'),
+        ...fixedHistory(),
+      ],
+      RANGE,
+    );
+    expect(q.runbooks).toEqual([
+      { file: 'fixtures/runbook/agent-agency-outage.md', runs: 15, versions: 0 },
+      { file: shared, runs: 2, versions: 2 },
+    ]);
+  });
+});
+
 describe('aggregate() on a generated quarter', () => {
   const start = at('2026-01-05T00:00:00Z');
   const history = syntheticHistory({ startMs: start });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { aggregate } from './quarterly.ts';
 import { renderQuarterlyMarkdown } from './quarterly-markdown.ts';
 import { fixedHistory, RANGE } from './testing/fixed-history.ts';
+import { syntheticRecord } from './testing/synthetic.ts';
 import { syntheticHistory } from './testing/synthetic-history.ts';
 
 const ctx = {
@@ -19,6 +20,10 @@ describe('renderQuarterlyMarkdown() on the hand-computed history', () => {
       '15 run records from `reports/runs`: 10 fault runs (1 aborted), 5 control runs, 0 counterfactual runs, across 3 scenarios.',
     );
     expect(md).toContain('- `reports/runs/broken.json`: not JSON (Unexpected end of JSON input)');
+  });
+
+  it('names the runbook the review covers', () => {
+    expect(md).toContain('\n\nRunbook reviewed: `fixtures/runbook/agent-agency-outage.md` (15 runs).\n\n');
   });
 
   it("puts every runbook KPI next to the runbook's target or says it has none", () => {
@@ -93,5 +98,36 @@ describe('renderQuarterlyMarkdown() on a generated quarter', () => {
     // The generator puts '<script>alert("x")</script> | piped' into a step error shown in the findings.
     expect(md).toContain('&lt;script>alert("x")&lt;/script>');
     expect(md).not.toMatch(/<script/i);
+  });
+});
+
+describe('renderQuarterlyMarkdown() header: which runbooks', () => {
+  const other = (runId: string, sha256: string) => {
+    const r = syntheticRecord({
+      runId,
+      startedAtMs: Date.parse('2026-02-02T02:00:00Z'),
+      outcome: 'resolved-by-runbook',
+    });
+    return { ...r, runbook: { ...r.runbook, file: '/srv/shared/api-outage-runbook.md', sha256 } };
+  };
+  const records = [...fixedHistory(), other('o1', 'v1'), other('o2', 'v2')];
+
+  it('lists every runbook when the records cover several, and says how to review one', () => {
+    const md = renderQuarterlyMarkdown(aggregate(records, RANGE), ctx);
+    expect(md).toContain(
+      'Runbooks covered: `fixtures/runbook/agent-agency-outage.md` (15 runs), `/srv/shared/api-outage-runbook.md` (2 runs, 2 versions); `pnpm report --runbook <path>` reviews one.',
+    );
+  });
+
+  it('states the --runbook selection it was made with', () => {
+    const selected = records.filter((r) => r.runbook.file.startsWith('/srv/'));
+    const md = renderQuarterlyMarkdown(aggregate(selected, RANGE), {
+      ...ctx,
+      runbookFilter: '../shared/api-outage-runbook.md',
+    });
+    expect(md).toContain(
+      'Runbook reviewed (--runbook ../shared/api-outage-runbook.md): `/srv/shared/api-outage-runbook.md` (2 runs, 2 versions).',
+    );
+    expect(md).toContain('2 run records from');
   });
 });

@@ -16,6 +16,8 @@ export interface QuarterlyReport {
   readonly now: number;
   /** Records in range. */
   readonly records: number;
+  /** The runbook file(s) the records in range verified, most runs first: what is under review. */
+  readonly runbooks: readonly RunbookCoverage[];
   /** Fault scenarios first, then control-only ones, each alphabetical. */
   readonly scenarios: readonly ScenarioKpis[];
   readonly overall: ScenarioKpis;
@@ -24,6 +26,14 @@ export interface QuarterlyReport {
   readonly limitations: readonly { text: string; runs: number }[];
   /** Records a reviewer should look at before trusting the numbers (one line each). */
   readonly dataWarnings: readonly string[];
+}
+
+export interface RunbookCoverage {
+  /** As the records name it (the path on the machine that ran the drills). */
+  readonly file: string;
+  readonly runs: number;
+  /** Distinct contents (sha256) seen: the runbook was edited during the period when > 1. */
+  readonly versions: number;
 }
 
 /**
@@ -58,6 +68,7 @@ export function aggregate(records: readonly RunRecord[], opts: AggregateOptions)
     sinceMs: opts.sinceMs,
     now: opts.now,
     records: inRange.length,
+    runbooks: runbookCoverage(inRange),
     scenarios,
     overall,
     findings: summarizeFindings(inRange),
@@ -66,6 +77,19 @@ export function aggregate(records: readonly RunRecord[], opts: AggregateOptions)
       .map(([text, runs]) => ({ text, runs }))
       .sort((a, b) => b.runs - a.runs),
   };
+}
+
+export function runbookCoverage(records: readonly RunRecord[]): RunbookCoverage[] {
+  const byFile = new Map<string, { runs: number; hashes: Set<string> }>();
+  for (const r of records) {
+    const entry = byFile.get(r.runbook.file) ?? { runs: 0, hashes: new Set<string>() };
+    entry.runs++;
+    if (r.runbook.sha256) entry.hashes.add(r.runbook.sha256);
+    byFile.set(r.runbook.file, entry);
+  }
+  return [...byFile]
+    .map(([file, e]) => ({ file, runs: e.runs, versions: e.hashes.size }))
+    .sort((a, b) => b.runs - a.runs || a.file.localeCompare(b.file));
 }
 
 /**
