@@ -7,7 +7,7 @@ import { UserError } from '../core/errors.ts';
 import type { UndoAction } from '../core/ledger.ts';
 import type { PlatformAction, RunningStack, WorkloadStatus } from '../platforms/types.ts';
 import type { Fault } from '../scenario/schema.ts';
-import type { FaultContext, FaultDriver } from './types.ts';
+import type { FaultContext, FaultDriver, InjectedFault } from './types.ts';
 import { waitUntil } from './wait.ts';
 
 export type { FaultContext, FaultDriver, InjectedFault } from './types.ts';
@@ -53,6 +53,35 @@ async function recordAndPerform(
   return entry.id;
 }
 
+/**
+ * A spec change rolled out to every instance at once (so the fault reaches all of them), applied
+ * and confirmed observable. Its revert puts the spec back with `putBack`, then the replica count
+ * (the runbook may have scaled), then the rollout strategy.
+ */
+async function injectSpecChange(
+  ctx: FaultContext,
+  what: string,
+  before: WorkloadStatus,
+  change: Extract<PlatformAction, { verb: 'set-env' | 'set-resources' }>,
+  putBack: () => Promise<void>,
+  observable: () => Promise<boolean>,
+): Promise<InjectedFault> {
+  const everywhere = await ctx.stack.rolloutAllAtOnce?.(change.workload);
+  const id = await recordAndPerform(ctx, what, change, before);
+  await confirm(ctx, what, observable);
+  return {
+    description: what,
+    async revert() {
+      await putBack();
+      const now = await ctx.stack.status(change.workload);
+      if (now.desiredReplicas !== before.desiredReplicas)
+        await ctx.stack.scale(change.workload, before.desiredReplicas);
+      await everywhere?.restore();
+      ctx.ledger.settle(id);
+    },
+  };
+}
+
 const notReady = (stack: RunningStack, workload: string) => async () => {
   const s = await stack.status(workload);
   return s.readyReplicas < Math.max(1, s.desiredReplicas);
@@ -77,28 +106,17 @@ function badConfigRollout(spec: Extract<Fault, { kind: 'bad-config-rollout' }>):
     async inject(ctx) {
       const before = await ctx.stack.status(spec.workload);
       const baselineEnv = Object.fromEntries(Object.keys(spec.env).map((k) => [k, before.env[k] ?? null]));
-      const everywhere = await ctx.stack.rolloutAllAtOnce?.(spec.workload);
-      const id = await recordAndPerform(
+      return injectSpecChange(
         ctx,
         what,
-        { verb: 'set-env', workload: spec.workload, env: spec.env },
         before,
-      );
-      await confirm(ctx, what, async () => {
-        const s = await ctx.stack.status(spec.workload);
-        return s.state === 'CrashLoopBackOff' || s.pods.some((p) => p.restarts > 0 && !p.ready);
-      });
-      return {
-        description: what,
-        async revert() {
-          await ctx.stack.setEnv(spec.workload, baselineEnv);
-          const now = await ctx.stack.status(spec.workload);
-          if (now.desiredReplicas !== before.desiredReplicas)
-            await ctx.stack.scale(spec.workload, before.desiredReplicas);
-          await everywhere?.restore();
-          ctx.ledger.settle(id);
+        { verb: 'set-env', workload: spec.workload, env: spec.env },
+        () => ctx.stack.setEnv(spec.workload, baselineEnv),
+        async () => {
+          const s = await ctx.stack.status(spec.workload);
+          return s.state === 'CrashLoopBackOff' || s.pods.some((p) => p.restarts > 0 && !p.ready);
         },
-      };
+      );
     },
   };
 }
@@ -246,32 +264,19 @@ function resourcePressure(spec: Extract<Fault, { kind: 'resource-pressure' }>): 
         };
       }
       const resources = spec.resources ?? { limits: { memory: '64Mi' } };
-      const everywhere = await ctx.stack.rolloutAllAtOnce?.(spec.workload);
-      const id = await recordAndPerform(
+      return injectSpecChange(
         ctx,
         what,
-        { verb: 'set-resources', workload: spec.workload, resources },
         before,
+        { verb: 'set-resources', workload: spec.workload, resources },
+        () => ctx.stack.setResources(spec.workload, before.resources),
+        spec.mode === 'oom'
+          ? async () => {
+              const s = await ctx.stack.status(spec.workload);
+              return s.pods.some((p) => p.lastTermination?.reason === 'OOMKilled' || p.state === 'OOMKilled');
+            }
+          : notReady(ctx.stack, spec.workload),
       );
-      if (spec.mode === 'oom') {
-        await confirm(ctx, what, async () => {
-          const s = await ctx.stack.status(spec.workload);
-          return s.pods.some((p) => p.lastTermination?.reason === 'OOMKilled' || p.state === 'OOMKilled');
-        });
-      } else {
-        await confirm(ctx, what, notReady(ctx.stack, spec.workload));
-      }
-      return {
-        description: what,
-        async revert() {
-          await ctx.stack.setResources(spec.workload, before.resources);
-          const now = await ctx.stack.status(spec.workload);
-          if (now.desiredReplicas !== before.desiredReplicas)
-            await ctx.stack.scale(spec.workload, before.desiredReplicas);
-          await everywhere?.restore();
-          ctx.ledger.settle(id);
-        },
-      };
     },
   };
 }
