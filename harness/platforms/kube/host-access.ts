@@ -11,6 +11,7 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { PortForward, type V1Pod, type V1Service } from '@kubernetes/client-node';
 import { errorMessage } from '../../core/errors.ts';
+import { listenOnLoopback } from '../../core/listen.ts';
 import type { Logger } from '../../core/log.ts';
 import type { KubeApi } from './api.ts';
 import { podReady, selectorMatches } from './pod-state.ts';
@@ -158,13 +159,7 @@ export class HostAccess {
         client.destroy();
       });
     });
-    const url = await new Promise<string>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const addr = server.address();
-        resolve(`http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`);
-      });
-    });
+    const url = `http://127.0.0.1:${await listenOnLoopback(server)}`;
     this.servers.set(key, { server, url, sockets });
     return url;
   }

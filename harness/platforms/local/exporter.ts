@@ -4,6 +4,7 @@
  * on local too. Served on loopback for Prometheus or the built-in probes to scrape.
  */
 import { createServer, type Server } from 'node:http';
+import { listenOnLoopback } from '../../core/listen.ts';
 import type { WorkloadStatus } from '../types.ts';
 
 const esc = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
@@ -110,15 +111,9 @@ export class MetricsExporter {
     });
   }
 
-  listen(): Promise<string> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen({ host: '127.0.0.1', port: 0 }, () => {
-        const a = this.server.address();
-        this.port = typeof a === 'object' && a ? a.port : 0;
-        resolve(this.url);
-      });
-    });
+  async listen(): Promise<string> {
+    this.port = await listenOnLoopback(this.server);
+    return this.url;
   }
 
   get url(): string {

@@ -5,6 +5,7 @@
  * connection and every new one, so clients see the link cut rather than a slow server.
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { listenOnLoopback } from '../../core/listen.ts';
 
 export class TcpProxy {
   readonly name: string;
@@ -30,15 +31,9 @@ export class TcpProxy {
     return this.deniedBy.size > 0;
   }
 
-  listen(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen({ host: '127.0.0.1', port: 0 }, () => {
-        const address = this.server.address();
-        this.listening = typeof address === 'object' && address ? address.port : 0;
-        resolve(this.listening);
-      });
-    });
+  async listen(): Promise<number> {
+    this.listening = await listenOnLoopback(this.server);
+    return this.listening;
   }
 
   /** Cut the link under `reason` (a deny's name); open connections are reset at once. */
