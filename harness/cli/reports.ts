@@ -1,7 +1,13 @@
 /** Writing one invocation's records and reports, and the one-line verdict printed per run. */
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { text } from 'node:stream/consumers';
+import type { RunReportPaths } from '../report/publish.ts';
+import type { PublishRequest } from '../report/publish-child.ts';
 import type { RunRecord } from '../report/record.ts';
 import { writeRunRecord } from '../report/store.ts';
+
+const PUBLISH_CHILD = join(import.meta.dirname, '..', 'report', 'publish-child.ts');
 
 const fmt = (ms: number | null) =>
   ms === null ? '—' : ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : `${(ms / 60_000).toFixed(1)}min`;
@@ -32,8 +38,23 @@ export async function writeInvocationReports(
   if (records.length === 0) return [];
   const files: string[] = [];
   for (const r of records) files.push(await writeRunRecord(join(dir, 'runs'), r));
-  // loaded only now: the renderers (ECharts) double the harness's memory and a drill never needs them
-  const { writeRunReports } = await import('../report/publish.ts');
-  const paths = await writeRunReports(dir, records, { generatedAtMs: nowMs, basename: 'latest' });
+  const paths = await publishInChild({ dir, records, generatedAtMs: nowMs, basename: 'latest' });
   return [...files, paths.markdown, paths.html, paths.junit];
+}
+
+/**
+ * The renderers (ECharts) would double the drill process's peak memory for the last second of
+ * its life: a child process of their own renders the same records instead.
+ */
+async function publishInChild(req: PublishRequest): Promise<RunReportPaths> {
+  const child = spawn(process.execPath, [PUBLISH_CHILD], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const exited = new Promise<string>((resolve) => {
+    child.once('error', (err) => resolve(err.message));
+    child.once('close', (code, signal) => resolve(signal ? `killed by ${signal}` : `exit ${code}`));
+  });
+  child.stdin.on('error', () => {}); // a child that died early says why through its exit
+  child.stdin.end(JSON.stringify(req));
+  const [out, err, how] = await Promise.all([text(child.stdout), text(child.stderr), exited]);
+  if (how !== 'exit 0') throw new Error(`writing reports to ${req.dir}: ${err.trim() || how}`);
+  return JSON.parse(out) as RunReportPaths;
 }

@@ -1,0 +1,63 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { writeRunReports } from '../report/publish.ts';
+import { mixedInvocation, repeatInvocation } from '../report/testing/invocations.ts';
+import { writeInvocationReports } from './reports.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'firedrill-reports-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const NOW = Date.parse('2026-02-03T10:00:00Z');
+
+/** ECharts numbers its CSS classes with process-wide counters: number them by first use. */
+function sameCounters(html: string): string {
+  const ids = new Map<string, number>();
+  return html.replace(/zr\d+-cls-\d+/g, (id) => {
+    if (!ids.has(id)) ids.set(id, ids.size);
+    return `zr-cls-${ids.get(id)}`;
+  });
+}
+
+describe('writeInvocationReports() renders in a child process', { timeout: 60_000 }, () => {
+  it.each([
+    ['repeat', repeatInvocation()],
+    ['mixed', mixedInvocation()],
+  ])('writes the %s records and the same reports the renderers write in-process', async (name, records) => {
+    const dir = join(root, name);
+    const written = await writeInvocationReports(dir, records, NOW);
+    expect(readdirSync(join(dir, 'runs')).sort()).toEqual(records.map((r) => `${r.runId}.json`).sort());
+    expect(written.slice(-3)).toEqual(
+      ['latest.md', 'latest.html', 'latest.junit.xml'].map((f) => join(dir, f)),
+    );
+
+    const inProcess = join(root, `${name}-in-process`);
+    await writeRunReports(inProcess, records, { generatedAtMs: NOW, basename: 'latest', env: {} });
+    for (const f of ['latest.md', 'latest.html', 'latest.junit.xml'])
+      expect(sameCounters(readFileSync(join(dir, f), 'utf8'))).toBe(
+        sameCounters(readFileSync(join(inProcess, f), 'utf8')),
+      );
+  });
+
+  it('appends the Markdown to $GITHUB_STEP_SUMMARY from the child too', async () => {
+    const summary = join(root, 'step-summary.md');
+    writeFileSync(summary, '');
+    process.env['GITHUB_STEP_SUMMARY'] = summary;
+    try {
+      await writeInvocationReports(join(root, 'summary'), repeatInvocation(), NOW);
+    } finally {
+      delete process.env['GITHUB_STEP_SUMMARY'];
+    }
+    expect(readFileSync(summary, 'utf8')).toBe(
+      `${readFileSync(join(root, 'summary', 'latest.md'), 'utf8')}\n`,
+    );
+  });
+
+  it('says where and why when the child cannot write a report', async () => {
+    const dir = join(root, 'blocked');
+    mkdirSync(join(dir, 'latest.md'), { recursive: true }); // a directory where the file goes
+    await expect(writeInvocationReports(dir, repeatInvocation(), NOW)).rejects.toThrow(
+      new RegExp(`^writing reports to ${dir}: .*latest\\.md`),
+    );
+  });
+});
