@@ -5,7 +5,15 @@
 import type { Outcome } from '../../core/metrics.ts';
 import type { ScenarioKpis } from '../aggregate.ts';
 import { weekLabel } from '../trends.ts';
-import { type ChartOption, COLORS, minutesLabel, renderSvg, SERIES_COLORS, valueScale } from './svg.ts';
+import {
+  type ChartOption,
+  COLORS,
+  durationAxis,
+  minutesLabel,
+  renderSvg,
+  SERIES_COLORS,
+  valueScale,
+} from './svg.ts';
 
 const WIDTH = 1060;
 
@@ -60,13 +68,7 @@ export function scenarioStatsChart(scenarios: readonly ScenarioKpis[], metric: '
     },
     grid: { left: 56, right: 24, top: scale.drawTarget ? 64 : 84, bottom: 40 },
     xAxis: { type: 'category', data: rows.map((s) => s.scenario), axisLabel: { interval: 0, fontSize: 11 } },
-    yAxis: {
-      type: 'value',
-      name: scale.unitName,
-      min: 0,
-      max: scale.max,
-      splitLine: { lineStyle: { color: '#eee' } },
-    },
+    yAxis: durationAxis(scale),
     series: [
       stat('mean', base),
       stat('p50', `${base}99`),
@@ -143,13 +145,7 @@ export function weeklyTrendChart(scenarios: readonly ScenarioKpis[], metric: 'mt
     legend: { top: scale.drawTarget ? 28 : 44, left: 8, itemGap: 28 },
     grid: { left: 56, right: 24, top: scale.drawTarget ? 84 : 100, bottom: 56 },
     xAxis: weekAxis(weeks),
-    yAxis: {
-      type: 'value',
-      name: scale.unitName,
-      min: 0,
-      max: scale.max,
-      splitLine: { lineStyle: { color: '#eee' } },
-    },
+    yAxis: durationAxis(scale),
     color: SERIES_COLORS,
     series: withData.map((s, i) => ({
       type: 'line' as const,

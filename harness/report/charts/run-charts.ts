@@ -4,7 +4,15 @@
  */
 import type { RunRecord } from '../record.ts';
 import { timelineView } from '../timeline-view.ts';
-import { type ChartOption, COLORS, minutesLabel, renderSvg, shorten, valueScale } from './svg.ts';
+import {
+  type ChartOption,
+  COLORS,
+  durationAxis,
+  minutesLabel,
+  renderSvg,
+  shorten,
+  valueScale,
+} from './svg.ts';
 
 type Row = { label: string; fromMs: number; toMs: number; color: string };
 
@@ -182,12 +190,8 @@ export function targetBarsChart(input: TargetBarsInput, width = 470): string {
       },
     },
     yAxis: {
-      type: 'value',
-      name: scale.unitName,
-      min: 0,
-      max: scale.max,
+      ...durationAxis(scale),
       axisLabel: { formatter: (v: number) => String(Number(v.toFixed(1))) },
-      splitLine: { lineStyle: { color: '#eee' } },
     },
     series: [
       {

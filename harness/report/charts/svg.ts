@@ -100,3 +100,12 @@ export function valueScale(maxValueMs: number, targetMs: number | null): ValueSc
     drawTarget,
   };
 }
+
+/** The y axis of a duration chart on `scale`, from 0. */
+export const durationAxis = (scale: ValueScale) => ({
+  type: 'value' as const,
+  name: scale.unitName,
+  min: 0,
+  max: scale.max,
+  splitLine: { lineStyle: { color: '#eee' } },
+});
