@@ -2,7 +2,7 @@
  * Fault drivers, one per fault kind, built on platform verbs. Each records its undo in the
  * ledger before changing anything; the platform supplies crash-safe recipes where it can.
  */
-import pg from 'pg';
+import type { Client } from 'pg';
 import { UserError } from '../core/errors.ts';
 import type { UndoAction } from '../core/ledger.ts';
 import type { PlatformAction, RunningStack, WorkloadStatus } from '../platforms/types.ts';
@@ -173,7 +173,9 @@ function poolExhaustion(spec: Extract<Fault, { kind: 'pool-exhaustion' }>): Faul
         type: 'none',
         reason: 'held connections close when the harness exits',
       }).id;
-      const held: pg.Client[] = [];
+      // loaded here: pg is ~10 MB of the harness's memory, and only this fault needs it
+      const { default: pg } = await import('pg');
+      const held: Client[] = [];
       for (let i = 0; i < spec.connections; i++) {
         const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
         client.on('error', () => {});
