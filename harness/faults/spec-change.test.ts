@@ -3,17 +3,14 @@
  * stack: each is observable once inject returns, and revert puts back the spec, the replica
  * count a runbook step changed meanwhile, and settles its own ledger entry.
  */
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../core/clock.ts';
 import { silentLogger } from '../core/log.ts';
-import { createLocalPlatform } from '../platforms/local/index.ts';
 import type { LocalStack } from '../platforms/local/stack.ts';
-import { eventually, type Sandbox, sandbox } from '../platforms/local/testing.ts';
+import { agentAgencyPlatform, eventually, type Sandbox, sandbox } from '../platforms/local/testing.ts';
 import type { Fault } from '../scenario/schema.ts';
 import { createFault } from './index.ts';
 
-const STACK_FILE = join(import.meta.dirname, '../../fixtures/agent-agency/local-stack.yaml');
 const ORCH = 'agent-agency-orchestrator';
 
 let box: Sandbox;
@@ -22,11 +19,7 @@ let memoryLimitation: string | undefined;
 
 beforeAll(async () => {
   box = sandbox();
-  const platform = createLocalPlatform({
-    stackFile: STACK_FILE,
-    ledger: box.ledger,
-    backoff: { baseMs: 200, capMs: 2000 },
-  });
+  const platform = agentAgencyPlatform(box);
   memoryLimitation = (await platform.preflight()).limitations.find((l) => l.startsWith('memory'));
   stack = (await platform.up({ stateDir: box.stateDir })) as LocalStack;
 });

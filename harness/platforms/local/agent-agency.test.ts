@@ -3,13 +3,10 @@
  * 3 orchestrators and 2 council workers. Checks the faults the drills are built on, from the
  * outside (HTTP through the Service, as the drill's traffic sees it).
  */
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalPlatform } from './index.ts';
 import type { LocalStack } from './stack.ts';
-import { eventually, type Sandbox, sandbox } from './testing.ts';
+import { agentAgencyPlatform, eventually, type Sandbox, sandbox } from './testing.ts';
 
-const STACK_FILE = join(import.meta.dirname, '../../../fixtures/agent-agency/local-stack.yaml');
 const ORCH = 'agent-agency-orchestrator';
 
 let box: Sandbox;
@@ -28,11 +25,7 @@ const health = async (): Promise<number> => {
 
 beforeAll(async () => {
   box = sandbox();
-  const platform = createLocalPlatform({
-    stackFile: STACK_FILE,
-    ledger: box.ledger,
-    backoff: { baseMs: 200, capMs: 2000 },
-  });
+  const platform = agentAgencyPlatform(box);
   const pre = await platform.preflight();
   expect(pre.problems).toEqual([]);
   dnsLimitation = pre.limitations.find((l) => l.startsWith('DNS'));

@@ -6,6 +6,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ledger } from '../../core/ledger.ts';
+import type { Platform } from '../types.ts';
+import { createLocalPlatform } from './index.ts';
 
 export interface Sandbox {
   readonly dir: string;
@@ -37,6 +39,14 @@ export function sandbox(prefix = 'firedrill-local-test-'): Sandbox {
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
+
+/** The project's Agent Agency stack on the local platform, ledgered in `box`, with a quick crash-loop back-off. */
+export const agentAgencyPlatform = (box: Sandbox): Platform =>
+  createLocalPlatform({
+    stackFile: join(import.meta.dirname, '../../../fixtures/agent-agency/local-stack.yaml'),
+    ledger: box.ledger,
+    backoff: { baseMs: 200, capMs: 2000 },
+  });
 
 /** A tiny HTTP service: answers its pod name; exits 1 at start when MODE=crash. */
 export const WEB_SCRIPT = `
