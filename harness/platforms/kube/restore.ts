@@ -19,6 +19,7 @@ import {
   differs,
   restoreOps,
   snapshotDeployment,
+  wireNetworkPolicy,
 } from './snapshot.ts';
 
 export interface Baseline {
@@ -57,7 +58,7 @@ export function recordBaseline(
     });
   }
   const items = policies.map(cleanNetworkPolicy);
-  const list = JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
+  const list = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: items.map(wireNetworkPolicy) });
   const entry = ledger.record(
     `network policies of ${target.namespace} as before the drill (${items.length})`,
     kubectlRecipe(target, ['apply', '-f', '-'], list),
@@ -94,9 +95,14 @@ export async function restoreBaseline(p: RestoreParts, baseline: Baseline): Prom
   const live = new Map(p.deployments().map((d) => [d.metadata?.name ?? '', d]));
   for (const [name, { snap, entry }] of baseline.deployments) {
     await attempt(`deployment ${name}`, async () => {
-      const d = live.get(name);
-      if (d && differs(snap, d)) p.observe(await p.api.patchDeployment(name, restoreOps(snap)));
-      if (d?.metadata?.annotations?.[HALTED_REPLICAS] !== undefined)
+      const halted = (x: V1Deployment | undefined) =>
+        x?.metadata?.annotations?.[HALTED_REPLICAS] !== undefined;
+      let d = live.get(name);
+      if (d && (differs(snap, d) || halted(d))) {
+        d = await p.api.patchDeployment(name, restoreOps(snap)); // the halt marker goes with it
+        p.observe(d);
+      }
+      if (halted(d))
         p.observe(
           await p.api.patchDeployment(name, [
             { op: 'remove', path: `/metadata/annotations/${pointer(HALTED_REPLICAS)}` },

@@ -6,13 +6,17 @@
  * A snapshot becomes a JSON patch: applied in-process by down(), and as a kubectl command in the
  * ledger so `pnpm chaos cleanup` can apply it after a crash.
  */
-import type {
-  V1Container,
-  V1Deployment,
-  V1DeploymentStrategy,
+import {
+  dumpYaml,
+  loadYaml,
+  type V1Container,
+  type V1Deployment,
+  type V1DeploymentStrategy,
   V1NetworkPolicy,
 } from '@kubernetes/client-node';
-import type { JsonPatchOp } from './api.ts';
+import { parse as parseYaml } from 'yaml';
+import { type JsonPatchOp, pointer } from './api.ts';
+import { HALTED_REPLICAS } from './halt.ts';
 
 export interface ContainerSnapshot {
   readonly name: string;
@@ -26,6 +30,8 @@ export interface DeploymentSnapshot {
   /** The rollout strategy: faults may widen it so a bad change reaches every pod at once. */
   readonly strategy: V1DeploymentStrategy | undefined;
   readonly containers: readonly ContainerSnapshot[];
+  /** Whether it has annotations at all: then a JSON patch can take the halt marker away. */
+  readonly annotated: boolean;
 }
 
 const clone = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T));
@@ -40,6 +46,7 @@ export function snapshotDeployment(d: V1Deployment): DeploymentSnapshot {
       env: clone(c.env),
       resources: clone(c.resources),
     })),
+    annotated: d.metadata?.annotations !== undefined,
   };
 }
 
@@ -57,6 +64,12 @@ export function restoreOps(snap: DeploymentSnapshot): JsonPatchOp[] {
     ops.push({ op: 'add', path: `${base}/env`, value: c.env ?? [] });
     ops.push({ op: 'add', path: `${base}/resources`, value: c.resources ?? {} });
   });
+  // The halt marker (halt.ts) goes too, or a crashed drill's halt outlives `pnpm chaos cleanup`;
+  // add-then-remove holds whether or not the marker is there now.
+  if (snap.annotated) {
+    const marker = `/metadata/annotations/${pointer(HALTED_REPLICAS)}`;
+    ops.push({ op: 'add', path: marker, value: '' }, { op: 'remove', path: marker });
+  }
   return ops;
 }
 
@@ -93,16 +106,30 @@ export function differs(snap: DeploymentSnapshot, live: V1Deployment): boolean {
   });
 }
 
-/** A policy as it can be re-created: spec, labels and annotations, no server-side fields. */
+/**
+ * A policy as it can be re-created: spec and labels, no server-side fields, in client-node's
+ * model shape whatever came in. A watch delivers the API's JSON (`from`), a list or a write
+ * returns models (`_from`), and the client serializes only models right: given the API's JSON
+ * it would drop `from`, re-creating an ingress policy open to every source.
+ */
 export function cleanNetworkPolicy(p: V1NetworkPolicy): V1NetworkPolicy {
+  const model =
+    p instanceof V1NetworkPolicy
+      ? p
+      : loadYaml<V1NetworkPolicy>(
+          JSON.stringify({ ...(p as object), apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' }),
+        );
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
     metadata: {
-      name: p.metadata?.name ?? '?',
-      ...(p.metadata?.namespace ? { namespace: p.metadata.namespace } : {}),
-      ...(p.metadata?.labels ? { labels: { ...p.metadata.labels } } : {}),
+      name: model.metadata?.name ?? '?',
+      ...(model.metadata?.namespace ? { namespace: model.metadata.namespace } : {}),
+      ...(model.metadata?.labels ? { labels: { ...model.metadata.labels } } : {}),
     },
-    spec: clone(p.spec) ?? { podSelector: {} },
+    spec: clone(model.spec) ?? { podSelector: {} },
   };
 }
+
+/** The API's own JSON of a cleanNetworkPolicy() result, for kubectl (a model's `_from` is refused there). */
+export const wireNetworkPolicy = (p: V1NetworkPolicy): unknown => parseYaml(dumpYaml(p));

@@ -1,7 +1,14 @@
 /** kubectl's write semantics as JSON patches, and the restore snapshot, without a cluster. */
-import type { V1Deployment } from '@kubernetes/client-node';
+import { loadYaml, type V1Deployment, V1NetworkPolicy } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { differs, restoreOps, snapshotDeployment, stableJson } from './snapshot.ts';
+import {
+  cleanNetworkPolicy,
+  differs,
+  restoreOps,
+  snapshotDeployment,
+  stableJson,
+  wireNetworkPolicy,
+} from './snapshot.ts';
 import { envOps, resourcesOps, withRequestsWithinLimits } from './spec-patches.ts';
 
 const deployment = (): V1Deployment => ({
@@ -65,6 +72,38 @@ describe('deployment patches', () => {
     expect(ops.find((o) => o.path.endsWith('/env'))).toMatchObject({
       value: deployment().spec!.template.spec!.containers[0]!.env,
     });
+  });
+
+  it('restore takes the halt marker away, whether or not it is there (add, then remove)', () => {
+    const annotated = deployment();
+    annotated.metadata!.annotations = { 'deployment.kubernetes.io/revision': '2' };
+    const marker = '/metadata/annotations/firedrill.dev~1halted-replicas';
+    expect(restoreOps(snapshotDeployment(annotated)).slice(-2)).toEqual([
+      { op: 'add', path: marker, value: '' },
+      { op: 'remove', path: marker },
+    ]);
+    // without annotations the add would fail for want of a parent: nothing to take away then
+    expect(restoreOps(snapshotDeployment(deployment())).some((o) => o.path === marker)).toBe(false);
+  });
+
+  it('re-creates a network policy alike from a watch (API JSON) and a list (client models); kubectl gets `from`', () => {
+    const wire = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'allow-db', labels: { app: 'db' } },
+      spec: {
+        podSelector: { matchLabels: { app: 'db' } },
+        policyTypes: ['Ingress'],
+        ingress: [{ from: [{ podSelector: { matchLabels: { app: 'api' } } }], ports: [{ port: 5432 }] }],
+      },
+    };
+    const listed = loadYaml<V1NetworkPolicy>(JSON.stringify(wire));
+    expect(listed).toBeInstanceOf(V1NetworkPolicy);
+    const fromWatch = cleanNetworkPolicy(structuredClone(wire) as V1NetworkPolicy);
+    const fromList = cleanNetworkPolicy(listed);
+    expect(stableJson(fromWatch)).toBe(stableJson(fromList));
+    expect(wireNetworkPolicy(fromWatch)).toEqual(wire);
+    expect(wireNetworkPolicy(fromList)).toEqual(wire);
   });
 
   it('compares objects regardless of key order and Date vs string', () => {
