@@ -19,155 +19,37 @@
  * is still coming up, SIGHUP, and the pipe its output goes to closing (EPIPE). Cells run one after
  * another; their times are printed.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { prometheusInstalled } from '../detection/prometheus.ts';
 import { listScenarioNames } from '../scenario/load.ts';
-import { captureFootprint, type Footprint, leftovers } from './footprint.ts';
-import { type CliRun, REPO, runCli, tempStateDir } from './testing.ts';
+import { captureFootprint, leftovers } from './footprint.ts';
+import {
+  CELL_TIMEOUT_MS,
+  expectCleanedUp,
+  expectRestored,
+  Matrix,
+  onlyRecord,
+  type StartDrill,
+  standardCells,
+} from './matrix.ts';
+import { REPO } from './testing.ts';
 
 const SCENARIOS = listScenarioNames(join(REPO, 'scenarios'));
-// one drill bounds itself by its phase deadlines; this only guards against a hung harness
-const CELL_TIMEOUT_MS = 300_000;
-const timings: { cell: string; seconds: number }[] = [];
+const matrix = new Matrix('local');
+const drillUntil = matrix.drillUntil.bind(matrix);
+const timed = matrix.timed.bind(matrix);
 
-interface Drill {
-  readonly run: CliRun;
-  readonly state: string;
-  /** Captured once `phase` was announced; the fault is live from the detect phase on. */
-  readonly footprint: Footprint;
-}
-
-/** Drills that ended before their fault, retried (see drillUntil): reported, not hidden. */
-const retried: string[] = [];
-const ATTEMPTS = 3;
-
-/**
- * Start a drill and return once it announces `phase`. A drill can end before its fault for
- * reasons that are not this matrix's subject: on a loaded 2-core machine the probes sometimes
- * see the API slow in steady state and the drill aborts, correctly, without injecting. Such an
- * attempt must still leave nothing behind (checked), and is retried, at most ATTEMPTS times;
- * any other early exit fails the cell.
- */
-async function drillUntil(
-  scenario: string,
-  phase: 'detect' | 'remediate' | 'preflight',
-  opts: { env?: Record<string, string>; detection?: string } = {},
-): Promise<Drill> {
-  for (let attempt = 1; ; attempt++) {
-    const state = tempStateDir();
-    const run = runCli(
-      'scenario.ts',
-      [scenario, '--reports', join(state, 'reports'), '--detection', opts.detection ?? 'probes'],
-      { FIREDRILL_STATE_DIR: state, ...opts.env },
-    );
-    if (phase === 'preflight') {
-      await run.waitFor('preflight: waiting for the local stack to come up');
-      return { run, state, footprint: captureFootprint(run, state) };
-    }
-    await run.waitFor('steady-state: waiting for');
-    const early = captureFootprint(run, state);
-    try {
-      await run.waitFor(`${phase}: waiting for`);
-      return { run, state, footprint: captureFootprint(run, state) };
-    } catch (err) {
-      const abortedBeforeFault =
-        !run.stderr().includes('inject: waiting for') &&
-        /: aborted .* restored {2}reason: /.test(run.stderr());
-      if (!abortedBeforeFault || attempt >= ATTEMPTS) throw err;
-      expect(leftovers(early)).toEqual([]);
-      retried.push(`${scenario}: ${/reason: (.*)/.exec(run.stderr())?.[1] ?? 'aborted'}`);
-    }
-  }
-}
-
-function onlyRecord(state: string) {
-  const dir = join(state, 'reports', 'runs');
-  const files = readdirSync(dir);
-  expect(files).toHaveLength(1);
-  return JSON.parse(readFileSync(join(dir, files[0]!), 'utf8'));
-}
-
-type Event = { type: string; phase?: string; ok?: boolean; error?: string };
-const events = (record: { timeline: Event[] }, type: string) =>
-  record.timeline.filter((e) => e.type === type);
-
-/** The fault was injected and reverted by the drill itself, and restore reported success. */
-function expectRestored(record: { timeline: Event[]; restore: { ok: boolean; errors: string[] } }) {
-  expect(events(record, 'injected')).toHaveLength(1);
-  expect(events(record, 'reverted')).toMatchObject([{ ok: true }]);
-  expect(record.restore).toMatchObject({ ok: true, errors: [] });
-}
-
-/** Time one cell (not asserted: reported in the summary below). */
-async function timed(cell: string, body: () => Promise<void>): Promise<void> {
-  const t0 = performance.now();
-  try {
-    await body();
-  } finally {
-    timings.push({ cell, seconds: (performance.now() - t0) / 1000 });
-  }
-}
+/** The local stack is processes: a drill with its fault live has some, and listens somewhere. */
+const startLocal: StartDrill = async (scenario, phase, opts) => {
+  const drill = await drillUntil(scenario, phase, opts);
+  expect(drill.footprint.processes.length).toBeGreaterThan(0);
+  expect(drill.footprint.ports.length).toBeGreaterThan(0);
+  return drill;
+};
 
 describe.each(SCENARIOS)('%s: nothing is left on the machine', { timeout: CELL_TIMEOUT_MS }, (scenario) => {
-  it('after a normal end', () =>
-    timed(`${scenario} normal end`, async () => {
-      const { run, state, footprint } = await drillUntil(scenario, 'detect');
-      expect(footprint.processes.length).toBeGreaterThan(0);
-      expect(footprint.ports.length).toBeGreaterThan(0);
-      expect([0, 1]).toContain(await run.exited);
-      const record = onlyRecord(state);
-      expect(record.abortReason).toBeUndefined();
-      expectRestored(record);
-      expect(leftovers(footprint)).toEqual([]);
-    }));
-
-  it('after the remediate phase runs past its deadline', () =>
-    timed(`${scenario} phase timeout`, async () => {
-      const { run, state, footprint } = await drillUntil(scenario, 'detect', {
-        env: { FIREDRILL_TEST_FAULTS: 'remediate:hang' },
-      });
-      expect(await run.exited).toBe(1);
-      const record = onlyRecord(state);
-      expect(events(record, 'phase.end').filter((e) => e.phase === 'remediate')).toMatchObject([
-        { ok: false, error: expect.stringMatching(/^phase remediate timed out after \d+ ms$/) },
-      ]);
-      expect(record.limitations.join('\n')).toContain('FIREDRILL_TEST_FAULTS=remediate:hang');
-      expectRestored(record);
-      expect(leftovers(footprint)).toEqual([]);
-    }));
-
-  it('after an exception during remediation', () =>
-    timed(`${scenario} exception`, async () => {
-      const { run, state, footprint } = await drillUntil(scenario, 'detect', {
-        env: { FIREDRILL_TEST_FAULTS: 'remediate:throw' },
-      });
-      expect(await run.exited).toBe(1);
-      const record = onlyRecord(state);
-      expect(events(record, 'phase.end').filter((e) => e.phase === 'remediate')).toMatchObject([
-        { ok: false, error: expect.stringContaining('remediate:throw: remediation threw') },
-      ]);
-      expect(record.outcome).toBe('aborted');
-      expectRestored(record);
-      expect(leftovers(footprint)).toEqual([]);
-    }));
-
-  it.each([
-    ['SIGINT', 'detect', 130],
-    ['SIGTERM', 'remediate', 143],
-  ] as const)('after %s during %s', (signal, phase, exitCode) =>
-    timed(`${scenario} ${signal}`, async () => {
-      const { run, state, footprint } = await drillUntil(scenario, phase);
-      expect(footprint.processes.length).toBeGreaterThan(0);
-      run.child.kill(signal);
-      expect(await run.exited).toBe(exitCode);
-      expect(run.stderr()).toContain(`${signal} received`);
-      expect(run.stderr()).toMatch(new RegExp(`${scenario}: aborted .* restored`));
-      expectRestored(onlyRecord(state));
-      expect(leftovers(footprint)).toEqual([]);
-    }),
-  );
+  standardCells(matrix, scenario, startLocal);
 
   it('after SIGKILL, once pnpm chaos cleanup has run', () =>
     timed(`${scenario} SIGKILL+cleanup`, async () => {
@@ -184,13 +66,6 @@ describe.each(SCENARIOS)('%s: nothing is left on the machine', { timeout: CELL_T
       await expectCleanedUp(state, footprint);
     }));
 });
-
-async function expectCleanedUp(state: string, footprint: Footprint) {
-  const cleanup = runCli('chaos.ts', ['cleanup'], { FIREDRILL_STATE_DIR: state });
-  expect(await cleanup.exited).toBe(0);
-  expect(cleanup.stdout()).toMatch(/cleanup: [1-9]\d* change\(s\) undone, 0 failed/);
-  expect(leftovers(footprint)).toEqual([]);
-}
 
 describe('interruption points outside the scenario matrix', { timeout: CELL_TIMEOUT_MS }, () => {
   it('SIGINT while the stack is still coming up: exits 130, leaves nothing', () =>
@@ -247,10 +122,5 @@ describe('interruption points outside the scenario matrix', { timeout: CELL_TIME
 });
 
 afterAll(() => {
-  const total = timings.reduce((s, t) => s + t.seconds, 0);
-  const lines = timings.map((t) => `  ${t.cell.padEnd(44)} ${t.seconds.toFixed(1).padStart(6)} s`);
-  const again = retried.map((r) => `  retried after an abort before the fault: ${r}`);
-  console.log(
-    `leftover matrix: ${timings.length} cells, ${total.toFixed(0)} s\n${[...lines, ...again].join('\n')}`,
-  );
+  console.log(matrix.summary('leftover matrix'));
 });
