@@ -6,9 +6,9 @@
  *     a scrape and an evaluation (issue 7's "scrape + evaluation + for").
  *   MTTR floor: the MTTD floor (remediation starts after detection) + the time the platform
  *     needs to bring the first new instance of the remediated workload to ready.
- *   Wall floor: process start + stack up + Prometheus start (when it detects) + steady state
- *     ((N-1) intervals between N passes) + MTTD floor + restart + the recovery window
- *     ((N-1) intervals) + stack down.
+ *   Wall floor: process start + the longer of stack up and Prometheus start (when it detects;
+ *     the two start together) + steady state ((N-1) intervals between N passes) + MTTD floor +
+ *     restart + the recovery window ((N-1) intervals) + stack down.
  */
 import type { ProfileTiming } from '../harness/detection/alert-source.ts';
 import type { AlertName } from '../harness/detection/types.ts';
@@ -96,7 +96,7 @@ export interface PlatformFloors {
 export interface WallFloorTerms {
   readonly processStartMs: number;
   readonly stackUpMs: number;
-  /** 0 when the drill detects with probes. */
+  /** What Prometheus' start adds beyond stack up (they overlap); 0 when the drill detects with probes. */
   readonly detectionStartMs: number;
   readonly steadyStateMs: number;
   readonly detectionMs: number;
@@ -131,7 +131,10 @@ export function scenarioFloors(
   const wallTerms: WallFloorTerms = {
     processStartMs: platform.processStartMs,
     stackUpMs: platform.stackUpMs,
-    detectionStartMs: detection.source === 'prometheus' ? (platform.prometheusStartMs ?? 0) : 0,
+    detectionStartMs:
+      detection.source === 'prometheus'
+        ? Math.max(0, (platform.prometheusStartMs ?? 0) - platform.stackUpMs)
+        : 0,
     steadyStateMs: passWindowMs(scenario.verification),
     detectionMs: detection.minMs,
     restartMs: restartMs ?? 0,

@@ -117,7 +117,7 @@ export function formatFloorLegend(floors: PlatformFloors, example?: ScenarioFloo
     '  MTTD floor = `for` of the fastest expected alert – plus scrape (probe) interval + evaluation interval',
     "    (not included: the run loop's 0.5 s alert poll, the gap until traffic or a dependency check shows the fault)",
     '  MTTR floor = MTTD floor (`for`) + restart to first ready instance of the remediated workload',
-    '  wall floor = node start + stack up + Prometheus start (if it detects) + steady state (N-1)×interval + MTTD floor + restart + recovery window (N-1)×interval + stack down',
+    '  wall floor = node start + stack up + what Prometheus start (if it detects) adds beyond stack up (they start together) + steady state (N-1)×interval + MTTD floor + restart + recovery window (N-1)×interval + stack down',
   ];
   if (example) {
     const t = example.wallTerms;

@@ -140,26 +140,29 @@ export async function query(baseUrl: string, promql: string): Promise<Sample[]> 
   return data.result.map((r) => ({ labels: r.metric, value: Number(r.value[1]) }));
 }
 
-/**
- * Wait until Prometheus serves queries and its alert state reflects scraped data (see
- * evaluatedScrapedData). Target discovery alone takes up to 5 s: Prometheus batches discovery
- * updates on a fixed 5 s tick. Bounded by `timeoutMs`.
- */
-export async function waitUntilEvaluating(
+interface WaitOptions {
+  readonly timeoutMs: number;
+  readonly clock?: Clock;
+  readonly isDead?: () => string | undefined;
+}
+
+/** Poll `/-/ready`, then `check` (undefined = done, else what it still waits for), within the timeout. */
+async function pollReady(
   baseUrl: string,
-  opts: { timeoutMs: number; expectedTargets?: number; clock?: Clock; isDead?: () => string | undefined },
+  opts: WaitOptions,
+  what: string,
+  check: () => Promise<string | undefined>,
 ): Promise<void> {
   const clock = opts.clock ?? systemClock;
   const start = clock.now().monoMs;
   let last = 'not ready';
-  const seen: { allScrapedWallMs?: number } = {};
   for (let attempt = 0; clock.now().monoMs - start < opts.timeoutMs && attempt < 10_000; attempt++) {
     const dead = opts.isDead?.();
     if (dead) throw new Error(dead);
     try {
       const ready = await fetch(new URL('/-/ready', baseUrl), { signal: AbortSignal.timeout(1_000) });
       if (ready.ok) {
-        const waiting = await evaluatedScrapedData(baseUrl, opts.expectedTargets ?? 0, seen);
+        const waiting = await check();
         if (waiting === undefined) return;
         last = waiting;
       } else last = `/-/ready answered ${ready.status}`;
@@ -168,7 +171,27 @@ export async function waitUntilEvaluating(
     }
     await clock.sleep(100);
   }
-  throw new Error(`Prometheus at ${baseUrl} not evaluating rules after ${opts.timeoutMs} ms (${last})`);
+  throw new Error(`Prometheus at ${baseUrl} not ${what} after ${opts.timeoutMs} ms (${last})`);
+}
+
+/** Wait until Prometheus answers `/-/ready`: it serves its API; targets and rules may still be loading. */
+export function waitUntilReady(baseUrl: string, opts: WaitOptions): Promise<void> {
+  return pollReady(baseUrl, opts, 'ready', async () => undefined);
+}
+
+/**
+ * Wait until Prometheus serves queries and its alert state reflects scraped data (see
+ * evaluatedScrapedData). Target discovery alone takes up to 5 s: Prometheus batches discovery
+ * updates on a fixed 5 s tick. Bounded by `timeoutMs`.
+ */
+export function waitUntilEvaluating(
+  baseUrl: string,
+  opts: WaitOptions & { expectedTargets?: number },
+): Promise<void> {
+  const seen: { allScrapedWallMs?: number } = {};
+  return pollReady(baseUrl, opts, 'evaluating rules', () =>
+    evaluatedScrapedData(baseUrl, opts.expectedTargets ?? 0, seen),
+  );
 }
 
 /**

@@ -7,6 +7,7 @@ import { Ledger } from '../core/ledger.ts';
 import { silentLogger } from '../core/log.ts';
 import { type MetricsServer, startMetricsServer } from './metrics-server.ts';
 import {
+  LocalPrometheus,
   PROMETHEUS_BINARY,
   prometheusInstalled,
   type RunningPrometheus,
@@ -144,6 +145,60 @@ describe.skipIf(!installed)('prometheus detection source (real Prometheus, fast 
     expect(existsSync(`/proc/${pid}`)).toBe(false);
     expect(processesMentioning(dir)).toEqual([]);
     expect(existsSync(join(dir, 'prometheus', 'tsdb'))).toBe(false);
+    expect(ledger.pending()).toEqual([]);
+  });
+});
+
+describe.skipIf(!installed)('prometheus launched before its targets exist (real Prometheus)', () => {
+  let dir: string;
+  let ledger: Ledger;
+  let server: MetricsServer;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'firedrill-prom-early-'));
+    ledger = Ledger.open(join(dir, 'ledger'), 'prom-early-test');
+    const registry = new Registry();
+    new Gauge({ name: 'agent_agency_dependency_up', help: 'test gauge', registers: [registry] }).set(1);
+    server = await startMetricsServer(registry);
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const early = (name: string) =>
+    new LocalPrometheus({
+      targets: [],
+      profile: 'fast',
+      stateDir: join(dir, name),
+      ledger,
+      log: silentLogger,
+    });
+
+  it('start() returns once the targets given after launch() are scraped and the rules evaluated over them', async () => {
+    const prom = early('late-targets');
+    try {
+      await prom.launch();
+      // until they are scraped "no orchestrator instance is up" holds: start() must wait past that
+      prom.setTargets([{ job: 'orchestrator', urls: [server.url] }]);
+      await prom.start();
+      expect((await prom.targets()).map((t) => [t.job, t.health])).toEqual([['orchestrator', 'up']]);
+      expect((await prom.poll()).filter((a) => a.state === 'firing')).toEqual([]);
+    } finally {
+      await prom.stop();
+    }
+    expect(ledger.pending()).toEqual([]);
+  }, 40_000);
+
+  it('stop() right after launch() (the stack failed to come up) leaves no process or TSDB', async () => {
+    const prom = early('stopped-early');
+    await prom.launch();
+    const pid = prom.pid;
+    await prom.stop();
+    expect(existsSync(`/proc/${pid}`)).toBe(false);
+    expect(processesMentioning(join(dir, 'stopped-early'))).toEqual([]);
+    expect(existsSync(join(dir, 'stopped-early', 'prometheus', 'tsdb'))).toBe(false);
     expect(ledger.pending()).toEqual([]);
   });
 });

@@ -20,6 +20,7 @@ import {
   type Sample,
   type TargetHealth,
   waitUntilEvaluating,
+  waitUntilReady,
 } from './prometheus-api.ts';
 import { renderPrometheusConfig, type ScrapeTarget, writeTargetsFile } from './prometheus-config.ts';
 import type { AlertObservation, DetectionProfile, DetectionSource } from './types.ts';
@@ -69,7 +70,11 @@ const tail = (file: string, lines: number): string => {
   }
 };
 
-/** Construct with the options, then start(); or use startPrometheus(). */
+/**
+ * Construct with the options, then start(); or use startPrometheus(). launch() first, with the
+ * targets still unknown, overlaps Prometheus' own start-up (its target discovery runs on a fixed
+ * 5 s tick) with whatever else is starting: setTargets() once they are known, then start().
+ */
 export class LocalPrometheus implements RunningPrometheus {
   readonly name = 'prometheus';
   readonly timing: ProfileTiming;
@@ -82,6 +87,8 @@ export class LocalPrometheus implements RunningPrometheus {
   private exit: { code: number | null; signal: string | null } | undefined;
   private ledgerIds: string[] = [];
   private port = 0;
+  private targetsNow: readonly ScrapeTarget[];
+  /** The targets file as written; undefined until launch() writes it. */
   private targetsText: string | undefined;
 
   constructor(opts: PrometheusOptions) {
@@ -91,6 +98,7 @@ export class LocalPrometheus implements RunningPrometheus {
     this.dir = join(opts.stateDir, 'prometheus');
     this.targetsFile = join(this.dir, 'targets.json');
     this.logFile = join(this.dir, 'prometheus.log');
+    this.targetsNow = opts.targets;
   }
 
   get url(): string {
@@ -101,7 +109,25 @@ export class LocalPrometheus implements RunningPrometheus {
     return this.child?.pid ?? 0;
   }
 
+  /** Launch (unless launch() did) and wait until the rules are evaluated over the current targets. */
   async start(): Promise<void> {
+    if (!this.child) await this.launch();
+    await waitUntilEvaluating(this.url, {
+      timeoutMs: this.opts.readyTimeoutMs ?? 30_000,
+      expectedTargets: this.targetsNow.reduce((n, t) => n + t.urls.length, 0),
+      clock: this.clock,
+      isDead: () => this.deathNote(),
+    });
+    this.opts.log.info('prometheus evaluating alert rules', {
+      url: this.url,
+      pid: this.pid,
+      profile: this.opts.profile,
+      rules: this.opts.rulesFile ?? rulesFileFor(this.opts.profile),
+    });
+  }
+
+  /** Spawn Prometheus and wait until it serves its API; it may not have scraped anything yet. */
+  async launch(): Promise<void> {
     if (this.child) throw new Error('prometheus already started');
     const binary = this.opts.binary ?? PROMETHEUS_BINARY;
     if (!prometheusInstalled(binary)) {
@@ -110,7 +136,7 @@ export class LocalPrometheus implements RunningPrometheus {
     const rulesFile = this.opts.rulesFile ?? rulesFileFor(this.opts.profile);
     if (!existsSync(rulesFile)) throw new UserError(`alert rules ${rulesFile} not found`);
     mkdirSync(this.dir, { recursive: true });
-    this.targetsText = writeTargetsFile(this.targetsFile, this.opts.targets);
+    this.targetsText = writeTargetsFile(this.targetsFile, this.targetsNow);
     const configFile = join(this.dir, 'prometheus.yml');
     writeFileSync(
       configFile,
@@ -125,7 +151,7 @@ export class LocalPrometheus implements RunningPrometheus {
     for (let attempt = 1; ; attempt++) {
       this.port = await freePort();
       try {
-        await this.launch(binary, configFile);
+        await this.spawnOn(binary, configFile);
         break;
       } catch (err) {
         await this.stop();
@@ -133,15 +159,15 @@ export class LocalPrometheus implements RunningPrometheus {
         if (!portTaken || attempt >= 3) throw err;
       }
     }
-    this.opts.log.info('prometheus evaluating alert rules', {
-      url: this.url,
-      pid: this.pid,
-      profile: this.opts.profile,
-      rules: rulesFile,
-    });
   }
 
-  private async launch(binary: string, configFile: string): Promise<void> {
+  private deathNote(): string | undefined {
+    return this.exit
+      ? `prometheus exited (code ${this.exit.code}, signal ${this.exit.signal}); log ${this.logFile}:\n${tail(this.logFile, 5)}`
+      : undefined;
+  }
+
+  private async spawnOn(binary: string, configFile: string): Promise<void> {
     const tsdb = join(this.dir, 'tsdb');
     // Ledger first: the directory is announced before anything is written to it.
     this.ledgerIds.push(
@@ -181,19 +207,17 @@ export class LocalPrometheus implements RunningPrometheus {
         ...(processStartTime(pid) ? { startTime: processStartTime(pid)! } : {}),
       }).id,
     );
-    await waitUntilEvaluating(this.url, {
+    await waitUntilReady(this.url, {
       timeoutMs: this.opts.readyTimeoutMs ?? 30_000,
-      expectedTargets: this.opts.targets.reduce((n, t) => n + t.urls.length, 0),
       clock: this.clock,
-      isDead: () =>
-        this.exit
-          ? `prometheus exited (code ${this.exit.code}, signal ${this.exit.signal}); log ${this.logFile}:\n${tail(this.logFile, 5)}`
-          : undefined,
+      isDead: () => this.deathNote(),
     });
   }
 
   /** Cheap to call on every platform tick: the file is only rewritten when the targets change. */
   setTargets(targets: readonly ScrapeTarget[]): void {
+    this.targetsNow = targets;
+    if (this.targetsText === undefined) return; // launch() writes them
     const before = this.targetsText;
     this.targetsText = writeTargetsFile(this.targetsFile, targets, before);
     if (this.targetsText !== before) this.opts.log.debug('prometheus targets updated', { targets });

@@ -72,43 +72,81 @@ async function createPlatform(req: DrillRequest, ledger: Ledger): Promise<Platfo
   });
 }
 
+const wantsPrometheus = (req: DrillRequest): boolean =>
+  req.detection === 'prometheus' || (req.detection === 'auto' && prometheusInstalled());
+
+/** A Prometheus launched before its targets are known; stop() is safe at any point. */
+interface EarlyPrometheus {
+  readonly prom: LocalPrometheus;
+  /** Settles when the launch does: the error, if it failed (the drill then aborts in steady state). */
+  readonly launched: Promise<Error | undefined>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Prometheus takes ~6 s to evaluate anything (its target discovery ticks every 5 s), about twice
+ * as long as the local stack takes to come up: launched first, without targets, it starts while
+ * the stack does, and gets the targets as soon as they exist.
+ */
+function launchPrometheus(req: DrillRequest, stateDir: string, ledger: Ledger): EarlyPrometheus {
+  const prom = new LocalPrometheus({
+    targets: [],
+    profile: req.profile,
+    stateDir,
+    ledger,
+    log: req.log,
+    clock: req.clock,
+  });
+  const launched = prom.launch().then(
+    () => undefined,
+    (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+  );
+  return {
+    prom,
+    launched,
+    stop: async () => {
+      await launched; // a launch under way would spawn after a stop
+      await prom.stop();
+    },
+  };
+}
+
 async function createDetection(
   req: DrillRequest,
   stack: RunningStack,
-  stateDir: string,
-  ledger: Ledger,
   orchestratorUrl: string,
+  early: EarlyPrometheus | undefined,
 ): Promise<{ source: DetectionSource; feed?: (s: RequestSample) => void; note?: string }> {
-  const wantPrometheus =
-    req.detection === 'prometheus' || (req.detection === 'auto' && prometheusInstalled());
-  if (wantPrometheus && stack.scrapeTargets) {
-    // Not started here: the run loop starts detection as part of the steady-state phase.
-    const prom = new LocalPrometheus({
-      targets: await stack.scrapeTargets(),
-      profile: req.profile,
-      stateDir,
-      ledger,
-      log: req.log,
-      clock: req.clock,
-    });
-    // Instances come and go (crash loops, rollouts): keep Prometheus' targets current.
-    const refresh = setInterval(async () => {
-      try {
-        prom.setTargets(await stack.scrapeTargets!());
-      } catch {}
-    }, 1000);
+  if (early && stack.scrapeTargets) {
+    const { prom, launched } = early;
+    const scrapeTargets = () => stack.scrapeTargets!();
+    prom.setTargets(await scrapeTargets());
+    let refresh: NodeJS.Timeout | undefined;
     return {
       source: {
         name: prom.name,
-        start: () => prom.start(),
+        // The run loop waits for detection as part of the steady-state phase.
+        start: async () => {
+          const failed = await launched;
+          if (failed) throw failed;
+          prom.setTargets(await scrapeTargets());
+          // Instances come and go (crash loops, rollouts): keep Prometheus' targets current.
+          refresh = setInterval(async () => {
+            try {
+              prom.setTargets(await scrapeTargets());
+            } catch {}
+          }, 1000);
+          await prom.start();
+        },
         poll: () => prom.poll(),
         stop: async () => {
           clearInterval(refresh);
-          await prom.stop();
+          await early.stop();
         },
       },
     };
   }
+  await early?.stop(); // a stack Prometheus cannot scrape: the probes detect
   const probes = probeDetection({
     profile: req.profile,
     orchestratorUrl,
@@ -120,7 +158,7 @@ async function createDetection(
   return {
     source: probes,
     feed: (s) => probes.record(s),
-    ...(wantPrometheus
+    ...(wantsPrometheus(req)
       ? {}
       : { note: 'detection by built-in probes (Prometheus not installed or not chosen)' }),
   };
@@ -177,11 +215,14 @@ export async function runOne(req: DrillRequest): Promise<RunRecord> {
   const stateDir = join(stateRoot(), 'runs', runId);
   const stateEntry = ledger.record(`run directory ${stateDir}`, { type: 'remove-dir', path: stateDir });
   req.onPhase?.('preflight', `the ${req.platform} stack to come up`);
+  const prometheus = wantsPrometheus(req) ? launchPrometheus(req, stateDir, ledger) : undefined;
   let stack: RunningStack;
   try {
     stack = await platform.up({ stateDir, signal: req.signal });
   } catch (err) {
-    // up() took down what it started (or was interrupted); the run directory is ours to undo
+    // up() took down what it started (or was interrupted); Prometheus and the run directory
+    // are ours to undo
+    await prometheus?.stop();
     rmSync(stateDir, { recursive: true, force: true });
     ledger.settle(stateEntry.id);
     ledger.close();
@@ -206,7 +247,7 @@ export async function runOne(req: DrillRequest): Promise<RunRecord> {
       variables: { API_KEY: apiKey, ...req.variables },
       clock: req.clock,
     });
-    const detection = await createDetection(req, stack, stateDir, ledger, orchestratorUrl);
+    const detection = await createDetection(req, stack, orchestratorUrl, prometheus);
     const load = backgroundLoad(() =>
       startLoad({
         baseUrl: orchestratorUrl,
@@ -255,6 +296,7 @@ export async function runOne(req: DrillRequest): Promise<RunRecord> {
   } finally {
     req.onPhase?.('restore', `the ${req.platform} stack to come down`);
     await stack.down();
+    await prometheus?.stop(); // the run loop stopped it, unless the drill never got that far
     rmSync(stateDir, { recursive: true, force: true });
     ledger.settle(stateEntry.id);
     ledger.close();
