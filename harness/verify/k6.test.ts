@@ -16,11 +16,11 @@ const base = {
 };
 
 describe('k6 driver', () => {
-  it('without k6 on PATH, says clearly that autocannon is used', async () => {
+  it('without k6 on PATH, says clearly that the built-in load generator is used', async () => {
     const log = memoryLogger();
     const outcome = await runK6Load({ ...base, pathEnv: '/nonexistent', log });
     expect(outcome).toEqual({ ran: false, reason: K6_MISSING });
-    expect(log.lines).toContain('k6 not installed; using autocannon');
+    expect(log.lines).toContain('k6 not installed; using the built-in load generator');
   });
 
   // k6 itself cannot be installed here; a stand-in executable checks the command line the driver

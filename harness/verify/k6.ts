@@ -1,7 +1,8 @@
 /**
  * Driver for the k6 load script (fixtures/monitoring/k6/drill-load.js), for users who have k6.
  * k6 is not installable on the project's own machines, so the drill's default load generator is
- * autocannon (load.ts); this driver only runs when a `k6` binary is on PATH and otherwise says so.
+ * the built-in one (load.ts); this driver only runs when a `k6` binary is on PATH and otherwise
+ * says so.
  */
 import { spawn } from 'node:child_process';
 import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
@@ -19,7 +20,7 @@ export const K6_SCRIPT = join(
   'k6',
   'drill-load.js',
 );
-export const K6_MISSING = 'k6 not installed; using autocannon';
+export const K6_MISSING = 'k6 not installed; using the built-in load generator';
 
 /** Path of an executable `k6` on PATH, or undefined. */
 export function findK6(pathEnv: string = process.env.PATH ?? ''): string | undefined {

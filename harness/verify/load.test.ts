@@ -31,11 +31,25 @@ function orchestratorLike() {
   return { server, state };
 }
 
+/** Load against `server` until its count bound, then close the server. */
+async function loadAgainst(server: Server, o: Omit<Parameters<typeof startLoad>[0], 'baseUrl' | 'token'>) {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const load = startLoad({
+    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    token: TOKEN,
+    ...o,
+  });
+  const summary = await load.done;
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+  return { summary, samples: load.samples() };
+}
+
 const until = async (cond: () => boolean) => {
   for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 50));
 };
 
-describe('background load (autocannon against a real HTTP server)', () => {
+describe('background load (against a real HTTP server)', () => {
   const { server, state } = orchestratorLike();
   let baseUrl: string;
   beforeAll(async () => {
@@ -128,7 +142,7 @@ describe('background load (autocannon against a real HTTP server)', () => {
     const samples = load.samples();
     expect(samples.length).toBeGreaterThan(0);
     expect(samples.every((s) => s.status === 0 && s.error === 'ECONNREFUSED')).toBe(true);
-    // 10/s for ~2-3 s (autocannon stops on its 1 s tick); unpaced reconnects give thousands.
+    // 10/s for 2 s; unpaced reconnects give thousands.
     expect(summary.requests).toBeLessThan(100);
   });
 
@@ -157,6 +171,49 @@ describe('background load (autocannon against a real HTTP server)', () => {
     expect(answered.length).toBeGreaterThanOrEqual(10);
     // An answered request was written on a connection made after the server started listening.
     for (const s of answered) expect(s.at.monoMs - s.latencyMs).toBeGreaterThanOrEqual(listeningAtMs - 5);
+  });
+
+  it('keeps to its connections: one request at a time on each, reused (keep-alive)', async () => {
+    const sockets = new Set<unknown>();
+    let concurrent = 0;
+    let maxConcurrent = 0;
+    const counting = createServer((req, res) => {
+      sockets.add(req.socket);
+      maxConcurrent = Math.max(maxConcurrent, ++concurrent);
+      req.resume();
+      // answer slowly so requests would pile up if the load did not wait for answers
+      setTimeout(() => {
+        concurrent--;
+        res.writeHead(200).end('{}');
+      }, 30);
+    });
+    const { summary } = await loadAgainst(counting, {
+      ratePerSecond: 200,
+      durationMs: 20_000,
+      maxRequests: 60,
+      connections: 3,
+    });
+    expect(summary.requests).toBe(60);
+    expect(summary.errors).toBe(0);
+    expect(sockets.size).toBe(3);
+    expect(maxConcurrent).toBeLessThanOrEqual(3);
+  });
+
+  it('a request without an answer within timeoutMs is a failed sample, and the load goes on', async () => {
+    const silent = createServer((req) => {
+      req.resume(); // never answers
+    });
+    const { summary, samples } = await loadAgainst(silent, {
+      ratePerSecond: 10,
+      durationMs: 20_000,
+      maxRequests: 4,
+      connections: 2,
+      timeoutMs: 300,
+    });
+    expect(summary.requests).toBe(4);
+    expect(samples.map((s) => [s.status, s.error, s.latencyMs])).toEqual(
+      Array.from({ length: 4 }, () => [0, 'timeout', 300]),
+    );
   });
 
   it('refuses a target that is neither loopback nor allowed, with one clear error', () => {

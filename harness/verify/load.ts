@@ -1,11 +1,13 @@
 /**
- * Background load during a drill, so error rate and p95 mean something: autocannon as a library,
- * bounded in rate (overallRate), time (durationMs) and count (maxRequests), sending the
- * runbook's traffic mix (GET /v1/status, GET /health, POST /v1/tasks with a Bearer token).
- * Every request's outcome is handed to `onSample`, for the probe detection and for customer
- * impact (see impact.ts).
+ * Background load during a drill, so error rate and p95 mean something: `connections` keep-alive
+ * HTTP connections, each sending one request at a time on its share of the rate, bounded in
+ * rate, time (durationMs) and count (maxRequests), with the runbook's traffic mix (GET
+ * /v1/status, GET /health, POST /v1/tasks with a Bearer token). Every request's outcome is
+ * handed to `onSample`, for the probe detection and for customer impact (see impact.ts).
+ * node:http rather than a load-testing library: at ten requests a second it needs no
+ * histograms, and autocannon alone was ~30 MB of the harness's memory.
  */
-import autocannon from 'autocannon';
+import { Agent, type ClientRequest, request } from 'node:http';
 import { type Clock, type Instant, systemClock } from '../core/clock.ts';
 import { UserError } from '../core/errors.ts';
 import { type Logger, silentLogger } from '../core/log.ts';
@@ -38,7 +40,7 @@ export interface LoadOptions {
   readonly durationMs: number;
   readonly maxRequests: number;
   readonly connections?: number;
-  /** Per-request timeout; autocannon's granularity is 1 s and its minimum 1 s. */
+  /** Per-request timeout: no answer within it is a failed sample. */
   readonly timeoutMs?: number;
   /** Relative weights of the three requests; default 3:1:1. */
   readonly mix?: TrafficMix;
@@ -61,7 +63,7 @@ export interface LoadSummary {
 export interface RunningLoad {
   /** Every sample so far, in completion order. */
   samples(): readonly RequestSample[];
-  /** Stop early (idempotent); resolves when autocannon has closed its connections. */
+  /** Stop early (idempotent); resolves when the connections are closed. */
   stop(): Promise<LoadSummary>;
   /** Resolves when the load ends by itself (time or count bound) or after stop(). */
   readonly done: Promise<LoadSummary>;
@@ -111,7 +113,7 @@ function requestsFor(opts: LoadOptions) {
     headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.token}` },
     body: JSON.stringify({ description: 'firedrill background load' }),
   };
-  // Interleave by weight so every connection's cycle carries the whole mix.
+  // Interleave by weight so every stretch of a connection's cycle carries the whole mix.
   const seq: (typeof status | typeof task)[] = [];
   const left = { status: mix.status, health: mix.health, tasks: mix.tasks };
   while (left.status + left.health + left.tasks > 0) {
@@ -123,14 +125,7 @@ function requestsFor(opts: LoadOptions) {
   return seq;
 }
 
-/** Internals of autocannon's per-connection client that we observe and throttle. */
-interface CannonClient {
-  destroyed?: boolean;
-  requestIterator: { currentRequest: { method?: string; path?: string } };
-  pipelinedRequests: { peek(): { startTime: [number, number] } | undefined; clear(): void };
-  _connect: () => void;
-  on(event: string, listener: (...args: never[]) => void): void;
-}
+type LoadRequest = ReturnType<typeof requestsFor>[number];
 
 export function startLoad(opts: LoadOptions): RunningLoad {
   const url = assertLoadTarget(opts.baseUrl, opts.allowedHosts);
@@ -144,23 +139,26 @@ export function startLoad(opts: LoadOptions): RunningLoad {
   }
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? silentLogger;
-  const timeoutMs = Math.max(1000, opts.timeoutMs ?? 5000);
+  const timeoutMs = opts.timeoutMs ?? 5000;
+  const mix = requestsFor(opts);
   const connections = Math.max(
     1,
     Math.min(opts.connections ?? 4, Math.floor(opts.ratePerSecond), opts.maxRequests),
   );
-  // A refused connection fails in microseconds and autocannon reconnects at once: pace
-  // reconnects at the connection's share of the rate so an outage cannot become a busy loop.
-  const reconnectDelayMs = Math.ceil((1000 * connections) / opts.ratePerSecond);
+  // Each connection sends on its own fixed schedule, so a failing server (a refused connection
+  // fails in microseconds) gets the same rate as a healthy one, never a busy loop.
+  const periodMs = (1000 * connections) / opts.ratePerSecond;
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  const stopping = new AbortController();
+  const inFlight = new Set<ClientRequest>();
   const collected: RequestSample[] = [];
-  let stopRequested = false;
+  let sent = 0;
 
-  const record = (client: CannonClient, status: number, latencyMs: number, error?: string) => {
-    if (collected.length >= opts.maxRequests) return;
-    const req = client.requestIterator.currentRequest;
+  const record = (r: LoadRequest, status: number, latencyMs: number, error?: string) => {
+    if (stopping.signal.aborted || collected.length >= opts.maxRequests) return;
     const sample: RequestSample = {
-      route: req.path ?? '/',
-      method: req.method ?? 'GET',
+      route: r.path,
+      method: r.method,
       status,
       latencyMs,
       at: clock.now(),
@@ -171,73 +169,64 @@ export function startLoad(opts: LoadOptions): RunningLoad {
     if (collected.length >= opts.maxRequests) stop();
   };
 
-  const setupClient = (client: CannonClient) => {
-    const connect = client._connect.bind(client);
-    let failing = false;
-    let connectStartedMs = clock.now().monoMs;
-    // autocannon keeps a request whose connection failed or closed in its FIFO and times the
-    // next answer from that stale entry: after an outage, latencies would include the outage.
-    // Drop such requests; returns how long the oldest had been waiting.
-    const dropLost = (): number | undefined => {
-      const oldest = client.pipelinedRequests.peek();
-      client.pipelinedRequests.clear();
-      if (!oldest) return undefined;
-      const [sec, ns] = process.hrtime(oldest.startTime);
-      return sec * 1000 + ns / 1e6;
-    };
-    client._connect = () => {
-      const waitedMs = dropLost();
-      // Still in the queue here means the server closed the connection without answering.
-      if (waitedMs !== undefined) record(client, 0, waitedMs, 'connection closed before an answer');
-      const go = () => {
-        if (client.destroyed || stopRequested) return;
-        connectStartedMs = clock.now().monoMs;
-        connect();
+  /** One request, timed from its own start; resolves once it has an outcome. */
+  const send = (r: LoadRequest) =>
+    new Promise<void>((resolve) => {
+      const startedMs = clock.now().monoMs;
+      let req: ClientRequest | undefined;
+      const done = (status: number, error?: string, latencyMs = clock.now().monoMs - startedMs) => {
+        if (!req || !inFlight.delete(req)) return;
+        record(r, status, latencyMs, error);
+        resolve();
       };
-      // After stop() autocannon keeps its clients until its next 1 s tick: do not reconnect then.
-      if (stopRequested) return;
-      if (failing) setTimeout(go, reconnectDelayMs).unref();
-      else go();
-    };
-    client.on('response', (status: number, _bytes: number, durationMs: number) => {
-      failing = false;
-      record(client, status, durationMs);
+      req = request(
+        new URL(r.path, url),
+        { method: r.method, headers: 'headers' in r ? r.headers : {}, agent, timeout: timeoutMs },
+        (res) => {
+          res.on('error', (err: NodeJS.ErrnoException) => done(0, err.code ?? err.message));
+          res.on('end', () => done(res.statusCode ?? 0));
+          res.resume();
+        },
+      );
+      inFlight.add(req);
+      req.on('timeout', () => {
+        done(0, 'timeout', timeoutMs);
+        req?.destroy();
+      });
+      req.on('error', (err: NodeJS.ErrnoException) => done(0, err.code ?? err.message));
+      req.on('close', () => {
+        // stop() destroyed it: not a sample, but the connection's loop must end
+        if (req && inFlight.delete(req)) resolve();
+      });
+      req.end('body' in r ? r.body : undefined);
     });
-    client.on('connError', (err: Error & { code?: string }) => {
-      failing = true;
-      const waitedMs = dropLost() ?? clock.now().monoMs - connectStartedMs;
-      record(client, 0, waitedMs, err.code ?? err.message);
-    });
-    client.on('timeout', () => {
-      failing = true;
-      record(client, 0, timeoutMs, 'timeout');
-    });
+
+  const connection = async (index: number) => {
+    // Staggered in time and in the mix, so the connections' requests (and their tasks) spread
+    // evenly instead of arriving together.
+    let next = clock.now().monoMs + (index * periodMs) / connections;
+    const offset = Math.floor((index * mix.length) / connections);
+    for (let i = 0; !stopping.signal.aborted && sent < opts.maxRequests; i++) {
+      await clock.sleep(Math.max(0, next - clock.now().monoMs), stopping.signal);
+      if (stopping.signal.aborted || sent >= opts.maxRequests) break;
+      sent++;
+      await send(mix[(offset + i) % mix.length]!);
+      next = Math.max(next + periodMs, clock.now().monoMs);
+    }
   };
 
-  const instance = autocannon(
-    {
-      url: url.origin,
-      connections,
-      overallRate: Math.max(1, Math.round(opts.ratePerSecond)),
-      amount: opts.maxRequests,
-      duration: Math.ceil(opts.durationMs / 1000),
-      timeout: timeoutMs / 1000,
-      requests: requestsFor(opts),
-      setupClient: (c) => setupClient(c as unknown as CannonClient),
-    },
-    () => {},
-  );
-  const done = new Promise<LoadSummary>((resolve) => {
-    instance.once('done', () => resolve(summarizeLoad(collected)));
-  });
-  // autocannon ignores `duration` when `amount` is set: enforce the time bound ourselves.
   const timer = setTimeout(() => stop(), opts.durationMs);
   function stop(): void {
-    if (stopRequested) return;
-    stopRequested = true;
+    if (stopping.signal.aborted) return;
+    stopping.abort();
     clearTimeout(timer);
-    instance.stop();
+    for (const req of inFlight) req.destroy();
   }
+  const done = Promise.all(Array.from({ length: connections }, (_, i) => connection(i))).then(() => {
+    stop();
+    agent.destroy();
+    return summarizeLoad(collected);
+  });
   log.info('background load started', { target: url.origin, ratePerSecond: opts.ratePerSecond, connections });
   void done.then((s) =>
     log.info('background load ended', { requests: s.requests, errors: s.errors, p95Ms: s.p95Ms }),
