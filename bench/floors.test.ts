@@ -102,14 +102,14 @@ describe('scenario floors', () => {
     expect(f.detection.alert).toBe('APIHealthCheckFailure');
     expect(f.restartWorkload).toBe('agent-agency-postgres');
     expect(f.mttrMs).toBe(2000 + 700);
-    // 40 + 4000 (stack up; Prometheus' 1500 start overlaps it) + 2000 (steady) + 2000 (for) +
+    // 40 + 4000 (stack up) + 2000 (steady; Prometheus' 1500 start overlaps both) + 2000 (for) +
     // 700 (restart) + 2000 (recovery window) + 600
     expect(f.wallMs).toBe(11_340);
     expect(scenarioFloors(s, 'probes', timing, platform).wallMs).toBe(11_340);
-    // a Prometheus slower to start than the stack adds what goes beyond it
+    // a Prometheus slower to start than stack up and steady state adds what goes beyond them
     const slowProm = scenarioFloors(s, 'prometheus', timing, { ...platform, prometheusStartMs: 6500 });
-    expect(slowProm.wallTerms.detectionStartMs).toBe(2500);
-    expect(slowProm.wallMs).toBe(11_340 + 2500);
+    expect(slowProm.wallTerms.detectionStartMs).toBe(500);
+    expect(slowProm.wallMs).toBe(11_340 + 500);
   });
 
   it('uses the first ready instance, not the whole rollout, for the restart', () => {

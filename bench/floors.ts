@@ -6,9 +6,10 @@
  *     a scrape and an evaluation (issue 7's "scrape + evaluation + for").
  *   MTTR floor: the MTTD floor (remediation starts after detection) + the time the platform
  *     needs to bring the first new instance of the remediated workload to ready.
- *   Wall floor: process start + the longer of stack up and Prometheus start (when it detects;
- *     the two start together) + steady state ((N-1) intervals between N passes) + MTTD floor +
- *     restart + the recovery window ((N-1) intervals) + stack down.
+ *   Wall floor: process start + the longer of stack up + steady state ((N-1) intervals between
+ *     N passes) and Prometheus start (when it detects; it starts with the stack, and the rounds
+ *     run while it comes up) + MTTD floor + restart + the recovery window ((N-1) intervals) +
+ *     stack down.
  */
 import type { ProfileTiming } from '../harness/detection/alert-source.ts';
 import type { AlertName } from '../harness/detection/types.ts';
@@ -96,7 +97,7 @@ export interface PlatformFloors {
 export interface WallFloorTerms {
   readonly processStartMs: number;
   readonly stackUpMs: number;
-  /** What Prometheus' start adds beyond stack up (they overlap); 0 when the drill detects with probes. */
+  /** What Prometheus' start adds beyond stack up and steady state (they overlap); 0 with probes. */
   readonly detectionStartMs: number;
   readonly steadyStateMs: number;
   readonly detectionMs: number;
@@ -128,14 +129,15 @@ export function scenarioFloors(
   const detection = detectionFloor(scenario.detection.alerts, timing, detectionSource);
   const workload = recoveryWorkload(scenario.fault);
   const restartMs = workload ? (platform.restart[workload]?.firstReadyMs ?? null) : 0;
+  const steadyStateMs = passWindowMs(scenario.verification);
   const wallTerms: WallFloorTerms = {
     processStartMs: platform.processStartMs,
     stackUpMs: platform.stackUpMs,
     detectionStartMs:
       detection.source === 'prometheus'
-        ? Math.max(0, (platform.prometheusStartMs ?? 0) - platform.stackUpMs)
+        ? Math.max(0, (platform.prometheusStartMs ?? 0) - platform.stackUpMs - steadyStateMs)
         : 0,
-    steadyStateMs: passWindowMs(scenario.verification),
+    steadyStateMs,
     detectionMs: detection.minMs,
     restartMs: restartMs ?? 0,
     recoveryWindowMs: passWindowMs(scenario.verification),

@@ -1,7 +1,8 @@
 /**
- * A floor term for drills that detect with Prometheus: the run loop starts Prometheus in the
- * steady-state phase and cannot inject before it evaluates the rules, so its start-up is an
- * unavoidable wait. Measured alone against one scrape target, best of `repeats`.
+ * A floor term for drills that detect with Prometheus: a drill launches Prometheus as the stack
+ * comes up and cannot inject before it evaluates the rules, so what its start-up takes beyond
+ * stack up and steady state is an unavoidable wait. Measured alone against one scrape target,
+ * best of `repeats`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -117,12 +117,12 @@ export function formatFloorLegend(floors: PlatformFloors, example?: ScenarioFloo
     '  MTTD floor = `for` of the fastest expected alert – plus scrape (probe) interval + evaluation interval',
     "    (not included: the run loop's 0.5 s alert poll, the gap until traffic or a dependency check shows the fault)",
     '  MTTR floor = MTTD floor (`for`) + restart to first ready instance of the remediated workload',
-    '  wall floor = node start + stack up + what Prometheus start (if it detects) adds beyond stack up (they start together) + steady state (N-1)×interval + MTTD floor + restart + recovery window (N-1)×interval + stack down',
+    '  wall floor = node start + stack up + steady state (N-1)×interval + what Prometheus start (if it detects) adds beyond those two (it starts with the stack) + MTTD floor + restart + recovery window (N-1)×interval + stack down',
   ];
   if (example) {
     const t = example.wallTerms;
     lines.push(
-      `  e.g. ${seconds(t.processStartMs, 2)} + ${seconds(t.stackUpMs)} + ${seconds(t.detectionStartMs)} + ${seconds(t.steadyStateMs)} + ${seconds(t.detectionMs)} + ` +
+      `  e.g. ${seconds(t.processStartMs, 2)} + ${seconds(t.stackUpMs)} + ${seconds(t.steadyStateMs)} + ${seconds(t.detectionStartMs)} + ${seconds(t.detectionMs)} + ` +
         `${seconds(t.restartMs, 2)} + ${seconds(t.recoveryWindowMs)} + ${seconds(t.stackDownMs)} = ${seconds(example.wallMs)} s`,
     );
   }

@@ -10,7 +10,8 @@ import type { Timeline } from '../core/timeline.ts';
 import type { AlertObservation, DetectionSource } from '../detection/types.ts';
 
 export interface AlertWatch {
-  start(): void;
+  /** Start polling; resolves once the first poll is in (answered or failed). */
+  start(): Promise<void>;
   /** The fault is being injected: from now on the scenario's alerts are not false positives. */
   arm(): void;
   /**
@@ -22,6 +23,7 @@ export interface AlertWatch {
   /** Resolves when an expected alert is first seen firing. */
   readonly detected: Promise<void>;
   firingNow(): string[];
+  pendingNow(): string[];
   fired(): { alert: string; expected: boolean; firstAtWallMs: number }[];
 }
 
@@ -41,6 +43,7 @@ export function watchAlerts(
     resolveDetected = r;
   });
   let loop: Promise<void> | undefined;
+  let firstPoll: Promise<void> | undefined;
   let lastError = '';
 
   const detect = (a: AlertObservation) => {
@@ -90,7 +93,12 @@ export function watchAlerts(
       if (early && !detectedOnce) detect(early);
     },
     start() {
-      loop ??= (async () => {
+      if (firstPoll) return firstPoll;
+      let polled!: () => void;
+      firstPoll = new Promise<void>((r) => {
+        polled = r;
+      });
+      loop = (async () => {
         while (!abort.signal.aborted) {
           try {
             observe(await source.poll());
@@ -100,15 +108,19 @@ export function watchAlerts(
               opts.log.warn(`detection ${source.name}: ${errorMessage(err)}`);
             lastError = errorMessage(err);
           }
+          polled();
           await opts.clock.sleep(opts.pollMs, abort.signal);
         }
+        polled();
       })();
+      return firstPoll;
     },
     async stop() {
       abort.abort();
       await loop;
     },
     firingNow: () => [...state].filter(([, s]) => s === 'firing').map(([a]) => a),
+    pendingNow: () => [...state].filter(([, s]) => s === 'pending').map(([a]) => a),
     fired: () => [...fired.values()],
   };
 }

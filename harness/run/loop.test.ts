@@ -157,6 +157,71 @@ describe('run loop', () => {
     expect(noiseResolved).toBeLessThan(injected);
   });
 
+  it('steady state runs its rounds while detection starts, and injects only once detection evaluates', async () => {
+    const stack = createMemoryStack({ db: { replicas: 1 } });
+    const real = memoryDetection(stack, 'DatabaseUnreachable');
+    let readyAtMs = Number.POSITIVE_INFINITY;
+    const slowStart: DetectionSource = {
+      ...real,
+      start: async () => {
+        await systemClock.sleep(150);
+        readyAtMs = systemClock.now().monoMs;
+      },
+    };
+    const { record, verifier } = await drill(
+      stack,
+      plan(stack, [{ verb: 'rollout-restart', workload: 'db' }]),
+      {
+        detection: slowStart,
+      },
+    );
+    expect(record.outcome).toBe('resolved-by-runbook');
+    const injectedAt = record.timeline.find((e) => e.type === 'injected')!.at.monoMs;
+    expect(injectedAt).toBeGreaterThan(readyAtMs);
+    // 2 passes 10 ms apart need ~20 ms: the other rounds ran while detection was starting
+    const steadyRounds = verifier.rounds - record.timeline.filter((e) => e.type === 'verify.round').length;
+    expect(steadyRounds).toBeGreaterThan(2);
+  });
+
+  it('steady state waits for an alert that is pending to clear, not only for one that fires', async () => {
+    const stack = createMemoryStack({ db: { replicas: 1 } });
+    const real = memoryDetection(stack, 'DatabaseUnreachable');
+    let polls = 0;
+    let pollsBeforeFault: number | undefined;
+    const pendingAtStart: DetectionSource = {
+      ...real,
+      poll: async () => {
+        polls++;
+        if (!stack.healthy()) pollsBeforeFault ??= polls - 1;
+        return [
+          ...(polls <= 5 ? [{ alert: 'Noise', state: 'pending' as const }] : []),
+          ...(await real.poll()),
+        ];
+      },
+    };
+    const { record } = await drill(stack, plan(stack, [{ verb: 'rollout-restart', workload: 'db' }]), {
+      detection: pendingAtStart,
+    });
+    expect(record.outcome).toBe('resolved-by-runbook');
+    expect(pollsBeforeFault).toBeGreaterThan(5);
+    expect(record.alertsFired.map((a) => a.alert)).not.toContain('Noise'); // pending is not fired
+  });
+
+  it('aborts without injecting when detection cannot start, and says why', async () => {
+    const stack = createMemoryStack({ db: { replicas: 1 } });
+    const broken: DetectionSource = {
+      ...memoryDetection(stack, 'DatabaseUnreachable'),
+      start: async () => {
+        throw new Error('prometheus exited (code 1)');
+      },
+    };
+    const { record } = await drill(stack, plan(stack, []), { detection: broken });
+    expect(record.outcome).toBe('aborted');
+    expect(record.abortReason).toMatch(/^prometheus exited \(code 1\)/);
+    expect(record.timeline.some((e) => e.type === 'injected')).toBe(false);
+    expect(record.restore.ok).toBe(true);
+  });
+
   it('marks resolved-with-extra-steps when only the scenario extra step fixes it', async () => {
     const stack = createMemoryStack({ db: { replicas: 1 } });
     const { record } = await drill(

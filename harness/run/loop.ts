@@ -119,16 +119,26 @@ export async function runDrill(o: DrillOptions): Promise<RunRecord> {
       scenario.timeouts.steadyStateMs,
       'the system to pass verification',
       async (signal) => {
-        await o.detection.start();
-        alerts.start();
+        // Detection can take seconds to evaluate anything (Prometheus ~6 s): the rounds run
+        // meanwhile. Steady = the integrity records written, N consecutive passing rounds with
+        // no alert firing, and a poll of the evaluating detection with no alert pending either.
+        let detecting = false;
+        let detectionFailed: Error | undefined;
+        void o.detection.start().then(
+          () =>
+            alerts.start().then(() => {
+              detecting = true;
+            }),
+          (err: unknown) => {
+            detectionFailed = err instanceof Error ? err : new Error(String(err));
+          },
+        );
         o.load?.start();
-        // Steady = the integrity records written, then N consecutive passing rounds with no
-        // alert firing. A stack that just came up may need a few rounds (and its alerts a few
-        // evaluations) to settle; the phase deadline bounds the wait.
         let streak = 0;
         let prepared = false;
-        while (streak < scenario.verification.consecutivePasses) {
+        for (;;) {
           signal.throwIfAborted();
+          if (detectionFailed) throw detectionFailed;
           prepared ||= await o.verifier.prepare().then(
             () => true,
             (err: unknown) => {
@@ -138,15 +148,18 @@ export async function runDrill(o: DrillOptions): Promise<RunRecord> {
           );
           const round = await o.verifier.round(signal);
           const firing = alerts.firingNow();
+          const pending = alerts.pendingNow();
           lastRoundFailures = [
             ...round.failures,
             ...(prepared ? [] : ['data-integrity: records could not be written yet']),
             ...firing.map((a) => `alert ${a} firing before any fault`),
+            ...pending.map((a) => `alert ${a} pending before any fault`),
+            ...(detecting ? [] : [`detection (${o.detection.name}) not evaluating yet`]),
           ];
           streak = prepared && round.passed && firing.length === 0 ? streak + 1 : 0;
+          if (streak >= scenario.verification.consecutivePasses && detecting && pending.length === 0) break;
           if (streak === 0) log.debug('steady state not yet reached', { failures: lastRoundFailures });
-          if (streak < scenario.verification.consecutivePasses)
-            await clock.sleep(scenario.verification.intervalMs, signal);
+          await clock.sleep(scenario.verification.intervalMs, signal);
         }
       },
     );
