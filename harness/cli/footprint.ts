@@ -76,7 +76,8 @@ const alive = (pid: number) => {
  * - the FIREDRILL_RUN marker in the environment (Redis and Postgres's children overwrite
  *   their environment with their process title, so they lose it);
  * - membership of one of the run's cgroups (/proc/PID/cgroup names the run id);
- * - a command line naming the run's directories or id (Prometheus: detached, no marker).
+ * - a command line naming the run's directories or id (Prometheus: detached, no marker), or an
+ *   environment naming its id (kube runbook steps: detached, KUBECONFIG in the run's directory).
  */
 function processesOf(stateDir: string, runIds: readonly string[], harnessPid: number): number[] {
   const pids = allPids();
@@ -102,7 +103,8 @@ function processesOf(stateDir: string, runIds: readonly string[], harnessPid: nu
     const cmdline = cmdlineOf(pid);
     if (
       runIds.some((id) => environ.includes(`FIREDRILL_RUN=${id}\0`) || cgroup.includes(`/firedrill/${id}`)) ||
-      names.some((n) => cmdline.includes(n))
+      names.some((n) => cmdline.includes(n)) ||
+      runIds.some((id) => environ.includes(id))
     )
       found.add(pid);
   }
