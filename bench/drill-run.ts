@@ -1,6 +1,8 @@
 /**
  * One drill measured from outside: `pnpm scenario <name> --json` in a child process, so the CPU
- * time and peak RSS are the harness's own (not the bench's, not the system under test's).
+ * time and peak RSS are the harness's own (not the bench's, not the system under test's). The
+ * drill's reports are rendered in a short-lived process of their own (harness/cli/reports.ts):
+ * its CPU counts with the drill's, its peak RSS is reported next to the drill process's.
  * The run record comes back on the child's stdout; wall time is spawn to exit.
  */
 import { spawn } from 'node:child_process';
@@ -12,7 +14,7 @@ import type { Phase } from '../harness/core/timeline.ts';
 import { type RunRecord, runRecordSchema } from '../harness/report/record.ts';
 import { kbToMb, watchPeakRss } from './proc.ts';
 
-/** What bench/drill-child.ts reports as it exits (getrusage of that process alone). */
+/** What bench/drill-child.ts (and the report child) report as they exit (getrusage of that process alone). */
 export interface ChildUsage {
   readonly userCpuUs: number;
   readonly systemCpuUs: number;
@@ -38,6 +40,9 @@ export interface DrillMeasurement {
   /** getrusage maxRSS of the child, else the polled VmHWM. */
   readonly peakRssMb: number | null;
   readonly polledPeakRssMb: number | null;
+  /** getrusage maxRSS of the process that rendered the reports; null when none ran. */
+  readonly reportPeakRssMb: number | null;
+  /** The drill process and its report process together. */
   readonly cpuUserS: number | null;
   readonly cpuSystemS: number | null;
 }
@@ -86,9 +91,18 @@ export interface DrillRunOptions {
 
 const KILL_GRACE_MS = 120_000;
 
+const readUsage = (file: string): ChildUsage | undefined => {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as ChildUsage;
+  } catch {
+    return undefined; // the process never got to write it
+  }
+};
+
 export async function runDrillChild(o: DrillRunOptions): Promise<DrillMeasurement> {
   const dir = mkdtempSync(join(tmpdir(), 'firedrill-bench-drill-'));
   const usageFile = join(dir, 'usage.json');
+  const reportUsageFile = join(dir, 'report-usage.json');
   const args = [
     join(o.repoRoot, 'bench', 'drill-child.ts'),
     o.scenario,
@@ -103,7 +117,11 @@ export async function runDrillChild(o: DrillRunOptions): Promise<DrillMeasuremen
     const spawnedAt = o.clock.now();
     const child = spawn(process.execPath, args, {
       cwd: o.repoRoot,
-      env: { ...process.env, FIREDRILL_BENCH_USAGE_FILE: usageFile },
+      env: {
+        ...process.env,
+        FIREDRILL_BENCH_USAGE_FILE: usageFile,
+        FIREDRILL_BENCH_REPORT_USAGE_FILE: reportUsageFile,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const rss = watchPeakRss(child.pid ?? -1, { clock: o.clock, maxDurationMs: o.timeoutMs + KILL_GRACE_MS });
@@ -138,10 +156,8 @@ export async function runDrillChild(o: DrillRunOptions): Promise<DrillMeasuremen
     o.signal.removeEventListener('abort', interrupt);
     rss.stop();
 
-    let usage: ChildUsage | undefined;
-    try {
-      usage = JSON.parse(readFileSync(usageFile, 'utf8')) as ChildUsage;
-    } catch {}
+    const usage = readUsage(usageFile);
+    const reportUsage = readUsage(reportUsageFile);
     let record: RunRecord | undefined;
     let error: string | undefined;
     try {
@@ -167,8 +183,9 @@ export async function runDrillChild(o: DrillRunOptions): Promise<DrillMeasuremen
       ...(error ? { error } : {}),
       peakRssMb: usage ? kbToMb(usage.maxRssKb) : polled === undefined ? null : kbToMb(polled),
       polledPeakRssMb: polled === undefined ? null : kbToMb(polled),
-      cpuUserS: usage ? usage.userCpuUs / 1e6 : null,
-      cpuSystemS: usage ? usage.systemCpuUs / 1e6 : null,
+      reportPeakRssMb: reportUsage ? kbToMb(reportUsage.maxRssKb) : null,
+      cpuUserS: usage ? (usage.userCpuUs + (reportUsage?.userCpuUs ?? 0)) / 1e6 : null,
+      cpuSystemS: usage ? (usage.systemCpuUs + (reportUsage?.systemCpuUs ?? 0)) / 1e6 : null,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -53,6 +53,19 @@ describe('writeInvocationReports() renders in a child process', { timeout: 60_00
     );
   });
 
+  it('tells pnpm bench what the child cost, when asked', async () => {
+    const usage = join(root, 'report-usage.json');
+    process.env['FIREDRILL_BENCH_REPORT_USAGE_FILE'] = usage;
+    try {
+      await writeInvocationReports(join(root, 'usage'), repeatInvocation(), NOW);
+    } finally {
+      delete process.env['FIREDRILL_BENCH_REPORT_USAGE_FILE'];
+    }
+    const u = JSON.parse(readFileSync(usage, 'utf8'));
+    expect(u.maxRssKb).toBeGreaterThan(10_000);
+    expect(u.userCpuUs + u.systemCpuUs).toBeGreaterThan(0);
+  });
+
   it('says where and why when the child cannot write a report', async () => {
     const dir = join(root, 'blocked');
     mkdirSync(join(dir, 'latest.md'), { recursive: true }); // a directory where the file goes

@@ -5,6 +5,7 @@
  * stdin: one JSON object {dir, records, generatedAtMs, basename}; stdout: the written paths
  * as JSON; a failure is one line on stderr and exit 2.
  */
+import { writeFileSync } from 'node:fs';
 import { text } from 'node:stream/consumers';
 import { writeRunReports } from './publish.ts';
 import type { RunRecord } from './record.ts';
@@ -15,6 +16,17 @@ export interface PublishRequest {
   readonly generatedAtMs: number;
   readonly basename: string;
 }
+
+// pnpm bench counts this process as part of the harness (bench/drill-run.ts).
+const usageFile = process.env['FIREDRILL_BENCH_REPORT_USAGE_FILE'];
+if (usageFile)
+  process.on('exit', () => {
+    const u = process.resourceUsage();
+    writeFileSync(
+      usageFile,
+      JSON.stringify({ userCpuUs: u.userCPUTime, systemCpuUs: u.systemCPUTime, maxRssKb: u.maxRSS }),
+    );
+  });
 
 // Ctrl-C and a closed terminal reach the whole process group; the parent has restored the
 // system and still wants its reports written, as it did when it rendered them itself.
