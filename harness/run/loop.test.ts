@@ -183,6 +183,30 @@ describe('run loop', () => {
     expect(steadyRounds).toBeGreaterThan(2);
   });
 
+  it('steady state that only waits for detection checks again as soon as detection evaluates', async () => {
+    const stack = createMemoryStack({ db: { replicas: 1 } });
+    let readyAtMs = Number.POSITIVE_INFINITY;
+    const slowStart: DetectionSource = {
+      ...memoryDetection(stack, 'DatabaseUnreachable'),
+      start: async () => {
+        await systemClock.sleep(100);
+        readyAtMs = systemClock.now().monoMs;
+      },
+    };
+    const { record } = await drill(stack, plan(stack, []), {
+      mode: 'control',
+      detection: slowStart,
+      // one pass is in after the first round; the next round would come 5 s later
+      scenario: {
+        verification: { consecutivePasses: 1, intervalMs: 5000 },
+        timeouts: { steadyStateMs: 10_000, injectMs: 500, remediateMs: 500, verifyMs: 400, restoreMs: 500 },
+      },
+    });
+    const injectedAt = record.timeline.find((e) => e.type === 'injected')!.at.monoMs;
+    expect(injectedAt).toBeGreaterThan(readyAtMs);
+    expect(injectedAt - readyAtMs).toBeLessThan(2500); // not the rest of the 5 s interval
+  });
+
   it('steady state waits for an alert that is pending to clear, not only for one that fires', async () => {
     const stack = createMemoryStack({ db: { replicas: 1 } });
     const real = memoryDetection(stack, 'DatabaseUnreachable');

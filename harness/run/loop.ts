@@ -124,7 +124,7 @@ export async function runDrill(o: DrillOptions): Promise<RunRecord> {
         // no alert firing, and a poll of the evaluating detection with no alert pending either.
         let detecting = false;
         let detectionFailed: Error | undefined;
-        void o.detection.start().then(
+        const detectionSettled = o.detection.start().then(
           () =>
             alerts.start().then(() => {
               detecting = true;
@@ -159,7 +159,15 @@ export async function runDrill(o: DrillOptions): Promise<RunRecord> {
           streak = prepared && round.passed && firing.length === 0 ? streak + 1 : 0;
           if (streak >= scenario.verification.consecutivePasses && detecting && pending.length === 0) break;
           if (streak === 0) log.debug('steady state not yet reached', { failures: lastRoundFailures });
-          await clock.sleep(scenario.verification.intervalMs, signal);
+          // Passes in, detection still starting: check again as soon as it evaluates.
+          const awaitingDetection =
+            streak >= scenario.verification.consecutivePasses && !detecting && !detectionFailed;
+          const nap = new AbortController();
+          await Promise.race([
+            clock.sleep(scenario.verification.intervalMs, AbortSignal.any([signal, nap.signal])),
+            ...(awaitingDetection ? [detectionSettled] : []),
+          ]);
+          nap.abort();
         }
       },
     );
