@@ -3,9 +3,10 @@
  * and look at the machine (processes, directories) rather than at the harness's own books.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { afterAll } from 'vitest';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 
@@ -54,7 +55,22 @@ export function runCli(script: string, args: string[], env: Record<string, strin
   };
 }
 
-export const tempStateDir = () => mkdtempSync(join(tmpdir(), 'firedrill-cli-'));
+/** A fresh state dir, removed after the test file (a thousand CI cells left 1000 of them). */
+export const tempStateDir = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'firedrill-cli-'));
+  stateDirs.push(dir);
+  return dir;
+};
+const stateDirs: string[] = [];
+afterAll(() => {
+  for (const dir of stateDirs.splice(0)) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // a mount a test left inside: the test itself reports that
+    }
+  }
+});
 
 /** Run ids that have a ledger or a run directory in this state dir. */
 export function runIdsIn(stateDir: string): string[] {
