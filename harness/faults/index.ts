@@ -74,14 +74,19 @@ async function injectSpecChange(
     async revert() {
       // Replicas first: local serialises a workload's changes, so a scale after the spec would
       // wait for its whole rolling restart, on the runbook's extra replicas too (~7 s restore).
-      const now = await ctx.stack.status(change.workload);
-      if (now.desiredReplicas !== before.desiredReplicas)
-        await ctx.stack.scale(change.workload, before.desiredReplicas);
+      await scaleBack(ctx.stack, change.workload, before);
       await putBack();
       await everywhere?.restore();
       ctx.ledger.settle(id);
     },
   };
+}
+
+/** Back to the replica count from before the fault, if a step changed it; returns the status found. */
+async function scaleBack(stack: RunningStack, workload: string, before: WorkloadStatus) {
+  const now = await stack.status(workload);
+  if (now.desiredReplicas !== before.desiredReplicas) await stack.scale(workload, before.desiredReplicas);
+  return now;
 }
 
 const notReady = (stack: RunningStack, workload: string) => async () => {
@@ -153,10 +158,9 @@ function dependencyDown(spec: Extract<Fault, { kind: 'dependency-down' }>): Faul
       return {
         description: what,
         async revert() {
-          const now = await ctx.stack.status(spec.workload);
-          if (now.desiredReplicas !== before.desiredReplicas)
-            await ctx.stack.scale(spec.workload, before.desiredReplicas);
-          else if (now.readyReplicas < before.desiredReplicas) await ctx.stack.rolloutRestart(spec.workload);
+          const now = await scaleBack(ctx.stack, spec.workload, before);
+          if (now.desiredReplicas === before.desiredReplicas && now.readyReplicas < before.desiredReplicas)
+            await ctx.stack.rolloutRestart(spec.workload);
           ctx.ledger.settle(id);
         },
       };
