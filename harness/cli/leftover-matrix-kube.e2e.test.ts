@@ -17,10 +17,15 @@
  * One kube drill at a time per namespace: vitest.config.ts runs the kube files one after another,
  * and each cell waits (bounded) for a drill someone else holds the namespace with.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../core/clock.ts';
+import { Ledger } from '../core/ledger.ts';
+import { memoryLogger } from '../core/log.ts';
 import { prometheusInstalled } from '../detection/prometheus.ts';
+import { createKubePlatform } from '../platforms/kube/index.ts';
 import { listScenarioNames, loadScenario } from '../scenario/load.ts';
 import type { Fault } from '../scenario/schema.ts';
 import { captureFootprint, leftovers } from './footprint.ts';
@@ -53,6 +58,28 @@ async function captureUntil(ms: number, done: (s: ClusterState) => boolean): Pro
     const state = await cluster.capture();
     if (done(state) || systemClock.now().monoMs - start > ms) return state;
     await systemClock.sleep(1000);
+  }
+}
+
+/**
+ * A fresh cluster has no Agent Agency yet, and the first drill's deploy is no leftover: deploy
+ * it the way a drill's up() does, so the first cell's baseline has it.
+ */
+async function ensureDeployed(): Promise<void> {
+  if ((await cluster.capture()).workloads.size > 0) return;
+  const dir = mkdtempSync(join(tmpdir(), 'firedrill-kube-deploy-'));
+  try {
+    const ledger = Ledger.open(join(dir, 'ledger'), 'matrix-deploy');
+    const platform = createKubePlatform({
+      ledger,
+      manifests: join(REPO, 'fixtures/k8s'),
+      log: memoryLogger(),
+    });
+    const stack = await platform.up({ stateDir: join(dir, 'run') });
+    await stack.down();
+    ledger.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -139,7 +166,8 @@ describe.skipIf(!enabled)('leftover matrix, kube tier', () => {
     } catch (err) {
       throw new Error(`FIREDRILL_KUBE=1 but the cluster is not usable: ${String(err).split('\n')[0]}`);
     }
-  });
+    await ensureDeployed();
+  }, 900_000);
 
   describe.each(SCENARIOS)(
     '%s: nothing is left on the cluster or the machine',
