@@ -18,7 +18,9 @@ force=0
 
 hash=$(cd "$REPO" && find fixtures/agent-agency fixtures/k8s/images pnpm-lock.yaml -type f \
   ! -name '*.test.ts' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
-stamp="$CACHE/fixture-images/$hash"
+# One stamp for what containerd holds now: per-hash stamps said "up to date" for a hash built
+# earlier while the images loaded since came from other inputs (switching versions on a warm machine).
+stamp="$CACHE/fixture-images/loaded"
 mapfile -t images < <(bash "$REPO/fixtures/k8s/images/build.sh" --list)
 
 loaded() {
@@ -28,7 +30,7 @@ loaded() {
 }
 
 ctr_k8s version >/dev/null 2>&1 || die "the cluster's containerd is not running (pnpm cluster up first)"
-if ((force == 0)) && [[ -f "$stamp" ]] && loaded; then
+if ((force == 0)) && [[ "$(cat "$stamp" 2>/dev/null)" == "$hash" ]] && loaded; then
   log "fixture images up to date (inputs $hash)"
   exit 0
 fi
@@ -55,7 +57,7 @@ log "building fixture images (inputs $hash)"
 bash "$REPO/fixtures/k8s/images/build.sh" --save "$out"
 bash "$HERE/load.sh" "$out"/*.tar
 rm -rf "$out"
-mkdir -p "$(dirname "$stamp")" && touch "$stamp"
+mkdir -p "$(dirname "$stamp")" && echo "$hash" >"$stamp"
 # pods of an already deployed fixture keep the old image under the same tag until replaced
 if kctl get namespace agent-agency >/dev/null 2>&1; then
   kctl -n agent-agency rollout restart deployment >/dev/null
