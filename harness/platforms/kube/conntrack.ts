@@ -19,6 +19,7 @@
 import { spawnSync } from 'node:child_process';
 import { networkInterfaces } from 'node:os';
 import type { V1Pod } from '@kubernetes/client-node';
+import { systemClock } from '../../core/clock.ts';
 
 const localAddresses = (): Set<string> =>
   new Set(
@@ -60,7 +61,6 @@ export interface CutTiming {
 }
 
 const DEFAULT_TIMING: CutTiming = { recheckMs: 500, deadlineMs: 15_000 };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Delete the conntrack entries of flows from `sources` to `targets` (by the answering pod's
@@ -93,7 +93,7 @@ export async function cutEstablished(
       if (r.missing || !r.ok) unreachable.add(p.src);
     }
     if (unreachable.size) break;
-    await sleep(timing.recheckMs);
+    await systemClock.sleep(timing.recheckMs);
     live = live.filter((p) => established(p.run, p.src, p.dst) > 0);
     if (live.length && performance.now() - started > timing.deadlineMs)
       return `established connections NOT cut: ${live.map((p) => `${p.src}->${p.dst}`).join(', ')} kept coming back for ${timing.deadlineMs} ms (is the policy enforced?)`;

@@ -183,7 +183,7 @@ describe.skipIf(!enabled)('kube platform on a real cluster', () => {
     // ...and stays down: a flow cut before the plugin enforced the policy is re-established
     // under the old rules and outlives it (the partition then heals itself within seconds).
     for (let i = 0; i < 10; i++) {
-      await new Promise((r) => setTimeout(r, 1000));
+      await systemClock.sleep(1000);
       expect(await databaseDown(), `database reachable again ${i + 1} s into the deny`).toBe(true);
     }
     const r = await kubectl('delete', 'networkpolicy', 'firedrill-deny-orchestrator');
