@@ -17,8 +17,6 @@
  * One kube drill at a time per namespace: vitest.config.ts runs the kube files one after another,
  * and each cell waits (bounded) for a drill someone else holds the namespace with.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../core/clock.ts';
@@ -31,7 +29,7 @@ import type { Fault } from '../scenario/schema.ts';
 import { captureFootprint, leftovers } from './footprint.ts';
 import { ClusterReader, type ClusterState, clusterChanges, dirtyBaseline } from './kube-footprint.ts';
 import { type DrillOptions, expectCleanedUp, Matrix, type StopAt, standardCells } from './matrix.ts';
-import { REPO } from './testing.ts';
+import { REPO, tempStateDir } from './testing.ts';
 
 const enabled = process.env['FIREDRILL_KUBE'] === '1';
 if (!enabled)
@@ -67,20 +65,12 @@ async function captureUntil(ms: number, done: (s: ClusterState) => boolean): Pro
  */
 async function ensureDeployed(): Promise<void> {
   if ((await cluster.capture()).workloads.size > 0) return;
-  const dir = mkdtempSync(join(tmpdir(), 'firedrill-kube-deploy-'));
-  try {
-    const ledger = Ledger.open(join(dir, 'ledger'), 'matrix-deploy');
-    const platform = createKubePlatform({
-      ledger,
-      manifests: join(REPO, 'fixtures/k8s'),
-      log: memoryLogger(),
-    });
-    const stack = await platform.up({ stateDir: join(dir, 'run') });
-    await stack.down();
-    ledger.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const dir = tempStateDir();
+  const ledger = Ledger.open(join(dir, 'ledger'), 'matrix-deploy');
+  const platform = createKubePlatform({ ledger, manifests: join(REPO, 'fixtures/k8s'), log: memoryLogger() });
+  const stack = await platform.up({ stateDir: join(dir, 'run') });
+  await stack.down();
+  ledger.close();
 }
 
 /**
