@@ -159,6 +159,9 @@ export function createKubePlatform(opts: KubePlatformOptions): Platform {
         for (const c of caches) c.stop();
       };
 
+      const podsOf = (d: V1Deployment) =>
+        pods.list().filter((p) => selectorMatches(d.spec?.selector, p.metadata?.labels ?? {}));
+
       try {
         await Promise.all(caches.map((c) => c.start()));
         const network = new NetworkFaults({
@@ -170,15 +173,18 @@ export function createKubePlatform(opts: KubePlatformOptions): Platform {
             return d;
           },
           podsOf: (name) => {
-            const selector = deployments.get(name)?.spec?.selector;
-            return pods.list().filter((p) => selector && selectorMatches(selector, p.metadata?.labels ?? {}));
+            const d = deployments.get(name);
+            return d ? podsOf(d) : [];
           },
           ledger: opts.ledger,
           recipe: (args, stdin) => kubectlRecipe(kubectl, args, stdin),
           log,
         });
         // An interrupted earlier drill may have left faults behind: clear them before measuring.
-        const leftovers = [...(await network.removeAll()), ...(await reviveHalted(api, deployments.list()))];
+        const leftovers = [
+          ...(await network.removeAll()),
+          ...(await reviveHalted(api, deployments.list(), { podsOf, clock })),
+        ];
         if (leftovers.length)
           log.warn(
             `kube: removed leftovers of an interrupted drill: ${leftovers.join(', ')} (see pnpm chaos status)`,
@@ -225,6 +231,8 @@ export function createKubePlatform(opts: KubePlatformOptions): Platform {
                   deployments: () => deployments.list(),
                   policies: () => policies.list(),
                   observe: (d) => deployments.observe(d),
+                  podsOf,
+                  clock,
                 },
                 baseline,
               );

@@ -154,19 +154,34 @@ describe.skipIf(!enabled)('kube platform on a real cluster', () => {
 
   it('halts Postgres (scale to zero) until the runbook restarts it with the real kubectl', async () => {
     await stack.halt(PG);
-    await until('postgres at zero', async () => (await stack.status(PG)).state === 'ScaledToZero');
+    // Stopped when halt() returns, not merely deleted from the API: no pod, and the API's pooled
+    // sessions die with the server instead of being served through a grace period.
+    expect((await stack.status(PG)).pods).toEqual([]);
+    const api = await stack.endpoint(ORCH);
+    const databaseDown = async () => (await fetch(`${api}/health/database`)).status === 503;
+    await until('the API reports its database down', databaseDown, 5_000);
+    for (let i = 0; i < 10; i++) {
+      await systemClock.sleep(1000);
+      expect(await databaseDown(), `database reachable again ${i + 1} s into the halt`).toBe(true);
+    }
+    expect((await stack.status(PG)).state).toBe('ScaledToZero');
     const r = await kubectl('rollout', 'restart', `deployment/${PG}`);
     expect(r.code, r.stderr).toBe(0);
     await until('postgres back after the rollout restart', ready(PG), 120_000);
     expect((await stack.status(PG)).desiredReplicas).toBe(1);
+    // The orchestrator's readiness follows its database: the next test needs it serving again.
+    await until('the API serves with its database again', async () => {
+      return (await ready(ORCH)()) && (await fetch(`${api}/health/database`)).status === 200;
+    });
   }, 300_000);
 
   it('denies traffic with NetworkPolicies until the runbook deletes the deny policy', async () => {
-    await stack.applyNetworkDeny({
+    const limitations = await stack.applyNetworkDeny({
       name: 'firedrill-deny-orchestrator',
       from: ORCH,
       to: [PG, 'agent-agency-redis'],
     });
+    expect(limitations, 'established connections are cut too').toEqual([]);
     expect(await stack.listNetworkDenies()).toEqual(['firedrill-deny-orchestrator']);
     const check = () =>
       stack.perform({ verb: 'exec-check', workload: ORCH, check: 'tcp', target: `${PG}:5432` });

@@ -4,12 +4,13 @@
  * resources it had when the drill began (the ledger held the same restore as kubectl commands
  * since before the first change). The fixtures stay deployed; the next drill reuses them.
  */
-import type { V1Deployment, V1NetworkPolicy } from '@kubernetes/client-node';
+import type { V1Deployment, V1NetworkPolicy, V1Pod } from '@kubernetes/client-node';
+import type { Clock } from '../../core/clock.ts';
 import { errorMessage } from '../../core/errors.ts';
 import type { Ledger, UndoAction } from '../../core/ledger.ts';
 import type { KubeApi } from './api.ts';
 import { pointer } from './api.ts';
-import { HALTED_REPLICAS } from './halt.ts';
+import { HALTED_REPLICAS, stopBoundMs, untilPodsGone } from './halt.ts';
 import type { KubectlTarget } from './kubectl.ts';
 import { kubectlRecipe } from './kubectl.ts';
 import type { NetworkFaults } from './network-faults.ts';
@@ -73,6 +74,19 @@ export interface RestoreParts {
   readonly deployments: () => readonly V1Deployment[];
   readonly policies: () => readonly V1NetworkPolicy[];
   readonly observe: (d: V1Deployment) => void;
+  readonly podsOf: (d: V1Deployment) => readonly V1Pod[];
+  readonly clock: Clock;
+}
+
+/**
+ * Before a workload at zero replicas is scaled back: wait (bounded) until its old pods have
+ * stopped. A halt cut short may leave one still stopping, and a replacement started beside it
+ * would share its volume (two Postgres servers on one data directory lose writes).
+ */
+async function oldPodsStopped(p: Pick<RestoreParts, 'podsOf' | 'clock'>, d: V1Deployment): Promise<void> {
+  if ((d.spec?.replicas ?? 1) !== 0) return;
+  const left = await untilPodsGone(() => p.podsOf(d), p.clock, stopBoundMs(d));
+  if (left.length) throw new Error(`old pod(s) ${left.join(', ')} still stopping; not scaled back`);
 }
 
 /** Returns what could not be restored (empty when all is back). */
@@ -99,6 +113,7 @@ export async function restoreBaseline(p: RestoreParts, baseline: Baseline): Prom
         x?.metadata?.annotations?.[HALTED_REPLICAS] !== undefined;
       let d = live.get(name);
       if (d && (differs(snap, d) || halted(d))) {
+        await oldPodsStopped(p, d);
         d = await p.api.patchDeployment(name, restoreOps(snap)); // the halt marker goes with it
         p.observe(d);
       }
@@ -115,11 +130,16 @@ export async function restoreBaseline(p: RestoreParts, baseline: Baseline): Prom
 }
 
 /** Leftovers of an interrupted drill, found before a new one starts: halted workloads come back. */
-export async function reviveHalted(api: KubeApi, deployments: readonly V1Deployment[]): Promise<string[]> {
+export async function reviveHalted(
+  api: KubeApi,
+  deployments: readonly V1Deployment[],
+  stopped: Pick<RestoreParts, 'podsOf' | 'clock'>,
+): Promise<string[]> {
   const revived: string[] = [];
   for (const d of deployments) {
     const raw = d.metadata?.annotations?.[HALTED_REPLICAS];
     if (raw === undefined) continue;
+    await oldPodsStopped(stopped, d);
     const replicas = Number(raw);
     await api.mergePatchDeployment(d.metadata!.name!, {
       metadata: { annotations: { [HALTED_REPLICAS]: null } },

@@ -72,7 +72,13 @@ export class KubeStack implements RunningStack {
   constructor(parts: KubeStackParts) {
     this.parts = parts;
     this.namespace = parts.api.namespace;
-    this.halts = new Halts(parts.api, parts.log, (d) => parts.deployments.observe(d));
+    this.halts = new Halts({
+      api: parts.api,
+      log: parts.log,
+      clock: parts.clock,
+      podsOf: (name) => this.podsOf(name),
+      observe: (d) => parts.deployments.observe(d),
+    });
     parts.deployments.onChange((type, d) => {
       if (type === 'MODIFIED') this.halts.onDeployment(d);
     });
@@ -189,7 +195,7 @@ export class KubeStack implements RunningStack {
     return this.parts.api.podLog(pod.metadata!.name!, pod.spec?.containers[0]?.name, options);
   }
 
-  applyNetworkDeny(deny: NetworkDeny): Promise<void> {
+  applyNetworkDeny(deny: NetworkDeny): Promise<readonly string[]> {
     return this.parts.network.deny(deny);
   }
 
@@ -220,9 +226,8 @@ export class KubeStack implements RunningStack {
     });
   }
 
-  async halt(name: string): Promise<void> {
-    const pods = this.podsOf(name).map((p) => p.metadata?.name ?? '');
-    await this.halts.halt(this.deployment(name), pods.filter(Boolean));
+  halt(name: string): Promise<void> {
+    return this.halts.halt(this.deployment(name));
   }
 
   /**
