@@ -137,7 +137,10 @@ const ours = (annotations: Record<string, string> | undefined) =>
 
 function workloadShape(w: V1Deployment | V1StatefulSet): unknown {
   const spec = JSON.parse(JSON.stringify(w.spec ?? {})) as V1Deployment['spec'];
-  delete spec?.template.metadata?.annotations?.[RESTARTED_AT];
+  const meta = spec?.template.metadata;
+  // The runbook's rollout restart stamps this; a template that had no annotations gets {}.
+  delete meta?.annotations?.[RESTARTED_AT];
+  if (meta?.annotations && Object.keys(meta.annotations).length === 0) delete meta.annotations;
   return { annotations: ours(w.metadata?.annotations), spec };
 }
 
