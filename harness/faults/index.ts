@@ -302,10 +302,11 @@ function networkDeny(spec: Extract<Fault, { kind: 'network-deny' }>): FaultDrive
         reason: 'the fault proxy belongs to the stack, which cleanup removes',
       };
       const id = ctx.ledger.record(what, undo).id;
-      await ctx.stack.applyNetworkDeny({ name, from: spec.from, to: spec.to });
+      const limitations = await ctx.stack.applyNetworkDeny({ name, from: spec.from, to: spec.to });
       await confirm(ctx, what, async () => (await ctx.stack.listNetworkDenies()).includes(name));
       return {
         description: what,
+        limitations,
         async revert() {
           if ((await ctx.stack.listNetworkDenies()).includes(name)) await ctx.stack.removeNetworkDeny(name);
           ctx.ledger.settle(id);

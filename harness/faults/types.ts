@@ -21,6 +21,8 @@ export interface FaultContext {
 export interface InjectedFault {
   /** Human description, e.g. "agent-agency-postgres killed and held down". */
   readonly description: string;
+  /** What the platform could not make the fault do as specified; goes into the run record. */
+  readonly limitations?: readonly string[];
   /** Idempotent: safe after the runbook already fixed the fault, and safe to call twice. */
   revert(): Promise<void>;
 }

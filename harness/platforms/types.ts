@@ -96,7 +96,11 @@ export interface RunningStack {
   /** Kill one instance (SIGKILL on local, pod delete on kube); its controller replaces it. */
   deletePod(workload: string, pod?: string): Promise<void>;
   logs(workload: string, options?: LogOptions): Promise<string>;
-  applyNetworkDeny(deny: NetworkDeny): Promise<void>;
+  /**
+   * Returns what the platform could not make the deny do, for the run record's limitations
+   * (empty when traffic is fully cut, established connections included).
+   */
+  applyNetworkDeny(deny: NetworkDeny): Promise<readonly string[]>;
   removeNetworkDeny(name: string): Promise<void>;
   listNetworkDenies(): Promise<readonly string[]>;
   /** Base URL of a service as reachable from the harness host, e.g. http://127.0.0.1:31080. */

@@ -343,4 +343,17 @@ describe('run loop', () => {
     expect(record.targetsMet).toBe(true);
     expect(stack.actions).toEqual([]);
   });
+
+  it('records what the platform could not make the fault do as a limitation', async () => {
+    const stack = createMemoryStack({ api: { replicas: 1 }, db: { replicas: 1 } });
+    const apply = stack.applyNetworkDeny.bind(stack);
+    stack.applyNetworkDeny = async (d) => [...(await apply(d)), 'established connections NOT cut'];
+    const { record } = await drill(
+      stack,
+      plan(stack, [{ verb: 'delete-network-policy', name: 'firedrill-deny-api' }]),
+      { scenario: { fault: { kind: 'network-deny', from: 'api', to: ['db'] } } },
+    );
+    expect(record.outcome).toBe('resolved-by-runbook');
+    expect(record.limitations).toEqual(['established connections NOT cut']);
+  });
 });

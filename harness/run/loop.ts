@@ -332,7 +332,7 @@ export async function runDrill(o: DrillOptions): Promise<RunRecord> {
     restore,
     timeline: events.map((e) => ({ ...e })),
     ...(samples.length ? { load: pickLoad(summarizeLoad(samples)) } : {}),
-    limitations: [...(o.limitations ?? [])],
+    limitations: [...(o.limitations ?? []), ...(injected?.limitations ?? [])],
   };
 }
 

@@ -84,7 +84,8 @@ export class NetworkFaults {
       .sort();
   }
 
-  async deny(deny: NetworkDeny): Promise<void> {
+  /** Returns the limitation when established connections could not be cut (see cutEstablished). */
+  async deny(deny: NetworkDeny): Promise<readonly string[]> {
     const from = this.labelsOf(deny.from);
     const targets = deny.to.map((t) => this.labelsOf(t));
     const policy = denyPolicy(deny.name, this.api.namespace, from.labels, targets);
@@ -96,8 +97,12 @@ export class NetworkFaults {
       this.podsOf(deny.from),
       deny.to.flatMap((t) => this.podsOf(t)),
     );
-    if (cut.includes('NOT')) this.log.warn(`${deny.name}: ${cut}`);
-    else this.log.debug(`${deny.name}: ${cut}`);
+    if (!cut.includes('NOT')) {
+      this.log.debug(`${deny.name}: ${cut}`);
+      return [];
+    }
+    this.log.warn(`${deny.name}: ${cut}`);
+    return [`network deny ${deny.name}: ${cut}`];
   }
 
   async breakDns(workload: string, names: readonly string[]): Promise<{ restore(): Promise<void> }> {

@@ -118,10 +118,11 @@ export class LocalStack implements RunningStack {
     return readLogs(this.workload(workload), options, this.parts.clock);
   }
 
-  async applyNetworkDeny(deny: NetworkDeny): Promise<void> {
+  async applyNetworkDeny(deny: NetworkDeny): Promise<readonly string[]> {
     this.workload(deny.from);
     for (const to of deny.to) this.workload(to);
-    this.parts.network.apply(deny);
+    this.parts.network.apply(deny); // the proxies close every connection they carry: nothing survives
+    return [];
   }
 
   async removeNetworkDeny(name: string): Promise<void> {

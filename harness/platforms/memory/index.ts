@@ -94,6 +94,7 @@ export function createMemoryStack(
     },
     async applyNetworkDeny(d) {
       denies.set(d.name, d);
+      return [];
     },
     async removeNetworkDeny(name) {
       denies.delete(name);
