@@ -157,8 +157,10 @@ export async function undo(action: UndoAction): Promise<void> {
   switch (action.type) {
     case 'kill-process': {
       const current = processStartTime(action.pid);
-      if (current === undefined) return; // already gone
-      if (action.startTime !== undefined && current !== action.startTime) return; // PID reused
+      // A group can outlive its leader (a step's background child); the kernel reuses no PID
+      // while a group of that number exists, so killing it stays safe.
+      if (current === undefined && !action.processGroup) return; // already gone
+      if (current !== undefined && action.startTime !== undefined && current !== action.startTime) return; // PID reused
       try {
         process.kill(action.processGroup ? -action.pid : action.pid, 'SIGKILL');
       } catch (err) {

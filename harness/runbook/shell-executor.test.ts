@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Ledger, undo } from '../core/ledger.ts';
 import { executeSteps } from './execute.ts';
 import { allSteps } from './model.ts';
 import { parseRunbook } from './parse.ts';
@@ -76,6 +77,29 @@ describe('shellExecutor', () => {
     // The kill is synchronous with the result; allow the kernel a bounded moment to tear down.
     for (let i = 0; i < 50 && !gone(child); i++) await new Promise((r) => setTimeout(r, 20));
     expect(gone(child)).toBe(true);
+  });
+
+  it('ledgers each step process group while it runs: cleanup can end one a killed harness left', async () => {
+    rmSync(join(dir, 'child.pid'), { force: true });
+    const ledger = Ledger.open(join(dir, 'ledger'), 'step-run');
+    const rb = runbook('kubectl logs -f deployment/agent-agency-orchestrator -n agent-agency | cat');
+    const exec = shellExecutor({
+      env: { PATH: `${dir}:${process.env['PATH']}`, FAKE_CHILD_PID: join(dir, 'child.pid') },
+      ledger,
+    });
+    const running = executeSteps(allSteps(rb), { executor: exec, hostMap: {}, timeoutMs: 60_000 });
+    for (let i = 0; i < 250 && !existsSync(join(dir, 'child.pid')); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    const child = Number(readFileSync(join(dir, 'child.pid'), 'utf8'));
+    const [entry] = ledger.pending();
+    expect(entry?.undo).toMatchObject({ type: 'kill-process', processGroup: true });
+    // What `pnpm chaos cleanup` does with it, had the harness been killed here.
+    await undo(entry!.undo);
+    for (let i = 0; i < 50 && !gone(child); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(gone(child)).toBe(true);
+    const [result] = await running;
+    expect(result!.status).toBe('failed');
+    expect(ledger.pending()).toEqual([]); // settled when the step ended
   });
 
   it('runs without a terminal and drops TTY flags, saying so', async () => {

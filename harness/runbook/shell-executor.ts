@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { type Ledger, processStartTime } from '../core/ledger.ts';
 import type { StepExecutor, StepRun } from './execute.ts';
 import { tailExcerpt } from './execute.ts';
 import { applyHostMap } from './hostmap.ts';
@@ -23,6 +24,9 @@ export interface ShellExecutorOptions {
   readonly outputLimitBytes?: number;
   /** Between SIGTERM and SIGKILL of the process group on timeout. Default 1000 ms. */
   readonly killGraceMs?: number;
+  /** Each step's process group is ledgered while it runs: one a killed harness left behind
+   * (a `kubectl rollout status` waiting on a halted workload) is `pnpm chaos cleanup`'s to end. */
+  readonly ledger?: Ledger;
 }
 
 /**
@@ -103,6 +107,16 @@ export function shellExecutor(options: ShellExecutorOptions = {}): StepExecutor 
           },
           ...(options.cwd ? { cwd: options.cwd } : {}),
         });
+        const pid = child.pid;
+        const entry =
+          pid && options.ledger
+            ? options.ledger.record(`runbook step ${step.id} (process group ${pid})`, {
+                type: 'kill-process',
+                pid,
+                processGroup: true,
+                ...(processStartTime(pid) ? { startTime: processStartTime(pid)! } : {}),
+              }).id
+            : undefined;
         let output = '';
         const keep = (chunk: Buffer) => {
           output += chunk.toString('utf8');
@@ -141,6 +155,7 @@ export function shellExecutor(options: ShellExecutorOptions = {}): StepExecutor 
           env.signal?.removeEventListener('abort', onAbort);
           // Whatever is still in the group (a background child of the step) goes too.
           killGroup('SIGKILL');
+          if (entry) options.ledger!.settle(entry);
           const exitCode = code ?? (signal ? 128 + (SIGNALS[signal] ?? 0) : null);
           const excerpt = tailExcerpt(output, limit);
           const base = {
