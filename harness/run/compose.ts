@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Clock } from '../core/clock.ts';
+import { withDeadline } from '../core/deadline.ts';
 import { UserError } from '../core/errors.ts';
 import { defaultLedgerDir, Ledger, stateRoot } from '../core/ledger.ts';
 import type { Logger } from '../core/log.ts';
@@ -71,6 +72,12 @@ async function createPlatform(req: DrillRequest, ledger: Ledger): Promise<Platfo
     log: req.log,
   });
 }
+
+/**
+ * Bound on taking the stack down. Its restore waits for rollouts (kube: up to 3 min each); a
+ * hung API server must end in a message that says how to finish, not in a harness that hangs.
+ */
+const DOWN_DEADLINE_MS = 10 * 60_000;
 
 const wantsPrometheus = (req: DrillRequest): boolean =>
   req.detection === 'prometheus' || (req.detection === 'auto' && prometheusInstalled());
@@ -241,7 +248,7 @@ export async function runOne(req: DrillRequest): Promise<RunRecord> {
       // kube: the runbook's commands run as written, with the real kubectl against the drill's
       // context only; local: kubectl steps are translated to platform verbs.
       executor: isKubeStack(stack)
-        ? shellExecutor({ kubeconfig: stack.stepKubeconfig })
+        ? shellExecutor({ kubeconfig: stack.stepKubeconfig, ledger })
         : translatedExecutor({ perform: (a) => stack.perform(a), namespace: stack.namespace }),
       hostMap,
       variables: { API_KEY: apiKey, ...req.variables },
@@ -295,7 +302,14 @@ export async function runOne(req: DrillRequest): Promise<RunRecord> {
     });
   } finally {
     req.onPhase?.('restore', `the ${req.platform} stack to come down`);
-    await stack.down();
+    await withDeadline(
+      stack.down(),
+      DOWN_DEADLINE_MS,
+      () =>
+        new Error(
+          `the ${req.platform} stack did not come down within ${DOWN_DEADLINE_MS / 60_000} min; what the drill changed is in the ledger: run pnpm chaos cleanup`,
+        ),
+    );
     await prometheus?.stop(); // the run loop stopped it, unless the drill never got that far
     rmSync(stateDir, { recursive: true, force: true });
     ledger.settle(stateEntry.id);

@@ -13,6 +13,7 @@ import {
   type V1Deployment,
   type V1NetworkPolicy,
 } from '@kubernetes/client-node';
+import { withDeadline } from '../../core/deadline.ts';
 import { assertAllowed, type KubeTarget } from './guard.ts';
 
 export type JsonPatchOp =
@@ -48,14 +49,7 @@ export const isNotFound = (err: unknown): boolean => (err as { code?: number })?
 
 /** Reject after `ms`: a hung API server must not stall a drill phase. */
 export function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: no answer from the API server in ${ms} ms`)), ms);
-      timer.unref();
-    }),
-  ]);
+  return withDeadline(p, ms, () => new Error(`${what}: no answer from the API server in ${ms} ms`));
 }
 
 export class KubeApi {
