@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cgroupsOfRuns, processesOfRuns, REPO, runCli, runIdsIn, tempStateDir } from './testing.ts';
+import { cgroupsOfRuns, processesOfRuns, REPO, runCli, runIdsIn, runPnpm, tempStateDir } from './testing.ts';
 
 const nothingLeft = (stateDir: string, runIds: string[]) => {
   expect(runIds.length).toBeGreaterThan(0);
@@ -77,6 +77,26 @@ describe('pnpm scenario (local platform, end to end)', { timeout: 180_000 }, () 
 
   // Interruptions (SIGINT, SIGTERM, SIGHUP, SIGKILL + chaos cleanup, EPIPE) of every scenario
   // are exercised, with a stronger machine check, in leftover-matrix.e2e.test.ts.
+
+  it('SIGTERM to pnpm itself (CI timeouts, service managers) reaches the drill: restored, exit 143', async () => {
+    // pnpm relays the signal to its script's process; a shell left between them as its parent
+    // dies at once and the drill never hears it (why the package scripts exec node).
+    const state = tempStateDir();
+    const run = runPnpm(
+      'scenario',
+      ['db-outage', '--reports', join(state, 'reports'), '--detection', 'probes'],
+      {
+        FIREDRILL_STATE_DIR: state,
+      },
+    );
+    const ids = await idsWhileRunning(state);
+    await run.waitFor('detect: waiting for');
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(143);
+    expect(run.stderr()).toContain('SIGTERM received: stopping the drill and restoring the system');
+    expect(run.stderr()).toMatch(/db-outage: aborted .* restored +reason: interrupted \(SIGTERM\)/);
+    nothingLeft(state, ids);
+  });
 });
 
 describe('bad input: one line, exit 2, nothing changed', () => {

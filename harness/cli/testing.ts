@@ -23,7 +23,16 @@ export interface CliRun {
 const SIGNALS: Record<string, number> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 
 export function runCli(script: string, args: string[], env: Record<string, string>): CliRun {
-  const child = spawn(process.execPath, [join(REPO, 'harness/cli', script), ...args], {
+  return runProcess(process.execPath, [join(REPO, 'harness/cli', script), ...args], env);
+}
+
+/** `pnpm <script> args` as the README writes it: through pnpm and its package script. */
+export function runPnpm(script: string, args: string[], env: Record<string, string>): CliRun {
+  return runProcess('pnpm', ['--silent', script, ...args], env);
+}
+
+function runProcess(command: string, argv: string[], env: Record<string, string>): CliRun {
+  const child = spawn(command, argv, {
     cwd: REPO,
     env: { ...process.env, ...env, CI: 'true' },
     stdio: ['ignore', 'pipe', 'pipe'],
