@@ -108,13 +108,14 @@ export function shellExecutor(options: ShellExecutorOptions = {}): StepExecutor 
           ...(options.cwd ? { cwd: options.cwd } : {}),
         });
         const pid = child.pid;
+        const startTime = pid ? processStartTime(pid) : undefined;
         const entry =
           pid && options.ledger
             ? options.ledger.record(`runbook step ${step.id} (process group ${pid})`, {
                 type: 'kill-process',
                 pid,
                 processGroup: true,
-                ...(processStartTime(pid) ? { startTime: processStartTime(pid)! } : {}),
+                ...(startTime ? { startTime } : {}),
               }).id
             : undefined;
         let output = '';
