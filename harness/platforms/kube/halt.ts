@@ -1,7 +1,7 @@
 /**
- * `halt` on Kubernetes: the workload is scaled to zero, its pods are deleted with the shortest
- * grace period and awaited until the kubelet has stopped them, and its replica count is remembered (in the annotation
- * firedrill.dev/halted-replicas, and in memory). The platform contract says a
+ * `halt` on Kubernetes: the workload is scaled to zero, its pods are deleted with a short grace
+ * period and awaited until the kubelet has stopped them, and its replica count is remembered
+ * (in the annotation firedrill.dev/halted-replicas, and in memory). The platform contract says a
  * halted workload stays down "until its next rollout restart, scale or env change", the way a
  * crashed server stays down until someone restarts it. A scale by anyone ends the halt by
  * itself; for a change of the pod template (`kubectl rollout restart`, `kubectl set env`, by
