@@ -11,7 +11,7 @@
 # packages and skips the check, so asking for help never runs apt-get.
 set -euo pipefail
 drill=(postgresql redis-server prometheus stress-ng util-linux iproute2)
-test=("${drill[@]}" chromium libxml2-utils iptables)
+test=("${drill[@]}" chromium libxml2-utils iptables python3)
 case "${1:-}" in
   drill) want=("${drill[@]}") ;;
   test) want=("${test[@]}") ;;

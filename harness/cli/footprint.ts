@@ -10,6 +10,7 @@
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { processEnded } from '../core/proc.ts';
 import { type CliRun, cgroupsOfRuns, runIdsIn } from './testing.ts';
 
 interface ProcessId {
@@ -64,11 +65,8 @@ function statOf(pid: number): { state: string; ppid: number; startTime: string }
   return { state: f[0]!, ppid: Number(f[1]), startTime: f[19]! };
 }
 
-/** Alive and not a zombie (a zombie holds nothing but its pid, until its parent reaps it). */
-const alive = (pid: number) => {
-  const st = statOf(pid);
-  return st !== undefined && st.state !== 'Z';
-};
+/** Still holding anything (a zombie holds only its pid; see processEnded for one still exiting). */
+const alive = (pid: number) => !processEnded(pid);
 
 /**
  * The run's live processes, found four independent ways because no single one sees them all:
@@ -125,20 +123,30 @@ function listeningSockets(): Map<string, number> {
   return byInode;
 }
 
-/** Socket inodes a process holds open. */
+/**
+ * Socket inodes a process holds open. A zombie main thread has no fd table of its own; a thread
+ * still exiting after it may hold the process's files, so those are read through the thread.
+ */
 function socketInodes(pid: number): string[] {
-  const inodes: string[] = [];
-  let fds: string[] = [];
-  try {
-    fds = readdirSync(`/proc/${pid}/fd`);
-  } catch {
-    return inodes;
-  }
-  for (const fd of fds) {
+  const fdDirs = [`/proc/${pid}/fd`];
+  if (statOf(pid)?.state === 'Z')
     try {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (m) inodes.push(m[1]!);
+      for (const tid of readdirSync(`/proc/${pid}/task`)) fdDirs.push(`/proc/${pid}/task/${tid}/fd`);
     } catch {}
+  const inodes: string[] = [];
+  for (const dir of fdDirs) {
+    let fds: string[] = [];
+    try {
+      fds = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`${dir}/${fd}`));
+        if (m) inodes.push(m[1]!);
+      } catch {}
+    }
   }
   return inodes;
 }

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll } from 'vitest';
+import { processEnded } from '../core/proc.ts';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 
@@ -91,12 +92,12 @@ export function runIdsIn(stateDir: string): string[] {
   return [...ids];
 }
 
-/** Live (non-zombie) processes started for one of these runs, found by their FIREDRILL_RUN marker. */
+/** Live (not ended) processes started for one of these runs, found by their FIREDRILL_RUN marker. */
 export function processesOfRuns(runIds: readonly string[]): string[] {
   const found: string[] = [];
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
-      if (readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]?.[0] === 'Z') continue;
+      if (processEnded(Number(pid))) continue;
       const environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
       if (runIds.some((id) => environ.includes(`FIREDRILL_RUN=${id}\0`)))
         found.push(`${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/\0/g, ' ')}`);

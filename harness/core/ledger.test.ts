@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Ledger, processStartTime, replayLedgers } from './ledger.ts';
+import { Ledger, replayLedgers } from './ledger.ts';
+import { processStartTime } from './proc.ts';
 
 describe('ledger', () => {
   it('creates nothing on disk until the first change is recorded', () => {

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { processEnded, processStartTime } from './proc.ts';
 
 export type UndoAction =
   /** Kill a process we started. `startTime` (from /proc/PID/stat) guards against PID reuse. */
@@ -142,17 +143,6 @@ export async function replayLedgers(
   return result;
 }
 
-/** Start time of a process (field 22 of /proc/PID/stat), or undefined if it is gone. */
-export function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // the command name (field 2) may contain spaces; fields after the last ')' are fixed
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
-
 export async function undo(action: UndoAction): Promise<void> {
   switch (action.type) {
     case 'kill-process': {
@@ -227,15 +217,10 @@ export async function undo(action: UndoAction): Promise<void> {
   }
 }
 
+/** Until the process has ended, bounded: a thread in an fsync on a loaded disk takes its time. */
 async function waitGone(pid: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (processStartTime(pid) === undefined) return;
-    // a zombie child of ours counts as gone: it holds no resources but its PID
-    try {
-      if (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z')) return;
-    } catch {
-      return;
-    }
+  for (let i = 0; i < 200; i++) {
+    if (processEnded(pid)) return;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`process ${pid} did not exit after SIGKILL`);

@@ -3,25 +3,20 @@
  * process group), and replaying the ledger, as `pnpm chaos cleanup` does, removes it and its TSDB.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { replayLedgers } from '../core/ledger.ts';
+import { processEnded } from '../core/proc.ts';
 import { prometheusInstalled } from './prometheus.ts';
 
 const installed = prometheusInstalled();
 const dir = mkdtempSync(join(tmpdir(), 'firedrill-promleft-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Running and not a zombie (a killed orphan may wait for its reaper for a while). */
-const alive = (pid: number): boolean => {
-  try {
-    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z');
-  } catch {
-    return false;
-  }
-};
+/** Not ended (a killed orphan may wait as a zombie for its reaper for a while). */
+const alive = (pid: number): boolean => !processEnded(pid);
 
 describe.skipIf(!installed)('prometheus after a harness crash', () => {
   it('is left running by a SIGKILLed harness and removed by replaying the ledger', async () => {

@@ -5,6 +5,7 @@ import { Gauge, Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ledger } from '../core/ledger.ts';
 import { silentLogger } from '../core/log.ts';
+import { processEnded } from '../core/proc.ts';
 import { type MetricsServer, startMetricsServer } from './metrics-server.ts';
 import {
   LocalPrometheus,
@@ -24,15 +25,14 @@ if (!installed) {
   process.stderr.write(`SKIPPED: ${msg} are skipped\n`);
 }
 
-/** PIDs of live (non-zombie) processes whose command line mentions `needle`, straight from /proc. */
+/** PIDs of live (not ended) processes whose command line mentions `needle`, straight from /proc. */
 function processesMentioning(needle: string): number[] {
   const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      const state = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.[0];
-      if (cmdline.includes(needle) && state !== 'Z') found.push(Number(entry));
+      if (cmdline.includes(needle) && !processEnded(Number(entry))) found.push(Number(entry));
     } catch {}
   }
   return found;

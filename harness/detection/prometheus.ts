@@ -9,9 +9,10 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { join } from 'node:path';
 import { type Clock, systemClock } from '../core/clock.ts';
 import { UserError } from '../core/errors.ts';
-import { type Ledger, processStartTime } from '../core/ledger.ts';
+import type { Ledger } from '../core/ledger.ts';
 import type { Logger } from '../core/log.ts';
 import { freePort } from '../core/ports.ts';
+import { processStartTime } from '../core/proc.ts';
 import { loadProfileTiming, type ProfileTiming, rulesFileFor } from './alert-source.ts';
 import {
   fetchAlerts,

@@ -13,7 +13,7 @@ import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
 import { type Clock, isoOf } from '../../core/clock.ts';
 import type { Ledger, LedgerEntry } from '../../core/ledger.ts';
-import { processStartTime } from '../../core/ledger.ts';
+import { processStartTime } from '../../core/proc.ts';
 
 export interface PrivateFiles {
   /** Bind-mounted over /etc/hosts, /etc/nsswitch.conf and /etc/resolv.conf in a private mount namespace. */

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, expect, it } from 'vitest';
 import { replayLedgers } from '../../core/ledger.ts';
+import { processEnded } from '../../core/proc.ts';
 import { CGROUP_V1_ROOT } from './cgroups.ts';
 import { sandbox } from './testing.ts';
 
@@ -24,8 +25,7 @@ function processesOfRun(runId: string): string[] {
     try {
       const environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/\0/g, ' ');
-      const state = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]?.[0];
-      if (state === 'Z') continue; // reaped by its parent soon; holds nothing
+      if (processEnded(Number(pid))) continue;
       if (environ.includes(`FIREDRILL_RUN=${runId}\0`) || cmdline.includes(box.dir))
         found.push(`${pid}: ${cmdline}`);
     } catch {
@@ -36,14 +36,7 @@ function processesOfRun(runId: string): string[] {
 }
 
 /** 'gone' also for a zombie: dead, only waiting for init to collect its exit status. */
-function aliveState(pid: number): string {
-  try {
-    const state = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]?.[0];
-    return state === 'Z' ? 'gone' : `running (${state})`;
-  } catch {
-    return 'gone';
-  }
-}
+const aliveState = (pid: number) => (processEnded(pid) ? 'gone' : 'running');
 
 const refused = (url: string): Promise<boolean> =>
   new Promise((resolve) => {
