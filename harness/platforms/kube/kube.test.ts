@@ -47,6 +47,9 @@ describe.skipIf(!enabled)('kube platform on a real cluster', () => {
       s.readyReplicas === s.desiredReplicas && s.pods.length === s.desiredReplicas && s.state === 'Running'
     );
   };
+  /** The HTTP status of the API's own database check. */
+  const databaseHealth = async () => (await fetch(`${await stack.endpoint(ORCH)}/health/database`)).status;
+  const databaseDown = async () => (await databaseHealth()) === 503;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'firedrill-kube-'));
@@ -157,8 +160,6 @@ describe.skipIf(!enabled)('kube platform on a real cluster', () => {
     // Stopped when halt() returns, not merely deleted from the API: no pod, and the API's pooled
     // sessions die with the server instead of being served through a grace period.
     expect((await stack.status(PG)).pods).toEqual([]);
-    const api = await stack.endpoint(ORCH);
-    const databaseDown = async () => (await fetch(`${api}/health/database`)).status === 503;
     await until('the API reports its database down', databaseDown, 5_000);
     for (let i = 0; i < 10; i++) {
       await systemClock.sleep(1000);
@@ -171,7 +172,7 @@ describe.skipIf(!enabled)('kube platform on a real cluster', () => {
     expect((await stack.status(PG)).desiredReplicas).toBe(1);
     // The orchestrator's readiness follows its database: the next test needs it serving again.
     await until('the API serves with its database again', async () => {
-      return (await ready(ORCH)()) && (await fetch(`${api}/health/database`)).status === 200;
+      return (await ready(ORCH)()) && (await databaseHealth()) === 200;
     });
   }, 300_000);
 
@@ -192,8 +193,6 @@ describe.skipIf(!enabled)('kube platform on a real cluster', () => {
       ),
     );
     // Pooled connections opened before the deny are cut too: the API itself loses its database.
-    const api = await stack.endpoint(ORCH);
-    const databaseDown = async () => (await fetch(`${api}/health/database`)).status === 503;
     await until('the API reports its database down', databaseDown);
     // ...and stays down: a flow cut before the plugin enforced the policy is re-established
     // under the old rules and outlives it (the partition then heals itself within seconds).
