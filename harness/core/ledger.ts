@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { processEnded, processStartTime } from './proc.ts';
+import { processEnded, processGroupEnded, processStartTime } from './proc.ts';
 
 export type UndoAction =
   /** Kill a process we started. `startTime` (from /proc/PID/stat) guards against PID reuse. */
@@ -156,7 +156,7 @@ export async function undo(action: UndoAction): Promise<void> {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
       }
-      await waitGone(action.pid);
+      await waitEnded(action.pid, action.processGroup ?? false);
       return;
     }
     case 'remove-dir':
@@ -217,11 +217,11 @@ export async function undo(action: UndoAction): Promise<void> {
   }
 }
 
-/** Until the process has ended, bounded: a thread in an fsync on a loaded disk takes its time. */
-async function waitGone(pid: number): Promise<void> {
+/** Until the process (or its whole group) has ended; bounded, as a loaded machine takes its time. */
+async function waitEnded(pid: number, group: boolean): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    if (processEnded(pid)) return;
+    if (group ? processGroupEnded(pid) : processEnded(pid)) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`process ${pid} did not exit after SIGKILL`);
+  throw new Error(`process ${group ? 'group ' : ''}${pid} did not exit after SIGKILL`);
 }

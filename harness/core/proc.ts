@@ -4,15 +4,20 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** Start time of a process (field 22 of /proc/PID/stat), or undefined if it is gone. */
-export function processStartTime(pid: number): string | undefined {
+/** The fields of /proc/PID/stat after the command name (state, ppid, pgrp, ...), or undefined. */
+function statFields(pid: number | string): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    // the command name (field 2) may contain spaces; fields after the last ')' are fixed
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    // the command name (field 2) may contain spaces; the fields after the last ')' are fixed
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
+}
+
+/** Start time of a process (field 22 of /proc/PID/stat), or undefined if it is gone. */
+export function processStartTime(pid: number): string | undefined {
+  return statFields(pid)?.[19];
 }
 
 /**
@@ -22,11 +27,19 @@ export function processStartTime(pid: number): string | undefined {
  * the open files and listening sockets. It has ended when no thread but that zombie is left.
  */
 export function processEnded(pid: number): boolean {
+  const state = statFields(pid)?.[0];
+  if (state === undefined) return true;
+  if (state !== 'Z') return false;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    if (stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z') return false;
     return readdirSync(`/proc/${pid}/task`).every((tid) => tid === String(pid));
   } catch {
     return true; // gone while we looked
   }
+}
+
+/** True once every process of the group has ended (a group can outlive its leader). */
+export function processGroupEnded(pgid: number): boolean {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry) && statFields(entry)?.[2] === String(pgid))
+    .every((pid) => processEnded(Number(pid)));
 }

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ledger, undo } from '../core/ledger.ts';
+import { processEnded } from '../core/proc.ts';
 import { executeSteps } from './execute.ts';
 import { allSteps } from './model.ts';
 import { parseRunbook } from './parse.ts';
@@ -59,12 +60,6 @@ const executor = (env: Record<string, string> = {}) =>
     killGraceMs: 200,
   });
 
-/** A process is gone when /proc has no entry, or only a zombie waiting to be reaped. */
-const gone = (pid: number) => {
-  const stat = `/proc/${pid}/stat`;
-  return !existsSync(stat) || / Z /.test(readFileSync(stat, 'utf8'));
-};
-
 describe('shellExecutor', () => {
   it('kills the whole process group of a step that never ends', async () => {
     const rb = runbook('kubectl logs -f deployment/agent-agency-orchestrator -n agent-agency | cat');
@@ -75,8 +70,8 @@ describe('shellExecutor', () => {
     const child = Number(readFileSync(join(dir, 'child.pid'), 'utf8'));
     expect(child).toBeGreaterThan(0);
     // The kill is synchronous with the result; allow the kernel a bounded moment to tear down.
-    for (let i = 0; i < 50 && !gone(child); i++) await new Promise((r) => setTimeout(r, 20));
-    expect(gone(child)).toBe(true);
+    for (let i = 0; i < 50 && !processEnded(child); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(processEnded(child)).toBe(true);
   });
 
   it('ledgers each step process group while it runs: cleanup can end one a killed harness left', async () => {
@@ -95,8 +90,7 @@ describe('shellExecutor', () => {
     expect(entry?.undo).toMatchObject({ type: 'kill-process', processGroup: true });
     // What `pnpm chaos cleanup` does with it, had the harness been killed here.
     await undo(entry!.undo);
-    for (let i = 0; i < 50 && !gone(child); i++) await new Promise((r) => setTimeout(r, 20));
-    expect(gone(child)).toBe(true);
+    expect(processEnded(child)).toBe(true); // the undo returns once the whole group has ended
     const [result] = await running;
     expect(result!.status).toBe('failed');
     expect(ledger.pending()).toEqual([]); // settled when the step ended
