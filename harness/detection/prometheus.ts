@@ -4,11 +4,12 @@
  * production notices an outage. Its process and TSDB directory are written to the ledger, so
  * `pnpm chaos cleanup` removes them after a crash.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Clock, systemClock } from '../core/clock.ts';
 import { UserError } from '../core/errors.ts';
+import { spawnGated } from '../core/gated-spawn.ts';
 import type { Ledger } from '../core/ledger.ts';
 import type { Logger } from '../core/log.ts';
 import { freePort } from '../core/ports.ts';
@@ -177,16 +178,17 @@ export class LocalPrometheus implements RunningPrometheus {
     mkdirSync(tsdb, { recursive: true });
     const logFd = openSync(this.logFile, 'a');
     this.exit = undefined;
-    const child = spawn(
-      binary,
+    // Gated: Prometheus only starts once its PID is in the ledger.
+    const { child, open } = spawnGated(
       [
+        binary,
         `--config.file=${configFile}`,
         `--storage.tsdb.path=${tsdb}`,
         '--storage.tsdb.retention.time=6h',
         `--web.listen-address=127.0.0.1:${this.port}`,
         '--log.level=info',
       ],
-      { stdio: ['ignore', logFd, logFd], detached: true },
+      { outputs: [logFd, logFd], detached: true },
     );
     closeSync(logFd);
     this.child = child;
@@ -198,8 +200,6 @@ export class LocalPrometheus implements RunningPrometheus {
       const reason = await new Promise<string>((r) => child.once('error', (e) => r(e.message)));
       throw new Error(`cannot start ${binary}: ${reason}`);
     }
-    // Recorded synchronously right after spawn, before any await: no window in which a crash
-    // of the harness could leave an unrecorded Prometheus behind.
     this.ledgerIds.push(
       this.opts.ledger.record(`prometheus process ${pid}`, {
         type: 'kill-process',
@@ -208,6 +208,7 @@ export class LocalPrometheus implements RunningPrometheus {
         ...(processStartTime(pid) ? { startTime: processStartTime(pid)! } : {}),
       }).id,
     );
+    open();
     await waitUntilReady(this.url, {
       timeoutMs: this.opts.readyTimeoutMs ?? 30_000,
       clock: this.clock,

@@ -4,10 +4,10 @@
  * host map, and a per-step timeout that kills the whole process group (a `logs -f` or a
  * `watch` must not hang the drill, and must not leave children behind).
  */
-import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { spawnGated } from '../core/gated-spawn.ts';
 import type { Ledger } from '../core/ledger.ts';
 import { processStartTime } from '../core/proc.ts';
 import type { StepExecutor, StepRun } from './execute.ts';
@@ -97,9 +97,10 @@ export function shellExecutor(options: ShellExecutorOptions = {}): StepExecutor 
           ...mapped.mapped.map((m) => `${m.from} -> ${m.to}`),
         ];
         const script = step.defines.length ? captureDefines(mapped.command, step.defines) : mapped.command;
-        const child = spawn('bash', ['-c', script], {
+        // Gated: the step only runs once its process group is in the ledger.
+        const { child, open } = spawnGated(['bash', '-c', script], {
           detached: true, // own process group: a timeout kills pipelines and their children too
-          stdio: ['ignore', 'pipe', 'pipe', step.defines.length ? 'pipe' : 'ignore'],
+          outputs: ['pipe', 'pipe', step.defines.length ? 'pipe' : 'ignore'],
           env: {
             ...process.env,
             ...options.env,
@@ -119,6 +120,7 @@ export function shellExecutor(options: ShellExecutorOptions = {}): StepExecutor 
                 ...(startTime ? { startTime } : {}),
               }).id
             : undefined;
+        open();
         let output = '';
         const keep = (chunk: Buffer) => {
           output += chunk.toString('utf8');

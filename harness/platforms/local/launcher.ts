@@ -2,16 +2,15 @@
  * Start one container process: its own process group, its pod's cgroups, an optional private
  * /etc/hosts, an optional unprivileged user, and stdout/stderr captured with timestamps.
  *
- * Crash safety: the child first blocks on a "go" line on stdin. The harness records the
- * child's PID and start time in the ledger and only then releases it. If the harness dies
- * in between, the child reads EOF and exits without ever running the command, so no process
- * can exist that the ledger does not know about.
+ * Crash safety: the child waits at a gate (core/gated-spawn.ts) until its PID and start time
+ * are in the ledger, so a harness killed in between leaves no unrecorded process.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
 import { type Clock, isoOf } from '../../core/clock.ts';
+import { gateScript } from '../../core/gated-spawn.ts';
 import type { Ledger, LedgerEntry } from '../../core/ledger.ts';
 import { processStartTime } from '../../core/proc.ts';
 
@@ -59,8 +58,8 @@ export interface Launched {
 
 export const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
-function gateScript(spec: LaunchSpec, tools: Tools): string {
-  const lines = ['IFS= read -r gate || exit 0', '[ "$gate" = go ] || exit 0'];
+function gateSetup(spec: LaunchSpec, tools: Tools): string {
+  const lines: string[] = [];
   const files = spec.privateFiles;
   if (files) {
     const mount = shellQuote(tools.mount ?? 'mount');
@@ -72,12 +71,11 @@ function gateScript(spec: LaunchSpec, tools: Tools): string {
   const drop = spec.user
     ? `${shellQuote(tools.setpriv ?? 'setpriv')} --reuid=${shellQuote(spec.user)} --regid=${shellQuote(spec.user)} --init-groups `
     : '';
-  lines.push(`exec ${drop}"$@" </dev/null`);
-  return lines.join('\n');
+  return gateScript(lines, drop);
 }
 
 export function launch(spec: LaunchSpec, tools: Tools, ledger: Ledger, clock: Clock): Launched {
-  const script = gateScript(spec, tools);
+  const script = gateSetup(spec, tools);
   const shArgv = [tools.sh, '-c', script, 'firedrill-pod', ...spec.argv];
   const argv =
     spec.privateFiles && tools.unshare
