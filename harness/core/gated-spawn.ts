@@ -32,14 +32,20 @@ export interface GatedChild {
 export interface GatedSpawnOptions extends Omit<SpawnOptions, 'stdio'> {
   /** The child's fds from 1 on (stdin belongs to the gate; the command gets /dev/null). */
   readonly outputs?: Exclude<StdioOptions, string>;
+  /** The shell that holds the gate (default `sh` from PATH). */
+  readonly sh?: string;
+  /** Lines run after "go", before the command (see gateScript). */
+  readonly setup?: readonly string[];
+  /** Prepended to the command in the final exec (e.g. a privilege drop). */
+  readonly execPrefix?: string;
+  /** A command that execs the gate's shell in turn (e.g. unshare); it keeps the PID too. */
+  readonly wrapper?: readonly string[];
 }
 
 export function spawnGated(argv: readonly string[], options: GatedSpawnOptions = {}): GatedChild {
-  const { outputs = ['pipe', 'pipe'], ...rest } = options;
-  const child = spawn('sh', ['-c', gateScript(), 'firedrill-gate', ...argv], {
-    ...rest,
-    stdio: ['pipe', ...outputs],
-  });
+  const { outputs = ['pipe', 'pipe'], sh = 'sh', setup, execPrefix, wrapper = [], ...rest } = options;
+  const full = [...wrapper, sh, '-c', gateScript(setup, execPrefix), 'firedrill-gate', ...argv];
+  const child = spawn(full[0]!, full.slice(1), { ...rest, stdio: ['pipe', ...outputs] });
   child.stdin?.on('error', () => {}); // the child may already be gone
   return { child, open: () => child.stdin?.end('go\n') };
 }

@@ -5,12 +5,12 @@
  * Crash safety: the child waits at a gate (core/gated-spawn.ts) until its PID and start time
  * are in the ledger, so a harness killed in between leaves no unrecorded process.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
 import { type Clock, isoOf } from '../../core/clock.ts';
-import { gateScript } from '../../core/gated-spawn.ts';
+import { spawnGated } from '../../core/gated-spawn.ts';
 import type { Ledger, LedgerEntry } from '../../core/ledger.ts';
 import { processStartTime } from '../../core/proc.ts';
 
@@ -58,7 +58,7 @@ export interface Launched {
 
 export const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
-function gateSetup(spec: LaunchSpec, tools: Tools): string {
+function gateSetup(spec: LaunchSpec, tools: Tools): { setup: string[]; execPrefix: string } {
   const lines: string[] = [];
   const files = spec.privateFiles;
   if (files) {
@@ -71,21 +71,19 @@ function gateSetup(spec: LaunchSpec, tools: Tools): string {
   const drop = spec.user
     ? `${shellQuote(tools.setpriv ?? 'setpriv')} --reuid=${shellQuote(spec.user)} --regid=${shellQuote(spec.user)} --init-groups `
     : '';
-  return gateScript(lines, drop);
+  return { setup: lines, execPrefix: drop };
 }
 
 export function launch(spec: LaunchSpec, tools: Tools, ledger: Ledger, clock: Clock): Launched {
-  const script = gateSetup(spec, tools);
-  const shArgv = [tools.sh, '-c', script, 'firedrill-pod', ...spec.argv];
-  const argv =
-    spec.privateFiles && tools.unshare
-      ? [tools.unshare, '--mount', '--propagation', 'private', '--', ...shArgv]
-      : shArgv;
-  const child = spawn(argv[0]!, argv.slice(1), {
+  const { child, open } = spawnGated(spec.argv, {
+    sh: tools.sh,
+    ...gateSetup(spec, tools),
+    ...(spec.privateFiles && tools.unshare
+      ? { wrapper: [tools.unshare, '--mount', '--propagation', 'private', '--'] }
+      : {}),
     cwd: spec.cwd,
     env: { ...spec.env },
     detached: true, // own session and process group, so the whole container can be signalled
-    stdio: ['pipe', 'pipe', 'pipe'],
   });
   const log = createWriteStream(spec.logFile, { flags: 'a' });
   log.on('error', () => {}); // a lost log line must not take the harness down
@@ -116,8 +114,7 @@ export function launch(spec: LaunchSpec, tools: Tools, ledger: Ledger, clock: Cl
     startTime: processStartTime(pid),
     processGroup: true,
   });
-  child.stdin!.on('error', () => {}); // the child may already be gone
-  child.stdin!.end('go\n');
+  open();
   return { pid, child, entry, exited, logsFlushed };
 }
 
