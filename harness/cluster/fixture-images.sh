@@ -35,7 +35,11 @@ if ((force == 0)) && [[ "$(cat "$stamp" 2>/dev/null)" == "$hash" ]] && loaded; t
   exit 0
 fi
 
-command -v dockerd >/dev/null || die "dockerd not found: apt-get install docker.io"
+# The build's own tools, installed like `pnpm cluster up` installs the cluster's.
+missing=()
+command -v dockerd >/dev/null || missing+=(docker.io)
+command -v debootstrap >/dev/null || missing+=(debootstrap)
+if ((${#missing[@]})); then install_packages "$CACHE/fixture-images/apt.log" "${missing[@]}"; fi
 run=/run/firedrill-docker
 mkdir -p "$run" "$CACHE/docker"
 export DOCKER_HOST="unix://$run/docker.sock"

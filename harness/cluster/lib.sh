@@ -48,6 +48,21 @@ COREDNS_IMAGE=firedrill.local/coredns:v$COREDNS_VERSION
 log() { printf '[cluster %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf '[cluster] error: %s\n' "$*" >&2; exit 1; }
 
+# install_packages LOG PKG...: install Debian packages the scripts need (root: apt-get, with an
+# update only when the first try fails on stale lists; otherwise one line naming them).
+install_packages() {
+  local apt_log=$1
+  shift
+  ((EUID == 0)) || die "missing Debian packages: $*; install them (sudo apt-get install $*) and run again"
+  log "installing Debian packages: $*"
+  mkdir -p "$(dirname "$apt_log")"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >"$apt_log" 2>&1 || {
+    DEBIAN_FRONTEND=noninteractive apt-get update -q >>"$apt_log" 2>&1
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >>"$apt_log" 2>&1 ||
+      die "apt-get install $* failed (log $apt_log)"
+  }
+}
+
 # stamp_ok NAME KEY: true if the stamp NAME holds KEY (the build it records is current).
 stamp_ok() { [[ -f "$STAMPS/$1" && "$(cat "$STAMPS/$1")" == "$2" ]]; }
 stamp_set() { mkdir -p "$STAMPS"; printf '%s' "$2" >"$STAMPS/$1"; }

@@ -26,14 +26,7 @@ ensure_host_packages() {
   command -v openssl >/dev/null || missing+=(openssl)
   command -v jq >/dev/null || missing+=(jq)
   command -v conntrack >/dev/null || missing+=(conntrack)
-  if ((${#missing[@]})); then
-    log "installing Debian packages: ${missing[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >"$LOG_DIR/apt.log" 2>&1 || {
-      DEBIAN_FRONTEND=noninteractive apt-get update -q >>"$LOG_DIR/apt.log" 2>&1
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >>"$LOG_DIR/apt.log" 2>&1 ||
-        die "apt-get install ${missing[*]} failed (log $LOG_DIR/apt.log)"
-    }
-  fi
+  if ((${#missing[@]})); then install_packages "$LOG_DIR/apt.log" "${missing[@]}"; fi
 }
 
 setup_kernel() {
