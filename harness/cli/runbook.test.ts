@@ -38,6 +38,70 @@ describe('pnpm runbook lint', () => {
     expect(parsed.findings.find((f) => f.rule === 'never-ends')?.line).toBe(18);
   });
 
+  it('lints several files and globs; exit 1 when any file has an error', () => {
+    const r = cli('lint', 'fixtures/runbook/agent-agency-outage.md', 'fixtures/runbook/defects/*.md');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^fixtures\/runbook\/agent-agency-outage\.md: 0 error\(s\)/m);
+    expect(r.stderr).toMatch(/^fixtures\/runbook\/defects\/planted\.md: [1-9]\d* error\(s\)/m);
+    expect(cli('lint', 'fixtures/runbook/nothing-*.md')).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'runbook: no runbook matches fixtures/runbook/nothing-*.md\n',
+    });
+  });
+
+  it('--format github annotates the lines of each finding', () => {
+    const r = cli('lint', 'fixtures/runbook/defects/planted.md', '--format', 'github');
+    expect(r.code).toBe(1);
+    const lines = r.stdout.trim().split('\n');
+    // every finding is one workflow command; the text format's findings, line for line
+    const text = cli('lint', 'fixtures/runbook/defects/planted.md').stdout.trim().split('\n');
+    expect(lines).toHaveLength(text.length);
+    for (const l of lines)
+      expect(l).toMatch(
+        /^::(error|warning|notice) file=fixtures\/runbook\/defects\/planted\.md,line=\d+,title=runbook lint%3A [a-z-]+::\S/,
+      );
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^::error file=[^,]+,line=18,title=runbook lint%3A never-ends::/),
+    );
+  });
+
+  it('--format sarif is SARIF 2.1.0 with a result per finding at its line', () => {
+    const r = cli('lint', 'fixtures/runbook/defects/planted.md', '--format', 'sarif');
+    const text = cli('lint', 'fixtures/runbook/defects/planted.md').stdout.trim().split('\n');
+    const sarif = JSON.parse(r.stdout) as {
+      version: string;
+      runs: {
+        tool: { driver: { rules: { id: string }[] } };
+        results: {
+          ruleId: string;
+          ruleIndex: number;
+          level: string;
+          locations: {
+            physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } };
+          }[];
+        }[];
+      }[];
+    };
+    expect(sarif.version).toBe('2.1.0');
+    const run = sarif.runs[0]!;
+    expect(run.results).toHaveLength(text.length);
+    for (const res of run.results) {
+      expect(run.tool.driver.rules[res.ruleIndex]?.id).toBe(res.ruleId);
+      expect(['error', 'warning', 'note']).toContain(res.level);
+      expect(res.locations[0]!.physicalLocation.artifactLocation.uri).toBe(
+        'fixtures/runbook/defects/planted.md',
+      );
+    }
+    expect(
+      run.results.find((x) => x.ruleId === 'never-ends')?.locations[0]!.physicalLocation.region.startLine,
+    ).toBe(18);
+    expect(cli('lint', 'fixtures/runbook/defects/planted.md', '--format', 'xml')).toMatchObject({
+      code: 2,
+      stderr: 'runbook: --format xml: expected one of text, json, github, sarif\n',
+    });
+  });
+
   it.each([
     [['lint', 'no/such/runbook.md'], 'runbook: runbook no/such/runbook.md: no such file\n'],
     [

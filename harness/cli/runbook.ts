@@ -1,9 +1,10 @@
-// `pnpm runbook lint <file>` and `pnpm runbook show <file>`: check a runbook without a cluster.
+// `pnpm runbook lint <files...>` and `pnpm runbook show <file>`: check a runbook without a cluster.
 //
 // lint: findings with file:line; exit 1 when any finding is an error, 2 for bad input
 //       (missing/unparsable runbook or manifests directory), 0 otherwise.
 // show: how firedrill reads the runbook: sections, steps with their class, and what each
 //       step becomes on the local platform (given a host map).
+import { globSync } from 'node:fs';
 import { Command } from 'commander';
 import { UserError } from '../core/errors.ts';
 import { classifyStep } from '../runbook/classify.ts';
@@ -13,28 +14,51 @@ import { loadRunbook } from '../runbook/load.ts';
 import { loadManifests } from '../runbook/manifests.ts';
 import { findResolution } from '../runbook/parse.ts';
 import { translateCommand } from '../runbook/translate.ts';
+import { type FileFindings, FORMATTERS, LINT_FORMATS, type LintFormat } from './lint-formats.ts';
 import { parseProgram, runCli } from './main.ts';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
-function formatFinding(file: string, f: LintFinding): string {
-  return `${file}:${f.line}: ${f.severity} [${f.rule}] ${f.message}`;
+// Runbook files named on the command line; patterns such as `runbooks/*.md` expand, sorted.
+function expandFiles(patterns: readonly string[]): string[] {
+  const files: string[] = [];
+  for (const p of patterns) {
+    if (!/[*?[{]/.test(p)) {
+      files.push(p);
+      continue;
+    }
+    const matched = globSync(p).sort();
+    if (matched.length === 0) throw new UserError(`no runbook matches ${p}`);
+    files.push(...matched);
+  }
+  return [...new Set(files)];
 }
 
-async function lint(file: string, opts: { manifests?: string; json?: boolean }): Promise<number> {
-  const { runbook } = await loadRunbook(file);
+async function lint(
+  patterns: readonly string[],
+  opts: { manifests?: string; json?: boolean; format: string },
+): Promise<number> {
+  const format = (opts.json ? 'json' : opts.format) as LintFormat;
+  if (!LINT_FORMATS.includes(format))
+    throw new UserError(`--format ${opts.format}: expected one of ${LINT_FORMATS.join(', ')}`);
+  // Everything is read before anything is printed: bad input is one line, not half a report.
   const manifests = opts.manifests ? await loadManifests(opts.manifests) : undefined;
-  const findings = lintRunbook(runbook, manifests ? { manifests } : {});
-  const errors = findings.filter((f) => f.severity === 'error').length;
-  if (opts.json) out(JSON.stringify({ file, findings }, null, 2));
-  else {
-    for (const f of findings) out(formatFinding(file, f));
-    const count = (s: LintFinding['severity']) => findings.filter((f) => f.severity === s).length;
-    process.stderr.write(
-      `${file}: ${errors} error(s), ${count('warning')} warning(s), ${count('info')} note(s)${manifests ? '' : ' (no --manifests: resource kinds not checked)'}\n`,
-    );
+  const results: FileFindings[] = [];
+  for (const file of expandFiles(patterns)) {
+    const { runbook } = await loadRunbook(file);
+    results.push({ file, findings: lintRunbook(runbook, manifests ? { manifests } : {}) });
   }
-  return errors > 0 ? 1 : 0;
+  for (const line of FORMATTERS[format](results)) out(line);
+  const all = results.flatMap((r) => r.findings);
+  const count = (s: LintFinding['severity']) => all.filter((f) => f.severity === s).length;
+  if (format === 'text')
+    for (const { file, findings } of results) {
+      const n = (s: LintFinding['severity']) => findings.filter((f) => f.severity === s).length;
+      process.stderr.write(
+        `${file}: ${n('error')} error(s), ${n('warning')} warning(s), ${n('info')} note(s)${manifests ? '' : ' (no --manifests: resource kinds not checked)'}\n`,
+      );
+    }
+  return count('error') > 0 ? 1 : 0;
 }
 
 function parseHostMap(pairs: readonly string[]): HostMap {
@@ -131,12 +155,19 @@ async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   program
-    .command('lint <file>')
-    .description('list findings with line numbers; exit 1 when any is an error')
+    .command('lint <files...>')
+    .description(
+      'list findings with line numbers for each runbook (files or quoted globs); exit 1 when any is an error',
+    )
     .option('--manifests <dir>', 'kustomize/manifest directory to check resource kinds and names against')
-    .option('--json', 'machine-readable findings')
-    .action(async (file: string, opts: { manifests?: string; json?: boolean }) => {
-      code = await lint(file, opts);
+    .option(
+      '--format <format>',
+      `text, json, github (workflow annotations on the lines) or sarif (code scanning)`,
+      'text',
+    )
+    .option('--json', 'same as --format json')
+    .action(async (files: string[], opts: { manifests?: string; json?: boolean; format: string }) => {
+      code = await lint(files, opts);
     });
   program
     .command('show <file>')

@@ -5,8 +5,7 @@
  * drills with repeats, reports uploaded even on failure) and that kind-config.yaml publishes
  * every NodePort the fixtures use on 127.0.0.1.
  *
- * actionlint is a Go program: built once through the Go module proxy into
- * ${FIREDRILL_CACHE:-~/.cache/firedrill}/tools (or taken from $ACTIONLINT).
+ * actionlint comes from harness/cli/testing-actionlint.ts (built once through the Go proxy).
  */
 import { spawnSync } from 'node:child_process';
 import {
@@ -22,36 +21,10 @@ import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
+import { actionlintBinary } from '../../cli/testing-actionlint.ts';
 
-const ACTIONLINT_VERSION = 'v1.7.12';
 const repoRoot = resolve(import.meta.dirname, '..', '..', '..');
 const workflowFile = join(repoRoot, '.github/workflows/nightly-chaos.yml');
-const cache = process.env['FIREDRILL_CACHE'] ?? join(homedir(), '.cache', 'firedrill');
-
-function actionlintBinary(): string {
-  if (process.env['ACTIONLINT']) return process.env['ACTIONLINT'];
-  const dir = join(cache, 'tools', `actionlint-${ACTIONLINT_VERSION}`);
-  const bin = join(dir, 'actionlint');
-  if (existsSync(bin)) return bin;
-  mkdirSync(dir, { recursive: true });
-  const r = spawnSync('go', ['install', `github.com/rhysd/actionlint/cmd/actionlint@${ACTIONLINT_VERSION}`], {
-    env: {
-      ...process.env,
-      GOBIN: dir,
-      GOFLAGS: '-mod=mod',
-      GOTOOLCHAIN: 'local',
-      GOCACHE: join(cache, 'go', 'build'),
-      GOMODCACHE: join(cache, 'go', 'mod'),
-    },
-    encoding: 'utf8',
-    timeout: 600_000,
-  });
-  if (r.error || r.status !== 0 || !existsSync(bin))
-    throw new Error(
-      `could not build actionlint ${ACTIONLINT_VERSION} with Go (needed to validate the workflow): ${r.error?.message ?? r.stderr}`,
-    );
-  return bin;
-}
 
 let bin = '';
 let dir = '';
