@@ -8,7 +8,9 @@
 #
 # With a COMMAND (package.json: pnpm appends the user's arguments to it), the script then execs
 # it. A COMMAND that only prints (--help, -h, --list, --version, -V, --dry-run) needs no system
-# packages and skips the check, so asking for help never runs apt-get.
+# packages and skips the check, so asking for help never runs apt-get. A drill with
+# `--platform kube` runs its system in the cluster: it needs none of the local platform's servers
+# (a GitHub-hosted runner has none of them and no root).
 set -euo pipefail
 drill=(postgresql redis-server prometheus stress-ng util-linux iproute2)
 test=("${drill[@]}" chromium libxml2-utils iptables python3)
@@ -24,11 +26,14 @@ run() {
   (($#)) && exec "$@"
   exit 0
 }
+prev=
 for arg in "$@"; do
   case "$arg" in
     --) break ;; # what follows is operands, not options
-    -h | --help | --list | -V | --version | --dry-run) run "$@" ;;
+    -h | --help | --list | -V | --version | --dry-run | --platform=kube) run "$@" ;;
+    kube) [[ "$prev" == --platform ]] && run "$@" ;;
   esac
+  prev=$arg
 done
 
 command -v dpkg >/dev/null || run "$@" # not Debian: the platform's preflight names what is missing

@@ -52,6 +52,24 @@ describe('ensure-system.sh', () => {
     },
   );
 
+  it.each([['--platform', 'kube'], ['--platform=kube']])(
+    'skips the check for a kube drill (%s): its servers run in the cluster',
+    (...flag) => {
+      const r = script(['drill', 'echo', 'ran', 'db-outage', ...flag], ALL_MISSING);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toBe(`ran db-outage ${flag.join(' ')}\n`);
+      expect(r.calls).toEqual([]);
+    },
+  );
+
+  it('still checks a local drill that names its platform, or a kube word that is not the platform', () => {
+    for (const args of [['--platform', 'local'], ['kube']]) {
+      const r = script(['drill', 'echo', 'ran', ...args], ALL_INSTALLED);
+      expect(r.status).toBe(0);
+      expect(r.calls).toContain('dpkg -s postgresql');
+    }
+  });
+
   it('checks every package of a drill, then runs the command', () => {
     const r = script(['drill', 'echo', 'ran', 'db-outage'], ALL_INSTALLED);
     expect(r.status).toBe(0);
