@@ -88,9 +88,73 @@ describe('nightly chaos workflow', () => {
     const loadIndex = steps.findIndex((s) => s.run?.includes('kind load docker-image'));
     expect(loadIndex).toBeGreaterThan(steps.indexOf(kind!));
     expect(loadIndex).toBeLessThan(steps.indexOf(drills!));
-    const upload = steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'));
+    const upload = steps.find(
+      (s) => s.uses?.startsWith('actions/upload-artifact@') && s.with?.['path'] === 'reports/',
+    );
     expect(upload?.if).toBe('always()');
     expect(upload?.with?.['path']).toBe('reports/');
+  });
+
+  it('keeps 90 days of history, runs control drills, and reports: quarterly review in the summary, JUnit to a reporter, kind logs on failure', () => {
+    const wf = parse(original) as {
+      jobs: Record<
+        string,
+        {
+          steps: {
+            name?: string;
+            uses?: string;
+            run?: string;
+            if?: string;
+            with?: Record<string, unknown>;
+          }[];
+        }
+      >;
+    };
+    const steps = Object.values(wf.jobs).flatMap((j) => j.steps);
+    const at = (pred: (s: (typeof steps)[number]) => boolean) => steps.findIndex(pred);
+    const drills = at((s) => /pnpm scenario --all\s*\\?\s*--platform kube/.test(s.run ?? ''));
+    const restore = at((s) => s.uses?.startsWith('actions/cache/restore@') ?? false);
+    const save = at((s) => s.uses?.startsWith('actions/cache/save@') ?? false);
+    expect(restore).toBeGreaterThan(-1);
+    expect(restore).toBeLessThan(drills);
+    expect(steps[restore]!.with?.['path']).toBe('reports/runs');
+    expect(String(steps[restore]!.with?.['restore-keys'])).toMatch(/^chaos-history-/);
+    expect(steps.some((s) => /-mtime \+90 .*-delete/.test(s.run ?? ''))).toBe(true);
+    expect(save).toBeGreaterThan(drills);
+    expect(steps[save]!.if).toBe('always()');
+    // a failed drill still leaves its JUnit for the reporter, and still fails the job
+    expect(steps[drills]!.run).toMatch(/\|\| rc=\$\?/);
+    expect(steps[drills]!.run).toMatch(/exit "\$rc"/);
+    const control = steps.find((s) => /--control/.test(s.run ?? ''));
+    expect(control?.if).toBe('always()');
+    expect(control?.run).toMatch(/--platform kube/);
+    const review = steps.find((s) => /pnpm report/.test(s.run ?? ''));
+    expect(review?.run).toMatch(/GITHUB_STEP_SUMMARY/);
+    expect(review?.if).toBe('always()');
+    const junit = steps.find((s) => s.uses?.startsWith('mikepenz/action-junit-report@'));
+    expect(junit?.with?.['report_paths']).toBe('reports/junit-*.xml');
+    const logs = steps.find((s) => /kind export logs/.test(s.run ?? ''));
+    expect(logs?.if).toBe('failure()');
+    // nothing assumes root: every apt-get runs through sudo
+    for (const s of steps)
+      for (const line of (s.run ?? '').split('\n').filter((l) => /apt-get/.test(l)))
+        expect(line.trim()).toMatch(/^sudo /);
+  });
+
+  it('uses the current majors of the actions it depends on', () => {
+    const majors: Record<string, number> = {
+      'actions/checkout': 7,
+      'actions/setup-node': 7,
+      'actions/upload-artifact': 7,
+      'actions/cache/restore': 5,
+      'actions/cache/save': 5,
+      'pnpm/action-setup': 6,
+    };
+    const uses = [...original.matchAll(/uses: ([\w/.-]+)@v(\d+)/g)].map(
+      (m) => [m[1]!, Number(m[2])] as const,
+    );
+    for (const [action, major] of uses) if (action in majors) expect(major, action).toBe(majors[action]);
+    for (const action of Object.keys(majors)) expect(uses.map(([a]) => a)).toContain(action);
   });
 
   it('kind-config.yaml pins a 1.34 node image and maps every fixture NodePort to 127.0.0.1', () => {
