@@ -18,6 +18,9 @@ type Step = { name?: string; id?: string; run?: string; env?: Record<string, str
 const steps = (parse(workflowText) as { jobs: { lint: { steps: Step[] } } }).jobs.lint.steps;
 const step = (name: string) => steps.find((s) => s.name === name)!;
 
+// the workflow expression the runner substitutes (a plain string here, not a template)
+const CHANGED_FILES_EXPRESSION = ['${{', 'steps.changed.outputs.files', '}}'].join(' ');
+
 let dir = '';
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'firedrill-lint-workflow-'));
@@ -74,7 +77,7 @@ describe('runbook-lint workflow', () => {
     // The lint step as written, with the output substituted the way the runner would, run
     // from the repository under review (the CLI resolves relative paths from its cwd).
     const lintRun = step('Lint (annotations on the lines)')
-      .run!.replace('${{ steps.changed.outputs.files }}', 'runbooks/changed.md')
+      .run!.replace(CHANGED_FILES_EXPRESSION, 'runbooks/changed.md')
       .replace('pnpm runbook lint', `node ${join(repoRoot, 'harness/cli/runbook.ts')} lint`);
     const linted = sh(lintRun, repo);
     expect(linted.status).toBe(1); // planted.md has errors: the job fails
