@@ -9,7 +9,7 @@ export type Phase = 'preflight' | 'steady-state' | 'inject' | 'detect' | 'remedi
 export type TimelineEvent =
   | { type: 'phase.start'; phase: Phase }
   | { type: 'phase.end'; phase: Phase; ok: boolean; error?: string }
-  /** The fault call returned and the fault is confirmed observable. */
+  /** The fault took effect (stamped when the platform applied it); it was confirmed observable. */
   | { type: 'injected'; fault: string }
   /** First time the detection source reported a scenario alert as firing. */
   | { type: 'detected'; alert: string; source: string; activeAtWallMs?: number }

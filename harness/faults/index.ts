@@ -68,9 +68,11 @@ async function injectSpecChange(
 ): Promise<InjectedFault> {
   const everywhere = await ctx.stack.rolloutAllAtOnce?.(change.workload);
   const id = await recordAndPerform(ctx, what, change, before);
+  const appliedAt = ctx.clock.now();
   await confirm(ctx, what, observable);
   return {
     description: what,
+    appliedAt,
     async revert() {
       // Replicas first: local serialises a workload's changes, so a scale after the spec would
       // wait for its whole rolling restart, on the runbook's extra replicas too (~7 s restore).
@@ -154,9 +156,11 @@ function dependencyDown(spec: Extract<Fault, { kind: 'dependency-down' }>): Faul
           before,
         );
       }
+      const appliedAt = ctx.clock.now();
       await confirm(ctx, what, async () => (await ctx.stack.status(spec.workload)).readyReplicas === 0);
       return {
         description: what,
+        appliedAt,
         async revert() {
           const now = await scaleBack(ctx.stack, spec.workload, before);
           if (now.desiredReplicas === before.desiredReplicas && now.readyReplicas < before.desiredReplicas)
@@ -227,12 +231,14 @@ function llmRateLimit(spec: Extract<Fault, { kind: 'llm-rate-limit' }>): FaultDr
         signal: AbortSignal.timeout(5000),
       });
       if (!res.ok) throw new Error(`mock LLM control API answered ${res.status}`);
+      const appliedAt = ctx.clock.now();
       await confirm(ctx, what, async () => {
         const state = (await (await fetch(`${base}/__control`)).json()) as { rateLimit?: unknown };
         return state.rateLimit != null;
       });
       return {
         description: what,
+        appliedAt,
         async revert() {
           await fetch(`${base}/__control/reset`, { method: 'POST', signal: AbortSignal.timeout(5000) });
           ctx.ledger.settle(id);
@@ -303,10 +309,12 @@ function networkDeny(spec: Extract<Fault, { kind: 'network-deny' }>): FaultDrive
       };
       const id = ctx.ledger.record(what, undo).id;
       const limitations = await ctx.stack.applyNetworkDeny({ name, from: spec.from, to: spec.to });
+      const appliedAt = ctx.clock.now();
       await confirm(ctx, what, async () => (await ctx.stack.listNetworkDenies()).includes(name));
       return {
         description: what,
         limitations,
+        appliedAt,
         async revert() {
           if ((await ctx.stack.listNetworkDenies()).includes(name)) await ctx.stack.removeNetworkDeny(name);
           ctx.ledger.settle(id);

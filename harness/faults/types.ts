@@ -3,7 +3,7 @@
  * change, and returns only once the fault is observable; the `InjectedFault` it returns is the
  * only way to revert, so a fault cannot be reverted before it exists.
  */
-import type { Clock } from '../core/clock.ts';
+import type { Clock, Instant } from '../core/clock.ts';
 import type { Ledger } from '../core/ledger.ts';
 import type { Logger } from '../core/log.ts';
 import type { RunningStack } from '../platforms/types.ts';
@@ -23,6 +23,12 @@ export interface InjectedFault {
   readonly description: string;
   /** What the platform could not make the fault do as specified; goes into the run record. */
   readonly limitations?: readonly string[];
+  /**
+   * When the change took effect (the platform applied it), before any wait for its symptoms:
+   * MTTD counts from here, so a rollout whose crash loop takes seconds to show is not credited
+   * with those seconds. Absent: the fault was observable the moment inject() returned.
+   */
+  readonly appliedAt?: Instant;
   /** Idempotent: safe after the runbook already fixed the fault, and safe to call twice. */
   revert(): Promise<void>;
 }

@@ -3,7 +3,7 @@
  * timeline, resolves `detected` on the first firing of an expected alert (MTTD's end point),
  * and remembers every alert that fired, expected or not (false positives).
  */
-import type { Clock } from '../core/clock.ts';
+import type { Clock, Instant } from '../core/clock.ts';
 import { errorMessage } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { Timeline } from '../core/timeline.ts';
@@ -15,10 +15,11 @@ export interface AlertWatch {
   /** The fault is being injected: from now on the scenario's alerts are not false positives. */
   arm(): void;
   /**
-   * The fault is confirmed observable (`injected` is on the timeline). Detection is stamped no
-   * earlier than this, so an alert that beat the confirmation gives MTTD 0, never a negative one.
+   * The fault is confirmed observable; it took effect at `appliedAt` (`injected` on the
+   * timeline). An alert seen firing while the symptoms were still being confirmed is detected
+   * when it was seen, and never before `appliedAt`: MTTD is never negative.
    */
-  confirmInjected(): void;
+  confirmInjected(appliedAt: Instant): void;
   stop(): Promise<void>;
   /** Resolves when an expected alert is first seen firing. */
   readonly detected: Promise<void>;
@@ -37,7 +38,7 @@ export function watchAlerts(
   let detectedOnce = false;
   let armed = false;
   let confirmed = false;
-  let early: AlertObservation | undefined;
+  let early: { obs: AlertObservation; at: Instant } | undefined;
   let resolveDetected!: () => void;
   const detected = new Promise<void>((r) => {
     resolveDetected = r;
@@ -46,14 +47,17 @@ export function watchAlerts(
   let firstPoll: Promise<void> | undefined;
   let lastError = '';
 
-  const detect = (a: AlertObservation) => {
+  const detect = (a: AlertObservation, at: Instant = opts.clock.now()) => {
     detectedOnce = true;
-    opts.timeline.add({
-      type: 'detected',
-      alert: a.alert,
-      source: source.name,
-      ...(a.activeAtWallMs === undefined ? {} : { activeAtWallMs: a.activeAtWallMs }),
-    });
+    opts.timeline.add(
+      {
+        type: 'detected',
+        alert: a.alert,
+        source: source.name,
+        ...(a.activeAtWallMs === undefined ? {} : { activeAtWallMs: a.activeAtWallMs }),
+      },
+      at,
+    );
     resolveDetected();
   };
 
@@ -71,7 +75,7 @@ export function watchAlerts(
         fired.set(a.alert, { alert: a.alert, expected, firstAtWallMs: opts.clock.now().wallMs });
       if (expected && !detectedOnce) {
         if (confirmed) detect(a);
-        else early ??= a;
+        else early ??= { obs: a, at: opts.clock.now() };
       }
     }
     for (const [alert, s] of state) {
@@ -88,9 +92,10 @@ export function watchAlerts(
     arm() {
       armed = true;
     },
-    confirmInjected() {
+    confirmInjected(appliedAt) {
       confirmed = true;
-      if (early && !detectedOnce) detect(early);
+      if (early && !detectedOnce)
+        detect(early.obs, early.at.monoMs >= appliedAt.monoMs ? early.at : appliedAt);
     },
     start() {
       if (firstPoll) return firstPoll;

@@ -130,6 +130,40 @@ describe('run loop', () => {
     expect(record.timeline.at(-1)?.type).toBe('phase.end');
   });
 
+  it('MTTD counts from when the fault took effect, not from when its symptoms were confirmed', async () => {
+    const stack = createMemoryStack({ db: { replicas: 1 }, api: { replicas: 3 } });
+    const status = stack.status.bind(stack);
+    let brokenSince: number | undefined;
+    // The symptoms show 300 ms after the change, as a crash loop needs its restarts to show.
+    stack.status = async (name) => {
+      const s = await status(name);
+      if (stack.healthy()) return s;
+      brokenSince ??= performance.now();
+      return performance.now() - brokenSince < 300 ? { ...s, readyReplicas: s.desiredReplicas } : s;
+    };
+    // The monitoring sees it 100 ms after the change, while the harness still waits for symptoms.
+    let firingSince: number | undefined;
+    const detection: DetectionSource = {
+      name: 'lagging',
+      start: async () => {},
+      stop: async () => {},
+      poll: async () => {
+        if (stack.healthy()) return [];
+        firingSince ??= performance.now();
+        return performance.now() - firingSince >= 100
+          ? [{ alert: 'DatabaseUnreachable', state: 'firing' as const }]
+          : [];
+      },
+    };
+    const { record } = await drill(stack, plan(stack, [{ verb: 'rollout-restart', workload: 'db' }]), {
+      detection,
+    });
+    expect(record.outcome).toBe('resolved-by-runbook');
+    // stamped at confirmation this read 0 (the alert beat the confirmation)
+    expect(record.metrics.mttdMs).toBeGreaterThanOrEqual(90);
+    expect(record.metrics.mttdMs).toBeLessThan(290);
+  });
+
   it('steady state writes the integrity records and waits for a noisy alert to clear before injecting', async () => {
     const stack = createMemoryStack({ db: { replicas: 1 } });
     const real = memoryDetection(stack, 'DatabaseUnreachable');

@@ -184,8 +184,8 @@ export async function runDrill(o: DrillOptions): Promise<RunRecord> {
         confirmTimeoutMs: scenario.timeouts.injectMs,
         signal,
       });
-      tl.add({ type: 'injected', fault: injected.description });
-      alerts.confirmInjected();
+      const at = tl.add({ type: 'injected', fault: injected.description }, injected.appliedAt).at;
+      alerts.confirmInjected(at);
     });
 
     recovery = watchRecovery(o.verifier, {
