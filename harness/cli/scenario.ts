@@ -257,7 +257,6 @@ async function main(): Promise<number> {
   return records.every((r) => r.targetsMet) ? EXIT.ok : EXIT.missed;
 }
 
-/** Refuse a reports directory that cannot be written, without creating it (that waits for the first report). */
 /** A --var the runbook has no placeholder for is most likely a typo: say so, and run anyway. */
 function warnUnusedVariables(vars: Record<string, string>, runbook: Runbook, file: string): void {
   const used = new Set(allSteps(runbook).flatMap((step) => step.placeholders));
@@ -267,6 +266,7 @@ function warnUnusedVariables(vars: Record<string, string>, runbook: Runbook, fil
     );
 }
 
+/** Refuse a reports directory that cannot be written, without creating it (that waits for the first report). */
 function refuseUnwritable(dir: string): void {
   const why = unwritableReason(dir);
   if (why) throw new UserError(`reports directory ${dir} is not writable: ${why}; pass --reports <dir>`);
