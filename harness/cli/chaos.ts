@@ -5,8 +5,11 @@
  * A ledger whose drill still runs (its owner PID alive with the same start time), or that
  * another host wrote, is shown as such and replayed only with --force.
  */
+
+import { join } from 'node:path';
 import { Command } from 'commander';
-import { defaultLedgerDir, ledgersIn, ownerLine, replayLedgers } from '../core/ledger.ts';
+import { defaultLedgerDir, ledgersIn, ownerLine, replayLedgers, stateRoot } from '../core/ledger.ts';
+import { removeStaleLocalLocks } from '../platforms/local/lock.ts';
 import { EXIT, runCli } from './main.ts';
 
 const program = new Command('pnpm chaos')
@@ -23,6 +26,9 @@ program
       const result = await replayLedgers(opts.ledgerDir, (line) => process.stdout.write(`${line}\n`), {
         force: opts.force ?? false,
       });
+      // a killed drill's namespace lock: the next drill would take it over, but leave no trace
+      for (const file of removeStaleLocalLocks(join(stateRoot(), 'locks')))
+        process.stdout.write(`removed: lock ${file} of a drill no longer running\n`);
       const skipped = result.skipped.length ? `, ${result.skipped.length} running drill(s) left alone` : '';
       process.stdout.write(
         `cleanup: ${result.undone.length} change(s) undone, ${result.failed.length} failed${skipped} (ledgers in ${opts.ledgerDir})\n`,

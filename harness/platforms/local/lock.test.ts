@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../core/errors.ts';
 import { silentLogger } from '../../core/log.ts';
-import { localLockHolder, takeLocalLock } from './lock.ts';
+import { localLockHolder, removeStaleLocalLocks, takeLocalLock } from './lock.ts';
 
 const children: ChildProcess[] = [];
 afterEach(() => {
@@ -81,5 +81,16 @@ describe('local namespace lock', { timeout: 30_000 }, () => {
     );
     lock.release();
     expect(readdirSync(lockDir)).toEqual(['local-agent-agency.lock']);
+  });
+
+  it('cleanup removes the lock of a drill that is gone, and only that', async () => {
+    const lockDir = join(mkdtempSync(join(tmpdir(), 'fd-lock-')), 'locks');
+    const other = await holder(lockDir);
+    expect(removeStaleLocalLocks(lockDir)).toEqual([]);
+    expect(readdirSync(lockDir)).toEqual(['local-agent-agency.lock']);
+    other.kill('SIGKILL');
+    await new Promise((r) => other.once('exit', r));
+    expect(removeStaleLocalLocks(lockDir)).toEqual([join(lockDir, 'local-agent-agency.lock')]);
+    expect(existsSync(lockDir)).toBe(false);
   });
 });

@@ -5,7 +5,17 @@
  * lock whose owner is gone (or whose PID now belongs to another process) is stale: a SIGKILLed
  * drill's lock is taken over by the next drill, with no cleanup needed.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, rmdirSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../core/errors.ts';
 import { currentOwner, type LedgerOwner, ownerState } from '../../core/ledger.ts';
@@ -91,4 +101,20 @@ export function takeLocalLock(opts: {
       } catch {}
     },
   };
+}
+
+/** For `pnpm chaos cleanup`: remove the locks of drills that are gone; returns their files. */
+export function removeStaleLocalLocks(lockDir: string): string[] {
+  if (!existsSync(lockDir)) return [];
+  const removed: string[] = [];
+  for (const name of readdirSync(lockDir).filter((n) => n.endsWith('.lock'))) {
+    const file = join(lockDir, name);
+    if (holder(readLock(file))) continue;
+    rmSync(file, { force: true });
+    removed.push(file);
+  }
+  try {
+    rmdirSync(lockDir);
+  } catch {}
+  return removed;
 }
