@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -132,6 +132,39 @@ describe('pnpm report', () => {
     expect(empty.stderr).toMatch(
       /report: no run records in .* since .* \(--since 30m; 1 invalid file\(s\) skipped\)\n$/,
     );
+  });
+
+  it('every other bad input is one line too: a file for the folder, unwritable --out, a bare --since', async () => {
+    const file = join(root, 'a-file');
+    await writeFile(file, 'not a folder');
+    const oneLine = async (args: string[], message: RegExp) => {
+      const r = await report(...args);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trimEnd().split('\n'), r.stderr).toHaveLength(1);
+      expect(r.stderr).toMatch(message);
+    };
+    await oneLine([file], /^report: not a folder: .*a-file\n$/);
+    // as root, access(W_OK) says yes to /proc: the kernel file system is refused by what it is
+    await oneLine(
+      ['--out', '/proc/firedrill-out', runs],
+      /^report: --out \/proc\/firedrill-out is not writable: .*\/proc/,
+    );
+    await oneLine(
+      ['--out', join(file, 'sub'), runs],
+      /^report: --out .*a-file\/sub is not writable: .*a-file is a file, not a folder/,
+    );
+    await oneLine([runs, '--since'], /^error: option '--since <duration>' argument missing/);
+  });
+
+  it('skips a folder named *.json among the records, with a warning, like any invalid record', async () => {
+    const dir = join(root, 'with-a-folder');
+    for (const r of syntheticHistory({ startMs: Date.now() - 5 * DAY, days: 3 }))
+      await writeRunRecord(dir, r);
+    await mkdir(join(dir, 'x.json'));
+    const r = await report('--out', join(root, 'with-a-folder-out'), dir);
+    expect(r.stderr).toBe(`warning: skipped invalid run record ${join(dir, 'x.json')}: not a regular file\n`);
+    expect(r.code).toBe(0);
   });
 
   it('regenerates the published JSON Schema with --write-schema', async () => {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { systemClock } from '../core/clock.ts';
 import { UserError } from '../core/errors.ts';
+import { unwritableReason } from '../core/writable.ts';
 import { RECURRENCE_WINDOW_MS } from '../report/aggregate.ts';
 import { writeFileAtomic } from '../report/atomic-write.ts';
 import { fmtWall, plural } from '../report/format.ts';
@@ -41,6 +42,8 @@ interface Options {
 
 async function quarterly(dir: string, opts: Options): Promise<number> {
   const windowMs = parseSince(opts.since);
+  const unwritable = unwritableReason(opts.out);
+  if (unwritable) throw new UserError(`--out ${opts.out} is not writable: ${unwritable}`);
   const now = systemClock.now().wallMs;
   const sinceMs = now - windowMs;
   // Read 30 days further back: a failure early in the range can recur from one before it.

@@ -10,6 +10,13 @@ const root = mkdtempSync(join(tmpdir(), 'firedrill-reports-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const NOW = Date.parse('2026-02-03T10:00:00Z');
 
+const DAY = 86_400_000;
+const shifted = (iso: string, days: number) => new Date(Date.parse(iso) + days * DAY).toISOString();
+const readLatest = (dir: string) => ({
+  md: readFileSync(join(dir, 'latest.md'), 'utf8'),
+  junit: readFileSync(join(dir, 'latest.junit.xml'), 'utf8'),
+});
+
 /** ECharts numbers its CSS classes with process-wide counters: number them by first use. */
 function sameCounters(html: string): string {
   const ids = new Map<string, number>();
@@ -64,6 +71,40 @@ describe('writeInvocationReports() renders in a child process', { timeout: 60_00
     const u = JSON.parse(readFileSync(usage, 'utf8'));
     expect(u.maxRssKb).toBeGreaterThan(10_000);
     expect(u.userCpuUs + u.systemCpuUs).toBeGreaterThan(0);
+  });
+
+  it('an older invocation finishing last leaves latest.* to the newer one and writes its own files', async () => {
+    const dir = join(root, 'older-last');
+    const older = repeatInvocation(); // runs on 2026-01-xx
+    const newer = mixedInvocation().map((r) => ({ ...r, startedAt: shifted(r.startedAt, 30) }));
+    await writeInvocationReports(dir, newer, NOW);
+    const latest = readLatest(dir);
+    expect(latest.junit).toContain('mix-slow');
+    const written = await writeInvocationReports(dir, older, NOW);
+    expect(readLatest(dir)).toEqual(latest);
+    const own = older.at(-1)!.runId;
+    expect(written.slice(-3)).toEqual(
+      [`${own}.md`, `${own}.html`, `${own}.junit.xml`].map((f) => join(dir, f)),
+    );
+    expect(readFileSync(join(dir, `${own}.junit.xml`), 'utf8')).toContain(older[0]!.runId);
+    // and a newer one replaces it again
+    const newest = repeatInvocation().map((r) => ({ ...r, startedAt: shifted(r.startedAt, 60) }));
+    await writeInvocationReports(dir, newest, NOW);
+    expect(readLatest(dir).junit).toContain('db-outage-rep-1');
+    expect(readLatest(dir).junit).not.toContain('mix-slow');
+  });
+
+  it('two invocations publishing at once leave a latest.* set that is all the newer one', async () => {
+    const dir = join(root, 'concurrent');
+    const a = repeatInvocation();
+    const b = mixedInvocation().map((r) => ({ ...r, startedAt: shifted(r.startedAt, 30) }));
+    await Promise.all([writeInvocationReports(dir, a, NOW), writeInvocationReports(dir, b, NOW)]);
+    const latest = readLatest(dir);
+    for (const text of [latest.md, latest.junit]) {
+      expect(text).toContain('mix-slow');
+      expect(text).not.toContain('db-outage-rep-1');
+    }
+    expect(readdirSync(dir).filter((f) => f.endsWith('.lock'))).toEqual([]);
   });
 
   it('says where and why when the child cannot write a report', async () => {

@@ -28,7 +28,8 @@ export function summaryLine(r: RunRecord): string {
 /**
  * Records to <dir>/runs/<runId>.json (the history `pnpm report` aggregates), then this
  * invocation's Markdown, HTML and JUnit as <dir>/latest.*; the Markdown also goes to
- * $GITHUB_STEP_SUMMARY when set.
+ * $GITHUB_STEP_SUMMARY when set. A drill that ran alongside and started later keeps latest.*:
+ * this invocation's reports are then named after its newest run.
  */
 export async function writeInvocationReports(
   dir: string,
@@ -39,6 +40,10 @@ export async function writeInvocationReports(
   const files: string[] = [];
   for (const r of records) files.push(await writeRunRecord(join(dir, 'runs'), r));
   const paths = await publishInChild({ dir, records, generatedAtMs: nowMs, basename: 'latest' });
+  if (paths.supersededBy)
+    process.stderr.write(
+      `note: ${join(dir, 'latest.*')} describes a newer drill (${paths.supersededBy}) that ran alongside; this invocation's reports are ${paths.markdown} and its siblings\n`,
+    );
   return [...files, paths.markdown, paths.html, paths.junit];
 }
 

@@ -239,6 +239,21 @@ current-context: kind-gone
       { FIREDRILL_TEST_FAULTS: 'remediate:crash' },
     ));
 
+  it('a --reports under /proc (root may "write" there; the drill hung at its end)', () =>
+    expectRefused(
+      ['db-outage', '--reports', '/proc/firedrill-reports'],
+      /^firedrill: error: reports directory \/proc\/firedrill-reports is not writable: .*\/proc.*; pass --reports <dir>$/,
+    ));
+
+  it('a --reports whose existing ancestor is a file', () => {
+    const file = join(tempStateDir(), 'a-file');
+    writeFileSync(file, '');
+    return expectRefused(
+      ['db-outage', '--reports', join(file, 'reports')],
+      /^firedrill: error: reports directory .*a-file\/reports is not writable: .*a-file is a file, not a folder/,
+    );
+  });
+
   it.skipIf(process.getuid?.() !== 0)('a read-only reports directory', async () => {
     const ro = join(tempStateDir(), 'ro');
     mkdirSync(ro);
@@ -249,6 +264,23 @@ current-context: kind-gone
       execFileSync('umount', [ro]);
     }
   });
+});
+
+it('a --var the runbook has no placeholder for warns in one line and still runs', async () => {
+  const run = runCli('scenario.ts', ['db-outage', '--dry-run', '--var', 'API_KYE=abc'], {
+    FIREDRILL_STATE_DIR: tempStateDir(),
+  });
+  expect(await run.exited).toBe(0);
+  expect(run.stderr()).toMatch(
+    /^warning: --var API_KYE: runbook \S+\.md has no \$API_KYE placeholder; the value is unused\n$/,
+  );
+  expect(run.stdout()).toContain('dry run: nothing was changed');
+  // one it uses: no warning
+  const used = runCli('scenario.ts', ['db-outage', '--dry-run', '--var', 'API_KEY=abc'], {
+    FIREDRILL_STATE_DIR: tempStateDir(),
+  });
+  expect(await used.exited).toBe(0);
+  expect(used.stderr()).toBe('');
 });
 
 it('the repository ships its CLI entry points', () => {

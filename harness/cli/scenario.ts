@@ -1,17 +1,18 @@
 /**
  * `pnpm scenario <name...>`: run fire drills and write their reports.
  */
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { systemClock } from '../core/clock.ts';
 import { errorMessage, UserError } from '../core/errors.ts';
 import { stderrLogger } from '../core/log.ts';
+import { unwritableReason } from '../core/writable.ts';
 import { createFault } from '../faults/index.ts';
 import type { RunRecord } from '../report/record.ts';
 import { type DrillRequest, preflight, runOne } from '../run/compose.ts';
 import { loadRunbook, planOutline } from '../run/runbook-plan.ts';
 import type { DrillMode } from '../run/types.ts';
+import { allSteps, type Runbook } from '../runbook/model.ts';
 import { listScenarioNames, loadScenario } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { EXIT, positiveInt, runCli } from './main.ts';
@@ -159,9 +160,13 @@ async function main(): Promise<number> {
   // Validate everything before touching anything.
   const scenarios: Scenario[] = [];
   for (const name of selected) scenarios.push(await loadScenario(name, scenarioDir));
+  const warnedRunbooks = new Set<string>();
   for (const s of scenarios) {
     const file = resolve(opts.runbook ?? join(repoRoot, s.runbook.file));
-    planOutline(loadRunbook(file).runbook, s);
+    const { runbook } = loadRunbook(file);
+    planOutline(runbook, s);
+    if (!warnedRunbooks.has(file)) warnUnusedVariables(opts.var, runbook, file);
+    warnedRunbooks.add(file);
   }
   const mode: DrillMode = opts.control ? 'control' : opts.counterfactual ? 'counterfactual' : 'drill';
 
@@ -252,16 +257,19 @@ async function main(): Promise<number> {
   return records.every((r) => r.targetsMet) ? EXIT.ok : EXIT.missed;
 }
 
+/** A --var the runbook has no placeholder for is most likely a typo: say so, and run anyway. */
+function warnUnusedVariables(vars: Record<string, string>, runbook: Runbook, file: string): void {
+  const used = new Set(allSteps(runbook).flatMap((step) => step.placeholders));
+  for (const name of Object.keys(vars).filter((n) => !used.has(n)))
+    process.stderr.write(
+      `warning: --var ${name}: runbook ${file} has no $${name} placeholder; the value is unused\n`,
+    );
+}
+
 /** Refuse a reports directory that cannot be written, without creating it (that waits for the first report). */
 function refuseUnwritable(dir: string): void {
-  let existing = dir;
-  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
-  try {
-    if (!statSync(existing).isDirectory()) throw new Error('not a directory');
-    accessSync(existing, constants.W_OK);
-  } catch {
-    throw new UserError(`reports directory ${dir} is not writable; pass --reports <dir>`);
-  }
+  const why = unwritableReason(dir);
+  if (why) throw new UserError(`reports directory ${dir} is not writable: ${why}; pass --reports <dir>`);
 }
 
 await runCli(main);

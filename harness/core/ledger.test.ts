@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -57,5 +57,37 @@ describe('ledger', () => {
     const result = await replayLedgers(dir);
     expect(result.failed).toHaveLength(1);
     expect(readdirSync(dir)).toEqual(['r3.jsonl']);
+  });
+
+  it("names its owner first, and replays a live foreign owner's ledger only when forced", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fd-ledger-'));
+    const victim = mkdtempSync(join(tmpdir(), 'fd-victim-'));
+    Ledger.open(dir, 'r4').record('victim dir', { type: 'remove-dir', path: victim });
+    const lines = readFileSync(join(dir, 'r4.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines[0]).toMatchObject({
+      op: 'owner',
+      pid: process.pid,
+      startTime: processStartTime(process.pid),
+    });
+    // the same ledger as another live process would have written it
+    const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      const owner = { ...lines[0], pid: other.pid, startTime: processStartTime(other.pid!) };
+      writeFileSync(
+        join(dir, 'r4.jsonl'),
+        [owner, ...lines.slice(1)].map((l) => JSON.stringify(l)).join('\n') + '\n',
+      );
+      const left = await replayLedgers(dir);
+      expect(left.undone).toEqual([]);
+      expect(left.skipped).toMatchObject([{ runId: 'r4', state: 'alive', pending: 1 }]);
+      expect(existsSync(victim)).toBe(true);
+      expect((await replayLedgers(dir, () => {}, { force: true })).undone).toHaveLength(1);
+      expect(existsSync(victim)).toBe(false);
+    } finally {
+      other.kill('SIGKILL');
+    }
   });
 });

@@ -7,7 +7,8 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { hostname } from 'node:os';
+import { basename, join } from 'node:path';
 import { processEnded, processGroupEnded, processStartTime } from './proc.ts';
 
 export type UndoAction =
@@ -31,7 +32,70 @@ export interface LedgerEntry {
   readonly recordedAtWallMs: number;
 }
 
-type LedgerLine = { op: 'record'; entry: LedgerEntry } | { op: 'settle'; id: string };
+/**
+ * The process that writes a ledger, so cleanup can tell a crashed drill's leftovers from the
+ * changes of a drill still running. `startTime` (from /proc) guards against PID reuse.
+ */
+export interface LedgerOwner {
+  readonly pid: number;
+  readonly startTime?: string;
+  readonly host: string;
+  readonly startedAtWallMs: number;
+}
+
+type LedgerLine =
+  | ({ op: 'owner' } & LedgerOwner)
+  | { op: 'record'; entry: LedgerEntry }
+  | { op: 'settle'; id: string };
+
+/** This process, as a ledger (or a lock) names its owner. */
+export const currentOwner = (nowWallMs = Date.now()): LedgerOwner => {
+  const startTime = processStartTime(process.pid);
+  return {
+    pid: process.pid,
+    ...(startTime ? { startTime } : {}),
+    host: hostname(),
+    startedAtWallMs: nowWallMs,
+  };
+};
+
+/**
+ * `alive`: the owner still runs (same PID and start time, this host); `self`: it is this very
+ * process; `other-host`: written on another machine, so nothing here can tell; `dead` otherwise.
+ * Ledgers written before owners were recorded have none: treated as dead, as before.
+ */
+export type OwnerState = 'self' | 'alive' | 'dead' | 'other-host';
+
+export function ownerState(owner: LedgerOwner | undefined): OwnerState {
+  if (!owner) return 'dead';
+  if (owner.host !== hostname()) return 'other-host';
+  if (processEnded(owner.pid)) return 'dead';
+  const startTime = processStartTime(owner.pid);
+  if (owner.startTime !== undefined && startTime !== owner.startTime) return 'dead'; // PID reused
+  return owner.pid === process.pid ? 'self' : 'alive';
+}
+
+/** One line for a ledger whose owner is not dead: "running (drill PID 12, still alive)". */
+export const ownerLine = (owner: LedgerOwner, state: OwnerState): string =>
+  state === 'other-host'
+    ? `recorded on host ${owner.host} (drill PID ${owner.pid}); cannot tell from here whether it still runs`
+    : `running (drill PID ${owner.pid}, still alive)`;
+
+/** The owner named in a ledger file, or undefined (none recorded, or no file). */
+export function ledgerOwner(file: string): LedgerOwner | undefined {
+  if (!existsSync(file)) return undefined;
+  for (const raw of readFileSync(file, 'utf8').split('\n')) {
+    if (!raw.trim()) continue;
+    try {
+      const line = JSON.parse(raw) as LedgerLine;
+      if (line.op === 'owner') {
+        const { op: _op, ...owner } = line;
+        return owner;
+      }
+    } catch {}
+  }
+  return undefined;
+}
 
 /**
  * Where the harness keeps state that must outlive a crash (ledgers, per-run directories):
@@ -86,6 +150,9 @@ export class Ledger {
 
   private append(line: LedgerLine): void {
     mkdirSync(this.dir, { recursive: true });
+    // the first line names the owner, so cleanup leaves a live drill's changes alone
+    if (!existsSync(this.file))
+      appendFileSync(this.file, JSON.stringify({ op: 'owner', ...currentOwner() }) + '\n', { flush: true });
     appendFileSync(this.file, JSON.stringify(line) + '\n', { flush: true });
   }
 }
@@ -102,7 +169,7 @@ function pendingIn(file: string): LedgerEntry[] {
       continue; // a torn last line after a crash: the change it announced was never applied
     }
     if (line.op === 'record') open.set(line.entry.id, line.entry);
-    else open.delete(line.id);
+    else if (line.op === 'settle') open.delete(line.id);
   }
   return [...open.values()];
 }
@@ -110,20 +177,56 @@ function pendingIn(file: string): LedgerEntry[] {
 export interface ReplayResult {
   readonly undone: LedgerEntry[];
   readonly failed: { entry: LedgerEntry; error: string }[];
+  /** Ledgers left alone: their owner still runs, or wrote them on another host. */
+  readonly skipped: { runId: string; owner: LedgerOwner; state: OwnerState; pending: number }[];
 }
 
-/** Replay every unsettled entry of every ledger in `dir`, newest first. Idempotent. */
+/** The state of every ledger file in `dir`: its run, owner and unsettled entries. */
+export function ledgersIn(dir: string) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.jsonl'))
+    .map((f) => {
+      const file = join(dir, f);
+      const owner = ledgerOwner(file);
+      return {
+        file,
+        runId: f.replace(/\.jsonl$/, ''),
+        owner,
+        state: ownerState(owner),
+        pending: pendingIn(file),
+      };
+    });
+}
+
+/**
+ * Replay every unsettled entry of every ledger in `dir`, newest first. Idempotent. A ledger
+ * whose owner still runs (or that another host wrote) is skipped unless `force`: its changes
+ * are a live drill's, which restores them itself.
+ */
 export async function replayLedgers(
   dir: string,
   log: (line: string) => void = () => {},
+  opts: { force?: boolean } = {},
 ): Promise<ReplayResult> {
-  const result: ReplayResult = { undone: [], failed: [] };
+  const result: ReplayResult = { undone: [], failed: [], skipped: [] };
   if (!existsSync(dir)) return result;
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.jsonl'))
     .map((f) => join(dir, f))
     .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
   for (const file of files) {
+    const owner = ledgerOwner(file);
+    const state = ownerState(owner);
+    if (owner && (state === 'alive' || state === 'other-host') && !opts.force) {
+      const pending = pendingIn(file).length;
+      if (pending) {
+        const runId = basename(file, '.jsonl');
+        result.skipped.push({ runId, owner, state, pending });
+        log(`left alone: ${runId}: ${ownerLine(owner, state)}; --force replays it anyway`);
+      }
+      continue;
+    }
     const entries = pendingIn(file).reverse();
     let allOk = true;
     for (const entry of entries) {

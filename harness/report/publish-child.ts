@@ -37,6 +37,7 @@ try {
   const paths = await writeRunReports(req.dir, req.records, {
     generatedAtMs: req.generatedAtMs,
     basename: req.basename,
+    onlyIfNewer: req.basename === 'latest',
   });
   process.stdout.write(JSON.stringify(paths));
 } catch (err) {

@@ -3,8 +3,9 @@
  * the Markdown to the GitHub Actions job summary when running there. This is what the
  * scenario CLI calls after a drill; the run records themselves go through writeRunRecord().
  */
-import { appendFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { withFileLock } from '../core/file-lock.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import { renderJUnit } from './junit.ts';
 import type { RunRecord } from './record.ts';
@@ -15,6 +16,11 @@ export interface RunReportPaths {
   readonly markdown: string;
   readonly html: string;
   readonly junit: string;
+  /**
+   * With `onlyIfNewer`: the run id latest.* describes when it is newer than this invocation's
+   * runs, which then went to files named after their newest run instead.
+   */
+  readonly supersededBy?: string;
   /** The step-summary file the Markdown was appended to, when GITHUB_STEP_SUMMARY is set. */
   readonly stepSummary?: string;
 }
@@ -27,6 +33,12 @@ export interface RunReportOptions {
   /** Where GITHUB_STEP_SUMMARY is looked up; defaults to process.env. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly hostname?: string;
+  /**
+   * Concurrent drills share one `latest.*`: replace it only when this invocation's newest run
+   * is newer than the one it describes, under a lock, so the three files always describe the
+   * same invocation. An older invocation writes `<its newest run id>.*` instead.
+   */
+  readonly onlyIfNewer?: boolean;
 }
 
 /**
@@ -44,19 +56,65 @@ export async function writeRunReports(
   const base =
     opts.basename ?? (records.length === 1 ? first.runId : `${first.runId}-and-${records.length - 1}-more`);
   const markdown = renderRunMarkdown(records);
+  const files = {
+    markdown,
+    html: renderRunHtml(records, { generatedAtMs: opts.generatedAtMs }),
+    junit: renderJUnit(records, opts.hostname !== undefined ? { hostname: opts.hostname } : {}),
+  };
+  const paths = opts.onlyIfNewer
+    ? await withFileLock(join(outDir, `.${base}.lock`), () => writeIfNewer(outDir, base, records, files))
+    : await writeSet(outDir, base, files);
+  const stepSummary = await appendStepSummary(markdown, opts.env ?? process.env);
+  return stepSummary ? { ...paths, stepSummary } : paths;
+}
+
+type Rendered = { markdown: string; html: string; junit: string };
+
+async function writeSet(outDir: string, base: string, files: Rendered): Promise<RunReportPaths> {
   const paths = {
     markdown: join(outDir, `${base}.md`),
     html: join(outDir, `${base}.html`),
     junit: join(outDir, `${base}.junit.xml`),
   };
-  await writeFileAtomic(paths.markdown, markdown);
-  await writeFileAtomic(paths.html, renderRunHtml(records, { generatedAtMs: opts.generatedAtMs }));
-  await writeFileAtomic(
-    paths.junit,
-    renderJUnit(records, opts.hostname !== undefined ? { hostname: opts.hostname } : {}),
-  );
-  const stepSummary = await appendStepSummary(markdown, opts.env ?? process.env);
-  return stepSummary ? { ...paths, stepSummary } : paths;
+  await writeFileAtomic(paths.markdown, files.markdown);
+  await writeFileAtomic(paths.html, files.html);
+  await writeFileAtomic(paths.junit, files.junit);
+  return paths;
+}
+
+/** Which run a set of reports describes: its newest (start time, then run id). */
+interface Describes {
+  readonly startedAt: string;
+  readonly runId: string;
+}
+
+const newest = (records: readonly RunRecord[]): Describes =>
+  records.map((r) => ({ startedAt: r.startedAt, runId: r.runId })).reduce((a, b) => (isNewer(b, a) ? b : a));
+
+const isNewer = (a: Describes, b: Describes) =>
+  Date.parse(a.startedAt) > Date.parse(b.startedAt) ||
+  (Date.parse(a.startedAt) === Date.parse(b.startedAt) && a.runId > b.runId);
+
+/** Called holding the lock: the marker names what `<base>.*` describes and is written last. */
+async function writeIfNewer(
+  outDir: string,
+  base: string,
+  records: readonly RunRecord[],
+  files: Rendered,
+): Promise<RunReportPaths> {
+  const marker = join(outDir, `.${base}.describes.json`);
+  const mine = newest(records);
+  let current: Describes | undefined;
+  try {
+    current = JSON.parse(await readFile(marker, 'utf8')) as Describes;
+  } catch {
+    current = undefined; // none yet (or unreadable): ours replaces it
+  }
+  if (current && !isNewer(mine, current))
+    return { ...(await writeSet(outDir, mine.runId, files)), supersededBy: current.runId };
+  const paths = await writeSet(outDir, base, files);
+  await writeFileAtomic(marker, JSON.stringify(mine));
+  return paths;
 }
 
 /**

@@ -3,9 +3,9 @@
  * atomic (temp file, fsync, rename, fsync of the folder) so a crash mid-write never leaves a
  * half record for the quarterly report to choke on; reads skip bad files and say which.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UserError } from '../core/errors.ts';
+import { errorMessage, UserError } from '../core/errors.ts';
 import { formatIssues } from '../scenario/schema.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import { type RunRecord, runRecordSchema } from './record.ts';
@@ -68,7 +68,12 @@ export async function readRunRecords(
   const invalid: InvalidRecordFile[] = [];
   for (const name of names.filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort()) {
     const path = join(runsDir, name);
-    const result = parseRecordFile(await readFile(path, 'utf8'));
+    const text = await readRecordText(path);
+    if (typeof text !== 'string') {
+      invalid.push({ path, reason: text.reason });
+      continue;
+    }
+    const result = parseRecordFile(text);
     if ('reason' in result) {
       invalid.push({ path, reason: result.reason });
       continue;
@@ -78,6 +83,16 @@ export async function readRunRecords(
   }
   records.sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt) || a.runId.localeCompare(b.runId));
   return { records, invalid };
+}
+
+/** The file's text, or why it has none: a folder or a socket named *.json is not a record. */
+async function readRecordText(path: string): Promise<string | { reason: string }> {
+  try {
+    if (!(await stat(path)).isFile()) return { reason: 'not a regular file' };
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    return { reason: `unreadable (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)})` };
+  }
 }
 
 function parseRecordFile(text: string): { record: RunRecord } | { reason: string } {

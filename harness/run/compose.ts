@@ -68,6 +68,7 @@ async function createPlatform(req: DrillRequest, ledger: Ledger): Promise<Platfo
   return createLocalPlatform({
     stackFile: join(req.repoRoot, 'fixtures/agent-agency/local-stack.yaml'),
     ledger,
+    lockDir: join(stateRoot(), 'locks'),
     clock: req.clock,
     log: req.log,
   });

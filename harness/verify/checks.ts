@@ -3,6 +3,7 @@
  * task round-trip with the audit trail, data integrity of records written before the fault,
  * and a small performance probe. One round runs the scenario's checks; it passes only if all do.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import type { Clock, Instant } from '../core/clock.ts';
 import type { VerificationCheck } from '../scenario/schema.ts';
 
@@ -26,6 +27,11 @@ export interface HttpVerifierOptions {
   /** Per-request timeout; a hung dependency must fail the round, not stall it. */
   readonly requestTimeoutMs?: number;
   readonly integrityRecords?: number;
+  /**
+   * Where records are written (POST, answering `{id}`) and read back (GET `<path>/<id>`,
+   * answering `{id, description}`); default the orchestrator's /v1/tasks.
+   */
+  readonly recordsPath?: string;
   /** Performance validation thresholds (the runbook's: p95 < 2 s, errors < 5%). */
   readonly p95ThresholdMs?: number;
   readonly errorRateThreshold?: number;
@@ -36,21 +42,22 @@ export interface HttpVerifierOptions {
 export function createHttpVerifier(opts: HttpVerifierOptions): Verifier {
   const timeout = opts.requestTimeoutMs ?? 2000;
   const auth = { authorization: `Bearer ${opts.apiKey}` };
-  const written: string[] = [];
+  const recordsPath = opts.recordsPath ?? '/v1/tasks';
+  const written: IntegrityRecord[] = [];
 
   const get = (path: string, headers: Record<string, string> = {}) =>
     fetch(opts.baseUrl + path, { headers, signal: AbortSignal.timeout(timeout) });
 
   const postTask = async (description: string): Promise<string> => {
-    const res = await fetch(opts.baseUrl + '/v1/tasks', {
+    const res = await fetch(opts.baseUrl + recordsPath, {
       method: 'POST',
       headers: { ...auth, 'content-type': 'application/json' },
       body: JSON.stringify({ description }),
       signal: AbortSignal.timeout(timeout),
     });
-    if (res.status !== 201) throw new Error(`POST /v1/tasks answered ${res.status}`);
+    if (res.status !== 201) throw new Error(`POST ${recordsPath} answered ${res.status}`);
     const body = (await res.json()) as { id?: string | number };
-    if (body.id === undefined) throw new Error('POST /v1/tasks returned no id');
+    if (body.id === undefined) throw new Error(`POST ${recordsPath} returned no id`);
     return String(body.id);
   };
 
@@ -73,11 +80,21 @@ export function createHttpVerifier(opts: HttpVerifierOptions): Verifier {
       if (!text.includes(id)) throw new Error(`audit trail has no event for task ${id}`);
     },
     'data-integrity': async () => {
-      for (const id of written) {
-        const res = await get(`/v1/tasks/${id}`, auth);
-        await res.body?.cancel();
-        if (res.status === 404) throw new Error(`task ${id} written before the fault is gone`);
-        if (!res.ok) throw new Error(`GET /v1/tasks/${id} answered ${res.status}`);
+      // nothing written, nothing verified: an empty list must not pass as "all records intact"
+      if (written.length === 0) throw new Error('no records were written in steady state');
+      for (const record of written) {
+        const path = `${recordsPath}/${record.id}`;
+        const res = await get(path, auth);
+        if (res.status === 404) {
+          await res.body?.cancel();
+          throw new Error(`record ${record.id} written before the fault is gone`);
+        }
+        if (!res.ok) {
+          await res.body?.cancel();
+          throw new Error(`GET ${path} answered ${res.status}`);
+        }
+        const problem = contentProblem(record, (await res.json()) as { id?: unknown; description?: unknown });
+        if (problem) throw new Error(`record ${record.id} changed: ${problem}`);
       }
     },
     'task-completion': async () => {
@@ -120,8 +137,12 @@ export function createHttpVerifier(opts: HttpVerifierOptions): Verifier {
   return {
     async prepare() {
       // resumable: a retry after a failed write tops up to the wanted number of records
-      while (written.length < (opts.integrityRecords ?? 5))
-        written.push(await postTask(`firedrill integrity record ${written.length}`));
+      while (written.length < (opts.integrityRecords ?? 5)) {
+        // unique content, so a record swapped for another one does not read back as intact
+        const description = `firedrill integrity record ${written.length} ${randomBytes(6).toString('hex')}`;
+        const id = await postTask(description);
+        written.push({ id, description, checksum: checksum(id, description) });
+      }
     },
     async round() {
       const startedAt = opts.clock.now();
@@ -138,4 +159,25 @@ export function createHttpVerifier(opts: HttpVerifierOptions): Verifier {
       return { passed: failures.length === 0, failures, startedAt };
     },
   };
+}
+
+/** What the data-integrity check wrote in steady state, to compare after recovery. */
+interface IntegrityRecord {
+  readonly id: string;
+  readonly description: string;
+  /** sha256 of id and description, computed by the harness when it wrote the record. */
+  readonly checksum: string;
+}
+
+const checksum = (id: string, description: string): string =>
+  createHash('sha256').update(`${id}\n${description}`).digest('hex');
+
+/** How a record read back differs from the one written, or undefined when it is intact. */
+function contentProblem(written: IntegrityRecord, read: { id?: unknown; description?: unknown }) {
+  if (String(read.id) !== written.id) return `id reads back as ${JSON.stringify(read.id)}`;
+  if (typeof read.description !== 'string') return 'description missing';
+  if (read.description !== written.description)
+    return `description ${JSON.stringify(read.description)}, written ${JSON.stringify(written.description)}`;
+  if (checksum(String(read.id), read.description) !== written.checksum) return 'checksum differs';
+  return undefined;
 }

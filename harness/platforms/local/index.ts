@@ -11,12 +11,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { type Clock, systemClock } from '../../core/clock.ts';
+import { UserError } from '../../core/errors.ts';
 import type { Ledger } from '../../core/ledger.ts';
 import { type Logger, silentLogger } from '../../core/log.ts';
 import type { Platform, PlatformUpOptions, PreflightResult, RunningStack } from '../types.ts';
 import { findBinaries, postgresSearch } from './binaries.ts';
 import { probeCgroups } from './cgroups.ts';
 import { probePrivateHosts } from './dns.ts';
+import { localLockHolder, takeLocalLock } from './lock.ts';
 import { type BackoffPolicy, DEFAULT_BACKOFF } from './pod.ts';
 import { POSTGRES_USER } from './postgres.ts';
 import { loadStackFile } from './stack-file.ts';
@@ -36,6 +38,11 @@ export interface LocalPlatformOptions {
   readonly backoff?: Partial<BackoffPolicy>;
   /** How long up() waits for each workload to become ready. */
   readonly readyTimeoutMs?: number;
+  /**
+   * Where the per-namespace drill lock lives (the state dir's locks/): with it, a second drill
+   * on the same namespace is refused while the first runs. Without it, no lock (tests).
+   */
+  readonly lockDir?: string;
 }
 
 /** Throws UserError (file and field) when the stack file is missing or invalid. */
@@ -84,13 +91,24 @@ export function createLocalPlatform(opts: LocalPlatformOptions): Platform {
   return {
     name: 'local',
     async preflight(): Promise<PreflightResult> {
+      const holder = opts.lockDir ? localLockHolder(opts.lockDir, spec.namespace) : undefined;
+      if (holder) throw new UserError(holder);
       const { problems, limitations } = check();
       return { ok: problems.length === 0, problems, limitations };
     },
     async up(options: PlatformUpOptions): Promise<RunningStack> {
       const c = check();
       if (c.problems.length) throw new Error(`local platform cannot start: ${c.problems.join('; ')}`);
-      return startLocalStack(
+      const lock = opts.lockDir
+        ? takeLocalLock({
+            lockDir: opts.lockDir,
+            namespace: spec.namespace,
+            runId: opts.ledger.runId,
+            nowWallMs: clock.now().wallMs,
+            log,
+          })
+        : undefined;
+      const stack = await startLocalStack(
         {
           spec,
           ledger: opts.ledger,
@@ -103,7 +121,21 @@ export function createLocalPlatform(opts: LocalPlatformOptions): Platform {
           readyTimeoutMs: opts.readyTimeoutMs ?? 60_000,
         },
         options,
-      );
+      ).catch((err: unknown) => {
+        lock?.release(); // up() took down what it started
+        throw err;
+      });
+      if (!lock) return stack;
+      const down = stack.down.bind(stack);
+      return Object.assign(stack, {
+        down: async () => {
+          try {
+            await down();
+          } finally {
+            lock.release();
+          }
+        },
+      });
     },
   };
 }

@@ -1,0 +1,82 @@
+/**
+ * The data-integrity check against the real orchestrator and Postgres: records written in
+ * steady state must read back with the same id, description and checksum; a record changed
+ * behind the API's back (an UPDATE in Postgres) or gone fails the check, naming it, and so
+ * does a check with nothing written to compare.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, type TestStack } from '../../fixtures/agent-agency/testing/stack.ts';
+import { systemClock } from '../core/clock.ts';
+import { createHttpVerifier } from './checks.ts';
+
+describe('data-integrity check', { timeout: 120_000 }, () => {
+  let stack: TestStack;
+  let db: pg.Pool;
+  beforeAll(async () => {
+    stack = await startStack({ councilEnv: false });
+    db = new pg.Pool({ connectionString: stack.postgres.url, max: 2 });
+  }, 120_000);
+  afterAll(async () => {
+    await db?.end();
+    await stack?.stop();
+  });
+
+  const verifier = () =>
+    createHttpVerifier({
+      baseUrl: stack.orchestrator.url,
+      apiKey: stack.apiKey,
+      checks: ['data-integrity'],
+      clock: systemClock,
+      integrityRecords: 3,
+    });
+
+  /** The ids of the 3 records the last verifier wrote, oldest first, as Postgres has them. */
+  const integrityIds = async () =>
+    (
+      await db.query<{ id: string }>(
+        `SELECT id FROM tasks WHERE description LIKE 'firedrill integrity record %' ORDER BY created_at DESC, id LIMIT 3`,
+      )
+    ).rows
+      .map((r) => r.id)
+      .reverse();
+
+  it('passes when every record reads back as written', async () => {
+    const v = verifier();
+    await v.prepare();
+    expect(await v.round()).toMatchObject({ passed: true, failures: [] });
+  });
+
+  it('fails naming the record whose description was changed in Postgres', async () => {
+    const v = verifier();
+    await v.prepare();
+    const ids = await integrityIds();
+    expect(ids).toHaveLength(3);
+    await db.query(`UPDATE tasks SET description = description || ' (tampered)' WHERE id = $1`, [ids[1]]);
+    const round = await v.round();
+    expect(round.passed).toBe(false);
+    expect(round.failures).toEqual([
+      expect.stringMatching(
+        new RegExp(`^data-integrity: record ${ids[1]} changed: description ".*\\(tampered\\)"`),
+      ),
+    ]);
+  });
+
+  it('fails naming a record that is gone', async () => {
+    const v = verifier();
+    await v.prepare();
+    const [first] = await integrityIds();
+    await db.query('DELETE FROM audit_events WHERE task_id = $1', [first]);
+    await db.query('DELETE FROM tasks WHERE id = $1', [first]);
+    expect((await v.round()).failures).toEqual([
+      `data-integrity: record ${first} written before the fault is gone`,
+    ]);
+  });
+
+  it('fails when no records were written in steady state', async () => {
+    expect(await verifier().round()).toMatchObject({
+      passed: false,
+      failures: ['data-integrity: no records were written in steady state'],
+    });
+  });
+});
