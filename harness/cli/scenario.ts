@@ -9,7 +9,7 @@ import { errorMessage, UserError } from '../core/errors.ts';
 import { stderrLogger } from '../core/log.ts';
 import { createFault } from '../faults/index.ts';
 import type { RunRecord } from '../report/record.ts';
-import { type DrillRequest, preflight, runOne } from '../run/compose.ts';
+import { type DrillRequest, PRODUCTION_API, preflight, runOne } from '../run/compose.ts';
 import { loadRunbook, planOutline } from '../run/runbook-plan.ts';
 import type { DrillMode } from '../run/types.ts';
 import { listScenarioNames, loadScenario } from '../scenario/load.ts';
@@ -61,6 +61,10 @@ const program = new Command('pnpm scenario')
     'value for a runbook placeholder such as $TARGET_GROUP_ARN (repeatable); the drill fills $API_KEY, and $SEVERITY/$DURATION/$IMPACT from what it measured',
     collectVar,
     {} as Record<string, string>,
+  )
+  .option(
+    '--allow-host-commands',
+    'let runbook steps run host programs beyond the allow-list (kubectl, curl, grep, jq, ...); file writes and kubeconfig overrides stay refused',
   )
   .option('--control', 'control run: no fault; any alert that fires is a false positive')
   .option('--counterfactual', 'inject and detect, but do not remediate: was the runbook needed?')
@@ -115,6 +119,7 @@ interface Options {
   repeat: number;
   runbook?: string;
   var: Record<string, string>;
+  allowHostCommands?: boolean;
   control?: boolean;
   counterfactual?: boolean;
   detection: 'auto' | 'prometheus' | 'probes';
@@ -168,7 +173,11 @@ async function main(): Promise<number> {
   if (opts.dryRun) {
     for (const s of scenarios) {
       const file = resolve(opts.runbook ?? join(repoRoot, s.runbook.file));
-      const outline = planOutline(loadRunbook(file).runbook, s);
+      const outline = planOutline(loadRunbook(file).runbook, s, {
+        allowHostCommands: opts.allowHostCommands ?? false,
+        hostMap: { [PRODUCTION_API]: PRODUCTION_API },
+        variables: opts.var,
+      });
       const fault = mode === 'control' ? 'none (control run)' : createFault(s.fault).describe();
       process.stdout.write(
         `${s.name} (${s.title}) on ${opts.platform}, ${mode}\n  inject: ${fault}\n  detect: ${s.detection.alerts.join(' or ')} within ${s.detection.timeoutMs / 1000}s\n  runbook: ${file}, section "${outline.resolution.title}" (line ${outline.resolution.line})\n`,
@@ -194,6 +203,7 @@ async function main(): Promise<number> {
     ...(kube ? { kube } : {}),
     ...(opts.runbook ? { runbookPath: resolve(opts.runbook) } : {}),
     variables: opts.var,
+    ...(opts.allowHostCommands ? { allowHostCommands: true } : {}),
     detection: opts.detection,
     profile: opts.profile,
     repoRoot,

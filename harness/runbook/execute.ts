@@ -9,6 +9,7 @@ import type { StepResult } from '../report/record.ts';
 import { type Classification, classifyStep } from './classify.ts';
 import type { HostMap } from './hostmap.ts';
 import type { Step } from './model.ts';
+import { policyRefusals, type StepPolicyOptions } from './step-policy.ts';
 import { missingMessage, missingVariables, type Variables } from './variables.ts';
 
 /** What one executor run produced; executeSteps adds identity, timing and judgement. */
@@ -57,6 +58,8 @@ export interface ExecuteContext {
   readonly settleMs?: number;
   /** Between health polls while settling; default 500 ms. */
   readonly settlePollMs?: number;
+  /** What steps may do on this machine (harness/runbook/step-policy.ts); refused steps never reach the executor. */
+  readonly policy?: Pick<StepPolicyOptions, 'allowHostCommands' | 'maxReplicas'>;
   readonly onStart?: (step: { id: string; title: string; extra: boolean }) => void;
   readonly onEnd?: (result: StepResult) => void;
   readonly signal?: AbortSignal;
@@ -131,7 +134,16 @@ export async function executeSteps(steps: readonly Step[], ctx: ExecuteContext):
       };
     else {
       const missing = missingVariables(step.placeholders, variables);
-      if (missing.length)
+      const refusals = policyRefusals(step.command, { ...ctx.policy, hostMap: ctx.hostMap, variables });
+      if (refusals.length)
+        run = {
+          status: 'not-runnable',
+          exitCode: null,
+          output: '',
+          error: [...new Set(refusals.map((r) => r.message))].join('; '),
+          execution: 'none',
+        };
+      else if (missing.length)
         run = {
           status: 'failed',
           exitCode: null,

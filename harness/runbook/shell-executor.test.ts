@@ -36,6 +36,9 @@ const requests: { url: string; auth: string | undefined }[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'firedrill-shell-'));
+  // Steps run as nobody when the test runs as root: they must reach the fake kubectl and write its pid file.
+  chmodSync(dir, 0o777);
+  writeFileSync(join(dir, 'kubeconfig'), 'apiVersion: v1\nkind: Config\n');
   writeFileSync(join(dir, 'kubectl'), FAKE_KUBECTL);
   chmodSync(join(dir, 'kubectl'), 0o755);
   server = createServer((req, res) => {
@@ -56,7 +59,8 @@ const runbook = (body: string) =>
 const executor = (env: Record<string, string> = {}) =>
   shellExecutor({
     kubeconfig: join(dir, 'kubeconfig'),
-    env: { PATH: `${dir}:${process.env['PATH']}`, FAKE_CHILD_PID: join(dir, 'child.pid'), ...env },
+    path: `${dir}:${process.env['PATH']}`,
+    env: { FAKE_CHILD_PID: join(dir, 'child.pid'), ...env },
     killGraceMs: 200,
   });
 
@@ -79,7 +83,8 @@ describe('shellExecutor', () => {
     const ledger = Ledger.open(join(dir, 'ledger'), 'step-run');
     const rb = runbook('kubectl logs -f deployment/agent-agency-orchestrator -n agent-agency | cat');
     const exec = shellExecutor({
-      env: { PATH: `${dir}:${process.env['PATH']}`, FAKE_CHILD_PID: join(dir, 'child.pid') },
+      path: `${dir}:${process.env['PATH']}`,
+      env: { FAKE_CHILD_PID: join(dir, 'child.pid') },
       ledger,
     });
     const running = executeSteps(allSteps(rb), { executor: exec, hostMap: {}, timeoutMs: 60_000 });
@@ -104,7 +109,8 @@ describe('shellExecutor', () => {
       'kubectl exec -i deployment/agent-agency-orchestrator -n agent-agency -- ps aux',
     );
     expect(result!.output).not.toContain('has a terminal');
-    expect(result!.output).toContain(`KUBECONFIG=${join(dir, 'kubeconfig')}`);
+    // The step's own copy of the pinned kubeconfig, in its temporary HOME.
+    expect(result!.output).toMatch(/KUBECONFIG=\/\S+\/firedrill-step-\w+\/\.kubeconfig/);
     expect(result!.translatedTo).toMatch(/TTY flag -it removed/);
   });
 
