@@ -115,6 +115,7 @@ export async function executeSteps(steps: readonly Step[], ctx: ExecuteContext):
     const classification = classifyStep(step, { hostMap: ctx.hostMap });
     ctx.onStart?.({ id: step.id, title: step.comment?.split('\n')[0] ?? step.command, extra: false });
     const started = clock.now();
+    const refusals = stepRefusals(step, classification, ctx, variables);
     let run: StepRun;
     if (ctx.signal?.aborted)
       run = {
@@ -122,6 +123,14 @@ export async function executeSteps(steps: readonly Step[], ctx: ExecuteContext):
         exitCode: null,
         output: '',
         error: 'aborted before the step started',
+        execution: 'none',
+      };
+    else if (refusals.length)
+      run = {
+        status: 'not-runnable',
+        exitCode: null,
+        output: '',
+        error: [...new Set(refusals.map((r) => r.message))].join('; '),
         execution: 'none',
       };
     else if (classification.kind === 'not-applicable')
@@ -134,16 +143,7 @@ export async function executeSteps(steps: readonly Step[], ctx: ExecuteContext):
       };
     else {
       const missing = missingVariables(step.placeholders, variables);
-      const refusals = policyRefusals(step.command, { ...ctx.policy, hostMap: ctx.hostMap, variables });
-      if (refusals.length)
-        run = {
-          status: 'not-runnable',
-          exitCode: null,
-          output: '',
-          error: [...new Set(refusals.map((r) => r.message))].join('; '),
-          execution: 'none',
-        };
-      else if (missing.length)
+      if (missing.length)
         run = {
           status: 'failed',
           exitCode: null,
@@ -202,6 +202,17 @@ export async function executeSteps(steps: readonly Step[], ctx: ExecuteContext):
     ctx.onEnd?.(result);
   }
   return results;
+}
+
+/**
+ * What the step policy refuses. A step that is not applicable anyway (a cloud CLI, an
+ * external host) keeps that reason unless it also escapes the pinned config or writes files.
+ */
+function stepRefusals(step: Step, c: Classification, ctx: ExecuteContext, variables: Variables) {
+  const all = policyRefusals(step.command, { ...ctx.policy, hostMap: ctx.hostMap, variables });
+  return c.kind === 'not-applicable'
+    ? all.filter((r) => r.rule !== 'host-program' && r.rule !== 'outside-drill')
+    : all;
 }
 
 function toResult(
