@@ -212,7 +212,8 @@ function kubectlRefusals(
         message: `refused: \`${w.text.split('=')[0]}\` would point kubectl away from the drill's pinned kubeconfig`,
       });
   const call = parseKubectl(words);
-  if (!call) return;
+  // `-s URL` reads as a verb to the parser; the escape already says what is wrong.
+  if (!call || out.some((r) => r.rule === 'config-escape' && r.offset >= base + words[0]!.start)) return;
   const head = call.verb.split(' ')[0]!;
   const at = base + words[0]!.start;
   if (!KUBECTL_VERBS.has(head))
