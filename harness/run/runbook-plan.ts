@@ -20,7 +20,7 @@ import {
 import type { HostMap } from '../runbook/hostmap.ts';
 import type { Runbook, Section, Step } from '../runbook/model.ts';
 import { findResolution, parseRunbook } from '../runbook/parse.ts';
-import { policyRefusals, type StepPolicyOptions } from '../runbook/step-policy.ts';
+import { decisiveRefusals, type StepPolicyOptions } from '../runbook/step-policy.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import type { RunbookPlan, StepHooks } from './types.ts';
 
@@ -68,9 +68,12 @@ export function planOutline(runbook: Runbook, scenario: Scenario, policy?: StepP
   const extraSteps = scenario.remediation.extraSteps;
   const line = (stage: string, s: Step) => {
     const head = `${stage.padEnd(12)} line ${s.line}: ${s.command.split('\n')[0]}`;
-    if (!policy || classifyStep(s, { hostMap: policy.hostMap ?? {} }).kind === 'not-applicable')
-      return [head];
-    const refused = [...new Set(policyRefusals(s.command, policy).map((r) => r.message))];
+    if (!policy) return [head];
+    const c = classifyStep(s, { hostMap: policy.hostMap ?? {} });
+    const refused = [
+      ...new Set(decisiveRefusals(s.command, c.kind === 'not-applicable', policy).map((r) => r.message)),
+    ];
+    if (!refused.length && c.kind === 'not-applicable') refused.push(`not applicable: ${c.reason}`);
     return [head, ...refused.map((m) => `               ${m}`)];
   };
   return {

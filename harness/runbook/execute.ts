@@ -9,7 +9,7 @@ import type { StepResult } from '../report/record.ts';
 import { type Classification, classifyStep } from './classify.ts';
 import type { HostMap } from './hostmap.ts';
 import type { Step } from './model.ts';
-import { policyRefusals, type StepPolicyOptions } from './step-policy.ts';
+import { decisiveRefusals, type StepPolicyOptions } from './step-policy.ts';
 import { missingMessage, missingVariables, type Variables } from './variables.ts';
 
 /** What one executor run produced; executeSteps adds identity, timing and judgement. */
@@ -115,7 +115,11 @@ export async function executeSteps(steps: readonly Step[], ctx: ExecuteContext):
     const classification = classifyStep(step, { hostMap: ctx.hostMap });
     ctx.onStart?.({ id: step.id, title: step.comment?.split('\n')[0] ?? step.command, extra: false });
     const started = clock.now();
-    const refusals = stepRefusals(step, classification, ctx, variables);
+    const refusals = decisiveRefusals(step.command, classification.kind === 'not-applicable', {
+      ...ctx.policy,
+      hostMap: ctx.hostMap,
+      variables,
+    });
     let run: StepRun;
     if (ctx.signal?.aborted)
       run = {
@@ -202,17 +206,6 @@ export async function executeSteps(steps: readonly Step[], ctx: ExecuteContext):
     ctx.onEnd?.(result);
   }
   return results;
-}
-
-/**
- * What the step policy refuses. A step that is not applicable anyway (a cloud CLI, an
- * external host) keeps that reason unless it also escapes the pinned config or writes files.
- */
-function stepRefusals(step: Step, c: Classification, ctx: ExecuteContext, variables: Variables) {
-  const all = policyRefusals(step.command, { ...ctx.policy, hostMap: ctx.hostMap, variables });
-  return c.kind === 'not-applicable'
-    ? all.filter((r) => r.rule !== 'host-program' && r.rule !== 'outside-drill')
-    : all;
 }
 
 function toResult(

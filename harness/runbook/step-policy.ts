@@ -105,6 +105,19 @@ export function policyRefusals(command: string, options: StepPolicyOptions = {})
   return out.sort((a, b) => a.offset - b.offset);
 }
 
+/**
+ * The refusals that decide a step's fate. A step that is not applicable anyway (a cloud CLI,
+ * an external host) keeps that reason unless it also escapes the pinned config or writes files.
+ */
+export function decisiveRefusals(
+  command: string,
+  notApplicable: boolean,
+  options: StepPolicyOptions,
+): Refusal[] {
+  const all = policyRefusals(command, options);
+  return notApplicable ? all.filter((r) => r.rule !== 'host-program' && r.rule !== 'outside-drill') : all;
+}
+
 function walk(command: string, base: number, o: StepPolicyOptions, out: Refusal[]): void {
   for (const seg of splitSegments(command)) segmentRefusals(seg, base, o, out);
   for (const sub of substitutions(command)) walk(sub.body, base + sub.offset, o, out);
@@ -177,7 +190,7 @@ function segmentRefusals(seg: Segment, base: number, o: StepPolicyOptions, out: 
   }
   const all = [program, ...rest];
   if (isKubectl(name)) kubectlRefusals(all, base, o, out);
-  else if (name === 'curl') out.push(...curlRefusals(all, base, o.hostMap ?? {}));
+  else if (name === 'curl') out.push(...curlRefusals(all, base, o.hostMap));
   else fileArgRefusals(name, rest, base, out);
 }
 
