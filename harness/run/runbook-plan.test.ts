@@ -11,18 +11,18 @@ describe('planOutline with the step policy (--dry-run)', () => {
   it('prints the refusal under each step a drill would refuse', async () => {
     const scenario = await loadScenario('db-outage');
     const { lines } = planOutline(loadRunbook(HOSTILE).runbook, scenario, policy);
-    const after = (marker: string) => lines[lines.findIndex((l) => l.includes(marker)) + 1]?.trim();
-    expect(after('rm -rf /var/lib/postgresql')).toBe(
+    const lineAfter = (marker: string) => lines[lines.findIndex((l) => l.includes(marker)) + 1]?.trim();
+    expect(lineAfter('rm -rf /var/lib/postgresql')).toBe(
       'refused: host program `rm` is not on the allow-list (pass --allow-host-commands to run it)',
     );
-    expect(after('$(touch')).toMatch(/^refused: host program `touch`/);
-    expect(after('--kubeconfig=')).toMatch(/^refused: `--kubeconfig` would point kubectl away/);
-    expect(after('--server=')).toMatch(/^refused: `--server`/);
-    expect(after('> /tmp/pods.txt')).toMatch(/^refused: `> \/tmp\/pods.txt` writes a file/);
-    expect(after('--replicas=500')).toMatch(/^refused: `--replicas=500` is above the drill's cap of 10/);
-    expect(after('http://169.254.169.254')).toMatch(/^not applicable: external host 169\.254\.169\.254/);
+    expect(lineAfter('$(touch')).toMatch(/^refused: host program `touch`/);
+    expect(lineAfter('--kubeconfig=')).toMatch(/^refused: `--kubeconfig` would point kubectl away/);
+    expect(lineAfter('--server=')).toMatch(/^refused: `--server`/);
+    expect(lineAfter('> /tmp/pods.txt')).toMatch(/^refused: `> \/tmp\/pods.txt` writes a file/);
+    expect(lineAfter('--replicas=500')).toMatch(/^refused: `--replicas=500` is above the drill's cap of 10/);
+    expect(lineAfter('http://169.254.169.254')).toMatch(/^not applicable: external host 169\.254\.169\.254/);
     // the exec'd rm runs in the container, not on the host: not a host-program refusal
-    expect(after('-- rm -rf')).toMatch(/^remediate/);
+    expect(lineAfter('-- rm -rf')).toMatch(/^remediate/);
   });
 
   it('--allow-host-commands lifts only the allow-list', async () => {
@@ -31,9 +31,9 @@ describe('planOutline with the step policy (--dry-run)', () => {
       ...policy,
       allowHostCommands: true,
     });
-    const after = (marker: string) => lines[lines.findIndex((l) => l.includes(marker)) + 1]?.trim();
-    expect(after('rm -rf /var/lib/postgresql')).toMatch(/^remediate/);
-    expect(after('--kubeconfig=')).toMatch(/^refused:/);
+    const lineAfter = (marker: string) => lines[lines.findIndex((l) => l.includes(marker)) + 1]?.trim();
+    expect(lineAfter('rm -rf /var/lib/postgresql')).toMatch(/^remediate/);
+    expect(lineAfter('--kubeconfig=')).toMatch(/^refused:/);
   });
 
   it('refuses nothing in the fixture runbook', async () => {
