@@ -257,7 +257,7 @@ export async function runOne(req: DrillRequest): Promise<RunRecord> {
             ledger,
             onLimitation: (l) => stepLimitations.push(l),
           })
-        : translatedExecutor({ perform: (a) => stack.perform(a), namespace: stack.namespace }),
+        : translatedExecutor({ perform: (a, s) => stack.perform(a, s), namespace: stack.namespace }),
       hostMap,
       variables: { API_KEY: apiKey, ...req.variables },
       clock: req.clock,
