@@ -96,7 +96,8 @@ Examples:
   pnpm scenario db-outage
   pnpm scenario --all --repeat 3
   pnpm scenario db-outage --runbook ../shared/reference/api-outage-runbook.md
-  pnpm scenario db-outage --control`,
+  pnpm scenario db-outage --control
+  pnpm scenario db-outage --runbook my-runbook.md --dry-run   # which steps the step policy refuses`,
   )
   .showHelpAfterError()
   .exitOverride((err) => {
