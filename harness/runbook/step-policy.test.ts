@@ -46,6 +46,10 @@ describe('policyRefusals', () => {
     ['env KUBECONFIG=/x kubectl get pods', ['config-escape']],
     ['kubectl config use-context prod', ['config-escape']],
     ['kubectl scale deploy/x --replicas=11 -n a', ['scale-cap']],
+    ['kubectl get pods | awk \'{system("rm -rf /")}\'', ['host-program']],
+    ['kubectl get pods | awk \'{print > "/tmp/x"}\'', ['host-program']],
+    ['kubectl get pods | awk \'{print | "sh"}\'', ['host-program']],
+    ['kubectl apply -f - <<EOF\nkind: ConfigMap\ndata: $(rm -rf /tmp/x)\nEOF', ['host-program']],
   ])('refuses %s', (command, expected) => {
     expect(rules(command)).toEqual(expected);
   });
@@ -65,6 +69,11 @@ describe('policyRefusals', () => {
     'kubectl scale deploy/x --replicas=10 -n a',
     'date -u +%Y-%m-%dT%H:%M:%SZ',
     'kubectl config current-context',
+    "kubectl get pods -n a | awk '{print $1}' | tail -n +2",
+    "kubectl get pods | awk '$3 > 0 {print $1}'",
+    'kubectl apply -n a -f - <<EOF\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\nEOF',
+    "cat <<'EOF' | kubectl apply -f -\napiVersion: v1\ndata: $(rm -rf /)\nEOF",
+    'grep -c ok <<< "$(curl -s https://api.agent-agency.com/health)"',
   ])('allows %s', (command) => {
     expect(policyRefusals(command, { hostMap })).toEqual([]);
   });

@@ -38,7 +38,7 @@ export const DEFAULT_MAX_REPLICAS = 10;
 export const ALLOWED_PROGRAMS = new Set([
   'kubectl', 'curl', 'grep', 'egrep', 'fgrep', 'head', 'tail', 'jq', 'date', 'echo', 'printf', 'sleep',
   'wc', 'sort', 'uniq', 'cut', 'tr', 'cat', 'column', 'seq', 'base64', 'true', 'false', 'test', '[', '[[',
-  ':', 'tee', 'env', 'printenv', 'timeout', 'time', 'export', 'read', 'exit', 'set', 'unset', 'local',
+  ':', 'tee', 'awk', 'env', 'printenv', 'timeout', 'time', 'export', 'read', 'exit', 'set', 'unset', 'local',
 ]);
 
 /** Programs whose non-option arguments are files they read (grep and jq: after the pattern). */
@@ -54,8 +54,12 @@ const FILE_READERS: Record<string, number> = {
   egrep: 1,
   fgrep: 1,
   jq: 1,
+  awk: 1,
   tee: 0,
 };
+
+/** What turns awk from a filter into a shell: running commands, writing or reading files. */
+const AWK_ESCAPES = /\bsystem\s*\(|\|\s*getline|\bgetline\s*<|[^>]>{1,2}\s*["$a-zA-Z]|print[^;}]*\|/;
 
 /** Wrappers that run the next word as a program (and how many option words they take). */
 const WRAPPERS = new Set(['timeout', 'env', 'time', 'command', 'exec', 'nohup', 'sudo', 'watch', 'nice']);
@@ -101,7 +105,11 @@ const hostProgram = (program: string, offset: number): Refusal => ({
  */
 export function policyRefusals(command: string, options: StepPolicyOptions = {}): Refusal[] {
   const out: Refusal[] = [];
-  walk(command, 0, options, out);
+  const { shell, expanded } = withoutHeredocs(command);
+  walk(shell, 0, options, out);
+  // An unquoted here-document still runs its `$(...)`: those are checked like any other.
+  for (const body of expanded)
+    for (const sub of substitutions(body.text)) walk(sub.body, body.offset + sub.offset, options, out);
   return out.sort((a, b) => a.offset - b.offset);
 }
 
@@ -116,6 +124,31 @@ export function decisiveRefusals(
 ): Refusal[] {
   const all = policyRefusals(command, options);
   return notApplicable ? all.filter((r) => r.rule !== 'host-program' && r.rule !== 'outside-drill') : all;
+}
+
+/**
+ * The command with here-document bodies blanked (same offsets), so YAML lines are not read as
+ * programs; the bodies of unquoted ones (`<<EOF`, which the shell expands) come back separately.
+ */
+function withoutHeredocs(command: string): { shell: string; expanded: { text: string; offset: number }[] } {
+  const lines = command.split('\n');
+  const expanded: { text: string; offset: number }[] = [];
+  let offset = 0;
+  let open: { delimiter: string; quoted: boolean; dash: boolean } | undefined;
+  const out = lines.map((line) => {
+    const at = offset;
+    offset += line.length + 1;
+    if (open) {
+      const end = (open.dash ? line.replace(/^\t+/, '') : line) === open.delimiter;
+      if (end) open = undefined;
+      else if (!open.quoted) expanded.push({ text: line, offset: at });
+      return ' '.repeat(line.length); // the closing delimiter too: it is not a command
+    }
+    const m = /(?<!<)<<(-?)\s*(['"]?)([A-Za-z_][A-Za-z0-9_]*)\2/.exec(line);
+    if (m) open = { delimiter: m[3]!, quoted: m[2] !== '', dash: m[1] === '-' };
+    return line;
+  });
+  return { shell: out.join('\n'), expanded };
 }
 
 function walk(command: string, base: number, o: StepPolicyOptions, out: Refusal[]): void {
@@ -191,7 +224,10 @@ function segmentRefusals(seg: Segment, base: number, o: StepPolicyOptions, out: 
   const all = [program, ...rest];
   if (isKubectl(name)) kubectlRefusals(all, base, o, out);
   else if (name === 'curl') out.push(...curlRefusals(all, base, o.hostMap));
-  else fileArgRefusals(name, rest, base, out);
+  else {
+    if (name === 'awk') awkRefusals(rest, base, out);
+    fileArgRefusals(name, rest, base, out);
+  }
 }
 
 const guardedVar = (assignment: string, offset: number): Refusal => ({
@@ -254,6 +290,17 @@ function kubectlRefusals(
         message: `refused: \`--replicas=${value}\` is above the drill's cap of ${max} replicas`,
       });
   }
+}
+
+function awkRefusals(rest: readonly ShellWord[], base: number, out: Refusal[]): void {
+  const program = rest.find((w) => !w.text.startsWith('-'));
+  if (rest.some((w) => /^-f/.test(w.text)) || (program && AWK_ESCAPES.test(program.text)))
+    out.push({
+      rule: 'host-program',
+      offset: base + (program ?? rest[0])!.start,
+      message:
+        'refused: this awk program runs commands or touches files (system, getline, print >, -f); keep awk to filtering',
+    });
 }
 
 function fileArgRefusals(program: string, rest: readonly ShellWord[], base: number, out: Refusal[]): void {
