@@ -7,6 +7,7 @@
 import { type HostMap, isLoopbackUrl, mapUrl } from './hostmap.ts';
 import type { ShellWord } from './shell.ts';
 import type { Refusal } from './step-policy.ts';
+import { hostPath } from './step-policy-args.ts';
 
 // biome-ignore format: a dense table reads better than one entry per line
 const VALUE_OPTS = new Set([
@@ -50,8 +51,6 @@ const DETOURS = new Set([
 const SAFE = new Set(['/dev/null', '-', '/dev/stdout', '/dev/stderr']);
 /** A host[:port][/path] written without a scheme (curl assumes http://). */
 const BARE_HOST = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9][\w.-]*)(:\d+)?(\/\S*)?$/;
-
-const hostPath = (p: string): boolean => /^[/~]/.test(p) || /(^|\/)\.\.(\/|$)/.test(p);
 
 /** The origins a step may reach: each host map key and target. */
 const drillOrigins = (map: HostMap): Set<string> => {

@@ -9,6 +9,7 @@ import type { HostMap } from './hostmap.ts';
 import { isKubectl, parseKubectl } from './kubectl.ts';
 import { type Segment, type ShellWord, splitSegments } from './shell.ts';
 import { substitutions } from './shell-lines.ts';
+import { awkRefusals, fileArgRefusals, hostPath } from './step-policy-args.ts';
 import { curlRefusals } from './step-policy-curl.ts';
 import { fillVariables, type Variables } from './variables.ts';
 
@@ -41,26 +42,6 @@ export const ALLOWED_PROGRAMS = new Set([
   ':', 'tee', 'awk', 'env', 'printenv', 'timeout', 'time', 'export', 'read', 'exit', 'set', 'unset', 'local',
 ]);
 
-/** Programs whose non-option arguments are files they read (grep and jq: after the pattern). */
-const FILE_READERS: Record<string, number> = {
-  cat: 0,
-  head: 0,
-  tail: 0,
-  wc: 0,
-  sort: 0,
-  uniq: 0,
-  base64: 0,
-  grep: 1,
-  egrep: 1,
-  fgrep: 1,
-  jq: 1,
-  awk: 1,
-  tee: 0,
-};
-
-/** What turns awk from a filter into a shell: running commands, writing or reading files. */
-const AWK_ESCAPES = /\bsystem\s*\(|\|\s*getline|\bgetline\s*<|[^>]>{1,2}\s*["$a-zA-Z]|print[^;}]*\|/;
-
 /** Wrappers that run the next word as a program (and how many option words they take). */
 const WRAPPERS = new Set(['timeout', 'env', 'time', 'command', 'exec', 'nohup', 'sudo', 'watch', 'nice']);
 
@@ -86,9 +67,6 @@ const KUBECTL_VERBS = new Set([
 const KUBECTL_CONFIG_READS = new Set(['config view', 'config get-contexts', 'config current-context']);
 
 const SAFE_TARGETS = new Set(['/dev/null', '/dev/stdout', '/dev/stderr', '']);
-
-/** A path outside the step's own working directory: absolute, home, or climbing out. */
-export const hostPath = (p: string): boolean => /^[/~]/.test(p) || /(^|\/)\.\.(\/|$)/.test(p);
 
 const hostProgram = (program: string, offset: number): Refusal => ({
   rule: 'host-program',
@@ -225,8 +203,8 @@ function segmentRefusals(seg: Segment, base: number, o: StepPolicyOptions, out: 
   if (isKubectl(name)) kubectlRefusals(all, base, o, out);
   else if (name === 'curl') out.push(...curlRefusals(all, base, o.hostMap));
   else {
-    if (name === 'awk') awkRefusals(rest, base, out);
-    fileArgRefusals(name, rest, base, out);
+    if (name === 'awk') out.push(...awkRefusals(rest, base));
+    out.push(...fileArgRefusals(name, rest, base));
   }
 }
 
@@ -288,36 +266,6 @@ function kubectlRefusals(
         rule: 'scale-cap',
         offset: base + f!.offset,
         message: `refused: \`--replicas=${value}\` is above the drill's cap of ${max} replicas`,
-      });
-  }
-}
-
-function awkRefusals(rest: readonly ShellWord[], base: number, out: Refusal[]): void {
-  const program = rest.find((w) => !w.text.startsWith('-'));
-  if (rest.some((w) => /^-f/.test(w.text)) || (program && AWK_ESCAPES.test(program.text)))
-    out.push({
-      rule: 'host-program',
-      offset: base + (program ?? rest[0])!.start,
-      message:
-        'refused: this awk program runs commands or touches files (system, getline, print >, -f); keep awk to filtering',
-    });
-}
-
-function fileArgRefusals(program: string, rest: readonly ShellWord[], base: number, out: Refusal[]): void {
-  const skip = FILE_READERS[program];
-  if (skip === undefined) return;
-  const positionals = rest.filter((w) => !w.text.startsWith('-') || w.text === '-');
-  // grep -e PATTERN / jq -f FILE: the pattern is an option, every positional is a file.
-  const patternGiven = rest.some((w) => /^-(e|f)$|^--(regexp|file|from-file)/.test(w.text));
-  for (const w of positionals.slice(patternGiven ? 0 : skip)) {
-    if (program === 'tee' ? !SAFE_TARGETS.has(w.text) : hostPath(w.text) && w.text !== '/dev/null')
-      out.push({
-        rule: program === 'tee' ? 'file-write' : 'host-file',
-        offset: base + w.start,
-        message:
-          program === 'tee'
-            ? `refused: \`tee ${w.text}\` writes a file on the host`
-            : `refused: \`${program} ${w.text}\` reads a file of the host; a step may read only its own working directory`,
       });
   }
 }
