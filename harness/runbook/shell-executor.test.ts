@@ -91,7 +91,9 @@ describe('shellExecutor', () => {
     for (let i = 0; i < 250 && !existsSync(join(dir, 'child.pid')); i++)
       await new Promise((r) => setTimeout(r, 20));
     const child = Number(readFileSync(join(dir, 'child.pid'), 'utf8'));
-    const [entry] = ledger.pending();
+    const [home, entry] = ledger.pending();
+    // the step's home (with its kubeconfig copy) first, then its process group
+    expect(home?.undo).toMatchObject({ type: 'remove-dir', path: expect.stringMatching(/firedrill-step-/) });
     expect(entry?.undo).toMatchObject({ type: 'kill-process', processGroup: true });
     // What `pnpm chaos cleanup` does with it, had the harness been killed here.
     await undo(entry!.undo);

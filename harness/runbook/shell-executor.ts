@@ -120,11 +120,19 @@ export function shellExecutor(options: ShellExecutorOptions = {}): StepExecutor 
     mode: 'shell',
     run: async (step, env) => {
       const id = whoRuns();
-      const sandbox = makeStepDir(id, options.kubeconfig);
+      // Ledgered: a killed harness must not leave a kubeconfig copy behind in /tmp.
+      let entry: string | undefined;
+      const sandbox = makeStepDir(id, options.kubeconfig, (dir) => {
+        entry = options.ledger?.record(`runbook step ${step.id} home ${dir}`, {
+          type: 'remove-dir',
+          path: dir,
+        }).id;
+      });
       try {
         return await runIn(step, env, sandbox.dir, sandbox.kubeconfig, id);
       } finally {
         sandbox.remove();
+        if (entry) options.ledger!.settle(entry);
       }
     },
   };

@@ -41,9 +41,17 @@ export interface StepDir {
   remove(): void;
 }
 
-/** A fresh directory (HOME and cwd) owned by `id`, with a private kubeconfig copy in it. */
-export function makeStepDir(id: StepIdentity | undefined, kubeconfig?: string): StepDir {
+/**
+ * A fresh directory (HOME and cwd) owned by `id`, with a private kubeconfig copy in it.
+ * `created` runs before the credentials are copied in (to ledger the directory).
+ */
+export function makeStepDir(
+  id: StepIdentity | undefined,
+  kubeconfig?: string,
+  created?: (dir: string) => void,
+): StepDir {
   const dir = mkdtempSync(join(tmpdir(), 'firedrill-step-'));
+  created?.(dir);
   let copy: string | undefined;
   if (kubeconfig) {
     copy = join(dir, '.kubeconfig');
