@@ -21,6 +21,9 @@ describe('planOutline with the step policy (--dry-run)', () => {
     expect(lineAfter('> /tmp/pods.txt')).toMatch(/^refused: `> \/tmp\/pods.txt` writes a file/);
     expect(lineAfter('--replicas=500')).toMatch(/^refused: `--replicas=500` is above the drill's cap of 10/);
     expect(lineAfter('http://169.254.169.254')).toMatch(/^not applicable: external host 169\.254\.169\.254/);
+    expect(lineAfter('http://127.0.0.1:22/')).toMatch(
+      /^refused: http:\/\/127\.0\.0\.1:22 is not one of the drill's endpoints/,
+    );
     // the exec'd rm runs in the container, not on the host: not a host-program refusal
     expect(lineAfter('-- rm -rf')).toMatch(/^remediate/);
   });

@@ -65,6 +65,8 @@ describe('hostile runbook', () => {
       ['rm-rf', lineOf('rm -rf /var/lib/postgresql'), 'error'],
       ['rm-rf', lineOf('-- rm -rf'), 'error'],
       ['step-scale-cap', lineOf('--replicas=500'), 'warning'],
+      // a host program off the allow-list: --allow-host-commands would let it run
+      ['step-host-program', lineOf('psql -h'), 'warning'],
     ];
     const sort = (xs: unknown[][]) => [...xs].sort((a, b) => String(a).localeCompare(String(b)));
     expect(sort(got)).toEqual(sort(expected));
