@@ -9,7 +9,7 @@ import { stderrLogger } from '../core/log.ts';
 import { unwritableReason } from '../core/writable.ts';
 import { createFault } from '../faults/index.ts';
 import type { RunRecord } from '../report/record.ts';
-import { type DrillRequest, preflight, runOne } from '../run/compose.ts';
+import { type DrillRequest, PRODUCTION_API, preflight, runOne } from '../run/compose.ts';
 import { loadRunbook, planOutline } from '../run/runbook-plan.ts';
 import type { DrillMode } from '../run/types.ts';
 import { allSteps, type Runbook } from '../runbook/model.ts';
@@ -63,6 +63,10 @@ const program = new Command('pnpm scenario')
     collectVar,
     {} as Record<string, string>,
   )
+  .option(
+    '--allow-host-commands',
+    'let runbook steps run host programs beyond the allow-list (kubectl, curl, grep, jq, ...); file writes and kubeconfig overrides stay refused',
+  )
   .option('--control', 'control run: no fault; any alert that fires is a false positive')
   .option('--counterfactual', 'inject and detect, but do not remediate: was the runbook needed?')
   .addOption(
@@ -93,7 +97,8 @@ Examples:
   pnpm scenario db-outage
   pnpm scenario --all --repeat 3
   pnpm scenario db-outage --runbook ../shared/reference/api-outage-runbook.md
-  pnpm scenario db-outage --control`,
+  pnpm scenario db-outage --control
+  pnpm scenario db-outage --runbook my-runbook.md --dry-run   # which steps the step policy refuses`,
   )
   .showHelpAfterError()
   .exitOverride((err) => {
@@ -116,6 +121,7 @@ interface Options {
   repeat: number;
   runbook?: string;
   var: Record<string, string>;
+  allowHostCommands?: boolean;
   control?: boolean;
   counterfactual?: boolean;
   detection: 'auto' | 'prometheus' | 'probes';
@@ -173,7 +179,11 @@ async function main(): Promise<number> {
   if (opts.dryRun) {
     for (const s of scenarios) {
       const file = resolve(opts.runbook ?? join(repoRoot, s.runbook.file));
-      const outline = planOutline(loadRunbook(file).runbook, s);
+      const outline = planOutline(loadRunbook(file).runbook, s, {
+        allowHostCommands: opts.allowHostCommands ?? false,
+        hostMap: { [PRODUCTION_API]: PRODUCTION_API },
+        variables: opts.var,
+      });
       const fault = mode === 'control' ? 'none (control run)' : createFault(s.fault).describe();
       process.stdout.write(
         `${s.name} (${s.title}) on ${opts.platform}, ${mode}\n  inject: ${fault}\n  detect: ${s.detection.alerts.join(' or ')} within ${s.detection.timeoutMs / 1000}s\n  runbook: ${file}, section "${outline.resolution.title}" (line ${outline.resolution.line})\n`,
@@ -199,6 +209,7 @@ async function main(): Promise<number> {
     ...(kube ? { kube } : {}),
     ...(opts.runbook ? { runbookPath: resolve(opts.runbook) } : {}),
     variables: opts.var,
+    ...(opts.allowHostCommands ? { allowHostCommands: true } : {}),
     detection: opts.detection,
     profile: opts.profile,
     repoRoot,

@@ -87,7 +87,8 @@ export interface RunningStack {
   /** Names of all workloads, in start order. */
   workloads(): readonly string[];
   status(workload: string): Promise<WorkloadStatus>;
-  scale(workload: string, replicas: number): Promise<void>;
+  /** `signal`: a runbook step that timed out; where the platform can, the scale stops and reverts. */
+  scale(workload: string, replicas: number, signal?: AbortSignal): Promise<void>;
   /** Rolling restart: new instances come up before old ones go, like `kubectl rollout restart`. */
   rolloutRestart(workload: string): Promise<void>;
   /** `null` removes a variable. Triggers a rollout, as on Kubernetes. */
@@ -106,7 +107,7 @@ export interface RunningStack {
   /** Base URL of a service as reachable from the harness host, e.g. http://127.0.0.1:31080. */
   endpoint(service: string): Promise<string>;
   /** Run an action expressed as data; returns human-readable output. */
-  perform(action: PlatformAction): Promise<string>;
+  perform(action: PlatformAction, signal?: AbortSignal): Promise<string>;
   /**
    * The crash-safe recipe that reverts `action` without this process (for the ledger), e.g. a
    * kubectl command on kube. Undefined where the platform's own ledger entries already cover

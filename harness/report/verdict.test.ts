@@ -116,6 +116,36 @@ describe('findingsOf()', () => {
   });
 });
 
+describe('findingsOf() and the step policy', () => {
+  it('reports a step the policy refused as its own finding, with the reason', () => {
+    const r = syntheticRecord({
+      startedAtMs: start,
+      outcome: 'resolved-by-runbook',
+      steps: [
+        {
+          command: 'rm -rf /var/lib/postgresql',
+          line: 49,
+          status: 'not-runnable',
+          error: 'refused: host program `rm` is not on the allow-list (pass --allow-host-commands to run it)',
+        },
+        {
+          command: 'aws elbv2 describe-target-health',
+          line: 50,
+          kind: 'diagnostic',
+          status: 'not-runnable',
+          error: 'cloud-provider CLI (aws) has no counterpart in a drill',
+        },
+      ],
+    });
+    const findings = findingsOf(r);
+    expect(findings.map((f) => [f.kind, f.step.line])).toEqual([
+      ['refused', 49],
+      ['not-runnable', 50],
+    ]);
+    expect(findings[0]!.detail).toMatch(/host program `rm` is not on the allow-list/);
+  });
+});
+
 describe('stackLabels()', () => {
   it('puts labels that would overlap on separate rows and reuses a row once there is room', () => {
     const axis = { fromMs: 0, toMs: 100_000, widthPx: 600 };

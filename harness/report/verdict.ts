@@ -73,6 +73,7 @@ export type FindingKind =
   | 'failed'
   | 'timed-out'
   | 'not-runnable'
+  | 'refused'
   | 'no-op'
   | 'worsened'
   | 'missing'
@@ -82,6 +83,7 @@ export const FINDING_LABEL: Record<FindingKind, string> = {
   failed: 'step failed',
   'timed-out': 'step hung (timed out)',
   'not-runnable': 'not runnable here',
+  refused: "refused as unsafe or out of the drill's scope",
   'no-op': 'ran but changed nothing',
   worsened: 'made health worse',
   missing: 'missing from runbook (extra step needed)',
@@ -113,7 +115,13 @@ export function findingsOf(r: RunRecord): Finding[] {
       out.push({ kind: 'missing', step, detail: step.comment ?? 'scenario-provided step' });
     if (step.status === 'failed' && !diagnosticSawOutage(step)) out.push({ kind: 'failed', step, detail });
     if (step.status === 'timed-out') out.push({ kind: 'timed-out', step, detail });
-    if (step.status === 'not-runnable') out.push({ kind: 'not-runnable', step, detail: step.error ?? '' });
+    // The step policy's refusals (harness/runbook/step-policy.ts) read "refused: ...".
+    if (step.status === 'not-runnable')
+      out.push({
+        kind: step.error?.startsWith('refused: ') ? 'refused' : 'not-runnable',
+        step,
+        detail: step.error ?? '',
+      });
     if (step.kind === 'remediation' && step.status === 'passed' && step.effect === 'no-change')
       out.push({ kind: 'no-op', step, detail: 'health unchanged after the step' });
     if (step.effect === 'worsened')

@@ -41,6 +41,8 @@ export interface DrillRequest {
   readonly runbookPath?: string;
   /** Values for runbook placeholders (`--var`). */
   readonly variables?: Readonly<Record<string, string>>;
+  /** `--allow-host-commands`: runbook steps may run host programs off the allow-list (step-policy.ts). */
+  readonly allowHostCommands?: boolean;
   readonly detection: 'auto' | 'prometheus' | 'probes';
   readonly profile: DetectionProfile;
   readonly repoRoot: string;
@@ -240,6 +242,8 @@ export async function runOne(req: DrillRequest): Promise<RunRecord> {
     const orchestratorUrl = await stack.endpoint(ORCHESTRATOR);
     const apiKey = (await stack.status(ORCHESTRATOR)).env['API_KEY'] ?? '';
     const hostMap = { [PRODUCTION_API]: orchestratorUrl };
+    // Filled while steps run (a step that cannot drop its uid says so once); read at the end.
+    const stepLimitations: string[] = [];
     const plan = createRunbookPlan({
       file: runbookFile,
       runbook,
@@ -249,11 +253,16 @@ export async function runOne(req: DrillRequest): Promise<RunRecord> {
       // kube: the runbook's commands run as written, with the real kubectl against the drill's
       // context only; local: kubectl steps are translated to platform verbs.
       executor: isKubeStack(stack)
-        ? shellExecutor({ kubeconfig: stack.stepKubeconfig, ledger })
-        : translatedExecutor({ perform: (a) => stack.perform(a), namespace: stack.namespace }),
+        ? shellExecutor({
+            kubeconfig: stack.stepKubeconfig,
+            ledger,
+            onLimitation: (l) => stepLimitations.push(l),
+          })
+        : translatedExecutor({ perform: (a, s) => stack.perform(a, s), namespace: stack.namespace }),
       hostMap,
       variables: { API_KEY: apiKey, ...req.variables },
       clock: req.clock,
+      ...(req.allowHostCommands ? { policy: { allowHostCommands: true } } : {}),
     });
     const detection = await createDetection(req, stack, orchestratorUrl, prometheus);
     const load = backgroundLoad(() =>
@@ -271,6 +280,11 @@ export async function runOne(req: DrillRequest): Promise<RunRecord> {
         log: req.log,
         ...(detection.feed ? { onSample: detection.feed } : {}),
       }),
+    );
+    stepLimitations.unshift(
+      ...pre.limitations,
+      ...(detection.note ? [detection.note] : []),
+      ...(testFault ? [testFaultNote(testFault)] : []),
     );
     const hooked = testFault
       ? withTestFault(testFault, req.scenario, plan, req.onPhase)
@@ -294,11 +308,7 @@ export async function runOne(req: DrillRequest): Promise<RunRecord> {
       clock: req.clock,
       log: req.log,
       signal: req.signal,
-      limitations: [
-        ...pre.limitations,
-        ...(detection.note ? [detection.note] : []),
-        ...(testFault ? [testFaultNote(testFault)] : []),
-      ],
+      limitations: stepLimitations,
       ...(hooked.onPhase ? { onPhase: hooked.onPhase } : {}),
     });
   } finally {

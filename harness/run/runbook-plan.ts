@@ -9,8 +9,10 @@ import { type Clock, elapsedMs } from '../core/clock.ts';
 import { errorMessage, UserError } from '../core/errors.ts';
 import type { RunningStack } from '../platforms/types.ts';
 import type { StepResult } from '../report/record.ts';
+import { classifyStep } from '../runbook/classify.ts';
 import {
   DEFAULT_STEP_TIMEOUT_MS,
+  type ExecuteContext,
   executeSteps,
   type StepExecutor,
   settledHealth,
@@ -18,6 +20,7 @@ import {
 import type { HostMap } from '../runbook/hostmap.ts';
 import type { Runbook, Section, Step } from '../runbook/model.ts';
 import { findResolution, parseRunbook } from '../runbook/parse.ts';
+import { decisiveRefusals, type StepPolicyOptions } from '../runbook/step-policy.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import type { RunbookPlan, StepHooks } from './types.ts';
 
@@ -48,27 +51,41 @@ export interface PlanOptions {
   readonly variables: Readonly<Record<string, string>>;
   readonly clock: Clock;
   readonly stepTimeoutMs?: number;
+  /** What steps may do on this machine (`--allow-host-commands`, the scale cap). */
+  readonly policy?: ExecuteContext['policy'];
 }
 
-/** Which runbook steps run at which stage of a drill of `scenario`. Throws if no section matches. */
-export function planOutline(runbook: Runbook, scenario: Scenario) {
+/**
+ * Which runbook steps run at which stage of a drill of `scenario`. Throws if no section matches.
+ * With `policy` (the dry run), each step the step policy would refuse is followed by why.
+ */
+export function planOutline(runbook: Runbook, scenario: Scenario, policy?: StepPolicyOptions) {
   const ofKind = (...kinds: Section['kind'][]) => runbook.sections.filter((s) => kinds.includes(s.kind));
   const stepsOf = (sections: readonly Section[]) => sections.flatMap((s) => [...s.steps]);
   const resolution = findResolution(runbook, scenario.runbook.section);
   const investigation = stepsOf(ofKind('investigation'));
   const after = stepsOf(ofKind('verification', 'post-incident'));
   const extraSteps = scenario.remediation.extraSteps;
-  const first = (s: Step) => s.command.split('\n')[0];
+  const line = (stage: string, s: Step) => {
+    const head = `${stage.padEnd(12)} line ${s.line}: ${s.command.split('\n')[0]}`;
+    if (!policy) return [head];
+    const c = classifyStep(s, { hostMap: policy.hostMap ?? {} });
+    const refused = [
+      ...new Set(decisiveRefusals(s.command, c.kind === 'not-applicable', policy).map((r) => r.message)),
+    ];
+    if (!refused.length && c.kind === 'not-applicable') refused.push(`not applicable: ${c.reason}`);
+    return [head, ...refused.map((m) => `               ${m}`)];
+  };
   return {
     resolution,
     investigation,
     after,
     extraSteps,
     lines: [
-      ...investigation.map((s) => `investigate  line ${s.line}: ${first(s)}`),
-      ...resolution.steps.map((s) => `remediate    line ${s.line}: ${first(s)}`),
+      ...investigation.flatMap((s) => line('investigate', s)),
+      ...resolution.steps.flatMap((s) => line('remediate', s)),
       ...extraSteps.map((s) => `extra        (not in the runbook): ${s.description}`),
-      ...after.map((s) => `after        line ${s.line}: ${first(s)}`),
+      ...after.flatMap((s) => line('after', s)),
     ],
   };
 }
@@ -90,6 +107,7 @@ export function createRunbookPlan(o: PlanOptions): RunbookPlan {
       variables: { ...facts, ...o.variables },
       clock: o.clock,
       timeoutMs: o.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
+      ...(o.policy ? { policy: o.policy } : {}),
       onStart: hooks.onStart,
       onEnd: hooks.onEnd,
       ...(checkHealth ? { checkHealth: hooks.checkHealth } : {}),

@@ -9,6 +9,7 @@ import type { StepResult } from '../report/record.ts';
 import { type Classification, classifyStep } from './classify.ts';
 import type { HostMap } from './hostmap.ts';
 import type { Step } from './model.ts';
+import { decisiveRefusals, type StepPolicyOptions } from './step-policy.ts';
 import { missingMessage, missingVariables, type Variables } from './variables.ts';
 
 /** What one executor run produced; executeSteps adds identity, timing and judgement. */
@@ -57,6 +58,8 @@ export interface ExecuteContext {
   readonly settleMs?: number;
   /** Between health polls while settling; default 500 ms. */
   readonly settlePollMs?: number;
+  /** What steps may do on this machine (harness/runbook/step-policy.ts); refused steps never reach the executor. */
+  readonly policy?: Pick<StepPolicyOptions, 'allowHostCommands' | 'maxReplicas'>;
   readonly onStart?: (step: { id: string; title: string; extra: boolean }) => void;
   readonly onEnd?: (result: StepResult) => void;
   readonly signal?: AbortSignal;
@@ -112,6 +115,11 @@ export async function executeSteps(steps: readonly Step[], ctx: ExecuteContext):
     const classification = classifyStep(step, { hostMap: ctx.hostMap });
     ctx.onStart?.({ id: step.id, title: step.comment?.split('\n')[0] ?? step.command, extra: false });
     const started = clock.now();
+    const refusals = decisiveRefusals(step.command, classification.kind === 'not-applicable', {
+      ...ctx.policy,
+      hostMap: ctx.hostMap,
+      variables,
+    });
     let run: StepRun;
     if (ctx.signal?.aborted)
       run = {
@@ -119,6 +127,14 @@ export async function executeSteps(steps: readonly Step[], ctx: ExecuteContext):
         exitCode: null,
         output: '',
         error: 'aborted before the step started',
+        execution: 'none',
+      };
+    else if (refusals.length)
+      run = {
+        status: 'not-runnable',
+        exitCode: null,
+        output: '',
+        error: [...new Set(refusals.map((r) => r.message))].join('; '),
         execution: 'none',
       };
     else if (classification.kind === 'not-applicable')

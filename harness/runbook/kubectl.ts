@@ -53,7 +53,10 @@ const KIND_ALIASES: Record<string, string> = {
   vs: 'virtualservice', virtualservices: 'virtualservice', virtualservice: 'virtualservice',
   dr: 'destinationrule', destinationrules: 'destinationrule', destinationrule: 'destinationrule',
   servicemonitors: 'servicemonitor', servicemonitor: 'servicemonitor', prometheusrules: 'prometheusrule',
-  prometheusrule: 'prometheusrule',
+  prometheusrule: 'prometheusrule', sc: 'storageclass', storageclasses: 'storageclass',
+  storageclass: 'storageclass', pv: 'persistentvolume', persistentvolumes: 'persistentvolume',
+  persistentvolume: 'persistentvolume', crd: 'customresourcedefinition', crds: 'customresourcedefinition',
+  customresourcedefinitions: 'customresourcedefinition', priorityclasses: 'priorityclass',
 };
 
 export const canonicalKind = (written: string): string => {

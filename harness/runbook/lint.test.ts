@@ -39,6 +39,8 @@ describe('planted defects', () => {
     ['missing-crd', lineOf('kubectl get virtualservices')],
     ['unknown-selector', lineOf('-l app=orchestrator')],
     ['wrong-namespace', lineOf('-n production')],
+    // the runbook otherwise works in agent-agency: another namespace is out of its scope
+    ['foreign-namespace', lineOf('-n production')],
     ['mutating-investigation', lineOf('kubectl delete pod -l')],
     // On the continuation line, not the line the command starts on.
     ['gnu-only', lineOf("date -u -d '10 minutes ago'")],

@@ -9,6 +9,7 @@ import { classifyStep } from './classify.ts';
 import { invocations } from './invocation.ts';
 import { parseKubectl } from './kubectl.ts';
 import { manifestRules } from './lint-manifest-rules.ts';
+import { runbookNamespace, safetyFindings } from './lint-safety-rules.ts';
 import {
   addOnDependencies,
   curlWithoutTimeout,
@@ -182,8 +183,13 @@ export function lintRunbook(runbook: Runbook, options: LintOptions = {}): LintFi
     ...structureFindings(runbook),
     ...runbook.sections.flatMap(resolutionFindings),
   ];
+  const namespace = runbookNamespace(runbook);
   for (const step of allSteps(runbook)) {
-    findings.push(...stepFindings(step, options, roots), ...placeholderFindings(runbook, step));
+    findings.push(
+      ...stepFindings(step, options, roots),
+      ...placeholderFindings(runbook, step),
+      ...safetyFindings(step, namespace),
+    );
     if (step.sectionKind === 'investigation' && classifyStep(step, { hostMap: {} }).intent === 'remediation')
       findings.push({
         rule: 'mutating-investigation',

@@ -3,7 +3,7 @@
  * a fake `kubectl` script first on PATH (no cluster needed) that follows logs forever and
  * leaves a background child, to prove a timeout kills the whole process group.
  */
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -36,6 +36,9 @@ const requests: { url: string; auth: string | undefined }[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'firedrill-shell-'));
+  // Steps run as nobody when the test runs as root: they must reach the fake kubectl and write its pid file.
+  chmodSync(dir, 0o777);
+  writeFileSync(join(dir, 'kubeconfig'), 'apiVersion: v1\nkind: Config\n');
   writeFileSync(join(dir, 'kubectl'), FAKE_KUBECTL);
   chmodSync(join(dir, 'kubectl'), 0o755);
   server = createServer((req, res) => {
@@ -56,7 +59,8 @@ const runbook = (body: string) =>
 const executor = (env: Record<string, string> = {}) =>
   shellExecutor({
     kubeconfig: join(dir, 'kubeconfig'),
-    env: { PATH: `${dir}:${process.env['PATH']}`, FAKE_CHILD_PID: join(dir, 'child.pid'), ...env },
+    path: `${dir}:${process.env['PATH']}`,
+    env: { FAKE_CHILD_PID: join(dir, 'child.pid'), ...env },
     killGraceMs: 200,
   });
 
@@ -79,14 +83,17 @@ describe('shellExecutor', () => {
     const ledger = Ledger.open(join(dir, 'ledger'), 'step-run');
     const rb = runbook('kubectl logs -f deployment/agent-agency-orchestrator -n agent-agency | cat');
     const exec = shellExecutor({
-      env: { PATH: `${dir}:${process.env['PATH']}`, FAKE_CHILD_PID: join(dir, 'child.pid') },
+      path: `${dir}:${process.env['PATH']}`,
+      env: { FAKE_CHILD_PID: join(dir, 'child.pid') },
       ledger,
     });
     const running = executeSteps(allSteps(rb), { executor: exec, hostMap: {}, timeoutMs: 60_000 });
     for (let i = 0; i < 250 && !existsSync(join(dir, 'child.pid')); i++)
       await new Promise((r) => setTimeout(r, 20));
     const child = Number(readFileSync(join(dir, 'child.pid'), 'utf8'));
-    const [entry] = ledger.pending();
+    const [home, entry] = ledger.pending();
+    // the step's home (with its kubeconfig copy) first, then its process group
+    expect(home?.undo).toMatchObject({ type: 'remove-dir', path: expect.stringMatching(/firedrill-step-/) });
     expect(entry?.undo).toMatchObject({ type: 'kill-process', processGroup: true });
     // What `pnpm chaos cleanup` does with it, had the harness been killed here.
     await undo(entry!.undo);
@@ -104,7 +111,8 @@ describe('shellExecutor', () => {
       'kubectl exec -i deployment/agent-agency-orchestrator -n agent-agency -- ps aux',
     );
     expect(result!.output).not.toContain('has a terminal');
-    expect(result!.output).toContain(`KUBECONFIG=${join(dir, 'kubeconfig')}`);
+    // The step's own copy of the pinned kubeconfig, in its temporary HOME.
+    expect(result!.output).toMatch(/KUBECONFIG=\/\S+\/firedrill-step-\w+\/\.kubeconfig/);
     expect(result!.translatedTo).toMatch(/TTY flag -it removed/);
   });
 
@@ -169,6 +177,137 @@ describe('shellExecutor', () => {
     expect(Buffer.byteLength(result!.output)).toBeLessThanOrEqual(2048 + 3);
     expect(result!.output.endsWith('4999\n5000\n')).toBe(true);
     expect(result!.output.startsWith('…')).toBe(true);
+  });
+});
+
+describe('hostile steps (a runbook is untrusted input)', () => {
+  const asRoot = process.getuid?.() === 0;
+  const run = async (
+    body: string,
+    opts: { allowHostCommands?: boolean; hostMap?: Record<string, string> } = {},
+  ) => {
+    const [result] = await executeSteps(allSteps(runbook(body)), {
+      executor: executor(),
+      hostMap: opts.hostMap ?? {},
+      ...(opts.allowHostCommands ? { policy: { allowHostCommands: true } } : {}),
+    });
+    return result!;
+  };
+  const refused = (r: Awaited<ReturnType<typeof run>>) => {
+    expect(r).toMatchObject({ status: 'not-runnable', execution: 'none', exitCode: null });
+    return r.error ?? '';
+  };
+
+  it('refuses `rm -rf` of a directory before running anything: the directory survives', async () => {
+    const victim = mkdtempSync(join(tmpdir(), 'firedrill-victim-'));
+    const r = await run(`rm -rf ${victim}`);
+    expect(refused(r)).toBe(
+      'refused: host program `rm` is not on the allow-list (pass --allow-host-commands to run it)',
+    );
+    expect(existsSync(victim)).toBe(true);
+    rmSync(victim, { recursive: true });
+  });
+
+  it('refuses a command substitution that runs a program off the list: nothing is touched', async () => {
+    const file = join(dir, 'touched');
+    expect(refused(await run(`echo $(touch ${file})`))).toMatch(/host program `touch`/);
+    expect(refused(await run(`echo \`touch ${file}\``))).toMatch(/host program `touch`/);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('refuses reading host files and writing files, even with allowed programs', async () => {
+    expect(refused(await run('cat /etc/shadow'))).toMatch(/`cat \/etc\/shadow` reads a file of the host/);
+    const out = join(dir, 'x');
+    const answer = await run(`curl -s ${origin}/health > ${out}`, { hostMap: { [origin]: origin } });
+    expect(refused(answer)).toMatch(/writes a file on the host/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses kubectl and KUBECONFIG overrides that escape the pinned config', async () => {
+    for (const body of [
+      'kubectl --kubeconfig=/x get pods',
+      'kubectl get pods --server https://10.0.0.1:6443',
+      'kubectl get pods --context prod',
+      'kubectl get pods --token abc',
+      'kubectl get pods --as system:admin',
+      'KUBECONFIG=/root/.kube/config kubectl get pods',
+      'export KUBECONFIG=/x',
+    ]) {
+      const r = await run(body);
+      expect(refused(r), body).toMatch(/pinned kubeconfig/);
+      expect(r.output).toBe(''); // the fake kubectl never ran
+    }
+  });
+
+  it('allows kubectl in a substitution, and a curl to the drill endpoint', async () => {
+    const r = await run('kubectl describe pod $(kubectl get pods -o name) -n agent-agency');
+    expect(r.status).toBe('passed');
+    expect(r.output).toContain('kubectl describe pod kubectl get pods -o name');
+    const ok = await run('curl -fsS --max-time 5 https://api.agent-agency.com/ok 2>/dev/null', {
+      hostMap: { 'https://api.agent-agency.com': origin },
+    });
+    expect(ok.status).toBe('passed');
+  });
+
+  it('refuses curl to any other port of this machine', async () => {
+    const r = await run('curl -fsS --max-time 2 http://127.0.0.1:22/', {
+      hostMap: { 'https://api.agent-agency.com': origin },
+    });
+    expect(refused(r)).toMatch(/http:\/\/127\.0\.0\.1:22 is not one of the drill's endpoints/);
+  });
+
+  it('gives a step none of the harness environment, a fresh HOME and working dir, removed after', async () => {
+    process.env['FIREDRILL_HARNESS_SECRET'] = 'must-not-leak';
+    try {
+      const r = await run('env; pwd', { allowHostCommands: true });
+      expect(r.status).toBe('passed');
+      expect(r.output).not.toContain('FIREDRILL_HARNESS_SECRET');
+      expect(r.output).not.toContain('must-not-leak');
+      const home = /^HOME=(.+)$/m.exec(r.output)?.[1];
+      expect(home).toMatch(/firedrill-step-/);
+      expect(r.output.trim().split('\n').pop()).toBe(home); // cwd = HOME
+      expect(existsSync(home!)).toBe(false);
+      const names = [...r.output.matchAll(/^([A-Z_][A-Z0-9_]*)=/gm)].map((m) => m[1]);
+      // bash adds PWD, SHLVL and _ itself
+      expect(names.filter((n) => !['PWD', 'SHLVL', '_', 'OLDPWD'].includes(n!)).sort()).toEqual([
+        'FAKE_CHILD_PID',
+        'HOME',
+        'KUBECONFIG',
+        'LANG',
+        'PATH',
+      ]);
+    } finally {
+      delete process.env['FIREDRILL_HARNESS_SECRET'];
+    }
+  });
+
+  it.runIf(asRoot)('runs a step as nobody (uid 65534) when the harness is root', async () => {
+    const r = await run('id -u; id -g', { allowHostCommands: true });
+    expect(r.output).toBe('65534\n65534\n');
+    // and nobody cannot read what only root may
+    const shadow = await run('test -r /etc/shadow && echo readable || echo unreadable');
+    expect(shadow.output).toBe('unreadable\n');
+  });
+
+  it('tells the run record when steps cannot drop the uid', async () => {
+    const notes: string[] = [];
+    const exec = shellExecutor({ runAs: null, onLimitation: (l) => notes.push(l) });
+    const steps = allSteps(runbook('echo one\necho two'));
+    const results = await executeSteps(steps, { executor: exec, hostMap: {} });
+    expect(results.map((r) => r.status)).toEqual(['passed', 'passed']);
+    expect(notes).toEqual([expect.stringMatching(/^runbook steps ran as the harness's user \(uid \d+\)/)]);
+  });
+
+  it('--allow-host-commands lets `rm` run (as the step user)', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'firedrill-allowed-'));
+    chmodSync(parent, 0o777);
+    const victim = join(parent, 'victim');
+    mkdirSync(victim, { mode: 0o777 });
+    chmodSync(victim, 0o777);
+    const r = await run(`rm -rf ${victim}`, { allowHostCommands: true });
+    expect(r.status).toBe('passed');
+    expect(existsSync(victim)).toBe(false);
+    rmSync(parent, { recursive: true, force: true });
   });
 });
 

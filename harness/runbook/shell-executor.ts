@@ -1,6 +1,7 @@
 /**
  * Run steps literally, as the runbook's reader would: `bash -c <command>` with KUBECONFIG
- * set, no terminal, placeholders from the drill's variables, production URLs through the
+ * set, never as the harness (step-sandbox.ts: own HOME/cwd, minimal environment, `nobody`
+ * when root), no terminal, placeholders from the drill's variables, production URLs through the
  * host map, and a per-step timeout that kills the whole process group (a `logs -f` or a
  * `watch` must not hang the drill, and must not leave children behind).
  */
@@ -15,12 +16,26 @@ import { tailExcerpt } from './execute.ts';
 import { applyHostMap } from './hostmap.ts';
 import { invocations } from './invocation.ts';
 import { parseKubectl } from './kubectl.ts';
+import {
+  canRunAs,
+  defaultStepIdentity,
+  makeStepDir,
+  type StepIdentity,
+  sameUserLimitation,
+  stepEnvironment,
+} from './step-sandbox.ts';
 
 export interface ShellExecutorOptions {
   /** Path for KUBECONFIG; see pinNamespace() to fix the namespace in its current context. */
   readonly kubeconfig?: string;
+  /** Extra variables for every step (the drill's own variables come per run). Nothing else of the harness's environment reaches a step. */
   readonly env?: Readonly<Record<string, string>>;
-  readonly cwd?: string;
+  /** PATH of a step. Default: the harness's PATH. */
+  readonly path?: string;
+  /** Who steps run as; default `nobody` when the harness is root on Linux, null = the current user. */
+  readonly runAs?: StepIdentity | null;
+  /** Told once when steps run as the harness's own user (for the run record's limitations). */
+  readonly onLimitation?: (text: string) => void;
   /** Bytes of output kept per step (the end of it). Default 2048. */
   readonly outputLimitBytes?: number;
   /** Between SIGTERM and SIGKILL of the process group on timeout. Default 1000 ms. */
@@ -84,113 +99,158 @@ const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGT
 export function shellExecutor(options: ShellExecutorOptions = {}): StepExecutor {
   const limit = options.outputLimitBytes ?? 2048;
   const grace = options.killGraceMs ?? 1000;
+  let identity: StepIdentity | undefined | null = null;
+  const whoRuns = (): StepIdentity | undefined => {
+    if (identity !== null) return identity;
+    const wanted = options.runAs === undefined ? defaultStepIdentity() : (options.runAs ?? undefined);
+    identity = wanted && canRunAs(wanted) ? wanted : undefined;
+    if (!identity)
+      options.onLimitation?.(
+        sameUserLimitation(
+          wanted
+            ? `this machine refused to start a process as uid ${wanted.uid}`
+            : options.runAs === null
+              ? 'asked to'
+              : 'the harness is not root',
+        ),
+      );
+    return identity;
+  };
   return {
     mode: 'shell',
-    run: (step, env) =>
-      new Promise<StepRun>((resolve) => {
-        const tty = stripTtyFlags(step.command);
-        const mapped = applyHostMap(tty.command, env.hostMap);
-        const changes = [
-          ...(tty.removed.length
-            ? [`TTY flag ${tty.removed.join(', ')} removed (no terminal in a drill)`]
-            : []),
-          ...mapped.mapped.map((m) => `${m.from} -> ${m.to}`),
-        ];
-        const script = step.defines.length ? captureDefines(mapped.command, step.defines) : mapped.command;
-        // Gated: the step only runs once its process group is in the ledger.
-        const { child, open } = spawnGated(['bash', '-c', script], {
-          detached: true, // own process group: a timeout kills pipelines and their children too
-          outputs: ['pipe', 'pipe', step.defines.length ? 'pipe' : 'ignore'],
-          env: {
-            ...process.env,
-            ...options.env,
-            ...env.variables,
-            ...(options.kubeconfig ? { KUBECONFIG: options.kubeconfig } : {}),
-          },
-          ...(options.cwd ? { cwd: options.cwd } : {}),
-        });
-        const pid = child.pid;
-        const startTime = pid ? processStartTime(pid) : undefined;
-        const entry =
-          pid && options.ledger
-            ? options.ledger.record(`runbook step ${step.id} (process group ${pid})`, {
-                type: 'kill-process',
-                pid,
-                processGroup: true,
-                ...(startTime ? { startTime } : {}),
-              }).id
-            : undefined;
-        open();
-        let output = '';
-        const keep = (chunk: Buffer) => {
-          output += chunk.toString('utf8');
-          if (output.length > limit * 8) output = output.slice(-limit * 4);
-        };
-        child.stdout!.on('data', keep);
-        child.stderr!.on('data', keep);
-        let defined = '';
-        child.stdio[3]?.on('data', (c: Buffer) => {
-          defined += c.toString('utf8');
-        });
-
-        let ended: 'timeout' | 'abort' | undefined;
-        const killGroup = (signal: NodeJS.Signals) => {
-          try {
-            process.kill(-child.pid!, signal);
-          } catch {
-            // group already gone
-          }
-        };
-        const stop = (why: 'timeout' | 'abort') => {
-          if (ended) return;
-          ended = why;
-          killGroup('SIGTERM');
-          setTimeout(() => killGroup('SIGKILL'), grace).unref();
-        };
-        const timer = setTimeout(() => stop('timeout'), env.timeoutMs);
-        const onAbort = () => stop('abort');
-        env.signal?.addEventListener('abort', onAbort, { once: true });
-
-        let settled = false;
-        const finish = (code: number | null, signal: NodeJS.Signals | null, spawnError?: Error) => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          env.signal?.removeEventListener('abort', onAbort);
-          // Whatever is still in the group (a background child of the step) goes too.
-          killGroup('SIGKILL');
-          if (entry) options.ledger!.settle(entry);
-          const exitCode = code ?? (signal ? 128 + (SIGNALS[signal] ?? 0) : null);
-          const excerpt = tailExcerpt(output, limit);
-          const base = {
-            exitCode,
-            output: excerpt,
-            execution: 'shell' as const,
-            ...(changes.length ? { translatedTo: `${mapped.command}  [${changes.join('; ')}]` } : {}),
-            ...(defined ? { defined: parseDefined(defined) } : {}),
-          };
-          if (spawnError)
-            resolve({ ...base, status: 'failed', error: `could not start bash: ${spawnError.message}` });
-          else if (ended === 'timeout')
-            resolve({
-              ...base,
-              status: 'timed-out',
-              error: `no end after ${env.timeoutMs} ms; process group killed`,
-            });
-          else if (ended === 'abort')
-            resolve({ ...base, status: 'failed', error: 'aborted; process group killed' });
-          else if (exitCode === 0) resolve({ ...base, status: 'passed' });
-          else resolve({ ...base, status: 'failed', error: failureLine(exitCode, signal, excerpt) });
-        };
-        child.on('error', (err) => finish(null, null, err));
-        // 'close' waits for the pipes; a grandchild that escaped the group could hold them, so
-        // 'exit' plus a bounded drain also finishes the step.
-        child.on('close', (code, signal) => finish(code, signal));
-        child.on('exit', (code, signal) => {
-          setTimeout(() => finish(code, signal), grace).unref();
-        });
-      }),
+    run: async (step, env) => {
+      const id = whoRuns();
+      // Ledgered: a killed harness must not leave a kubeconfig copy behind in /tmp.
+      let entry: string | undefined;
+      const sandbox = makeStepDir(id, options.kubeconfig, (dir) => {
+        entry = options.ledger?.record(`runbook step ${step.id} home ${dir}`, {
+          type: 'remove-dir',
+          path: dir,
+        }).id;
+      });
+      try {
+        return await runIn(step, env, sandbox.dir, sandbox.kubeconfig, id);
+      } finally {
+        sandbox.remove();
+        if (entry) options.ledger!.settle(entry);
+      }
+    },
   };
+
+  function runIn(
+    step: Parameters<StepExecutor['run']>[0],
+    env: Parameters<StepExecutor['run']>[1],
+    home: string,
+    kubeconfig: string | undefined,
+    id: StepIdentity | undefined,
+  ): Promise<StepRun> {
+    return new Promise<StepRun>((resolve) => {
+      const tty = stripTtyFlags(step.command);
+      const mapped = applyHostMap(tty.command, env.hostMap);
+      const changes = [
+        ...(tty.removed.length
+          ? [`TTY flag ${tty.removed.join(', ')} removed (no terminal in a drill)`]
+          : []),
+        ...mapped.mapped.map((m) => `${m.from} -> ${m.to}`),
+      ];
+      const script = step.defines.length ? captureDefines(mapped.command, step.defines) : mapped.command;
+      // Gated: the step only runs once its process group is in the ledger.
+      const { child, open } = spawnGated(['bash', '-c', script], {
+        detached: true, // own process group: a timeout kills pipelines and their children too
+        outputs: ['pipe', 'pipe', step.defines.length ? 'pipe' : 'ignore'],
+        env: stepEnvironment({
+          path: options.path ?? process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin',
+          home,
+          ...(process.env['LANG'] ? { lang: process.env['LANG'] } : {}),
+          ...(kubeconfig ? { kubeconfig } : {}),
+          ...(options.env ? { extra: options.env } : {}),
+          variables: env.variables,
+        }),
+        cwd: home,
+        ...(id ? { uid: id.uid, gid: id.gid } : {}),
+      });
+      const pid = child.pid;
+      const startTime = pid ? processStartTime(pid) : undefined;
+      const entry =
+        pid && options.ledger
+          ? options.ledger.record(`runbook step ${step.id} (process group ${pid})`, {
+              type: 'kill-process',
+              pid,
+              processGroup: true,
+              ...(startTime ? { startTime } : {}),
+            }).id
+          : undefined;
+      open();
+      let output = '';
+      const keep = (chunk: Buffer) => {
+        output += chunk.toString('utf8');
+        if (output.length > limit * 8) output = output.slice(-limit * 4);
+      };
+      child.stdout!.on('data', keep);
+      child.stderr!.on('data', keep);
+      let defined = '';
+      child.stdio[3]?.on('data', (c: Buffer) => {
+        defined += c.toString('utf8');
+      });
+
+      let ended: 'timeout' | 'abort' | undefined;
+      const killGroup = (signal: NodeJS.Signals) => {
+        try {
+          process.kill(-child.pid!, signal);
+        } catch {
+          // group already gone
+        }
+      };
+      const stop = (why: 'timeout' | 'abort') => {
+        if (ended) return;
+        ended = why;
+        killGroup('SIGTERM');
+        setTimeout(() => killGroup('SIGKILL'), grace).unref();
+      };
+      const timer = setTimeout(() => stop('timeout'), env.timeoutMs);
+      const onAbort = () => stop('abort');
+      env.signal?.addEventListener('abort', onAbort, { once: true });
+
+      let settled = false;
+      const finish = (code: number | null, signal: NodeJS.Signals | null, spawnError?: Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        env.signal?.removeEventListener('abort', onAbort);
+        // Whatever is still in the group (a background child of the step) goes too.
+        killGroup('SIGKILL');
+        if (entry) options.ledger!.settle(entry);
+        const exitCode = code ?? (signal ? 128 + (SIGNALS[signal] ?? 0) : null);
+        const excerpt = tailExcerpt(output, limit);
+        const base = {
+          exitCode,
+          output: excerpt,
+          execution: 'shell' as const,
+          ...(changes.length ? { translatedTo: `${mapped.command}  [${changes.join('; ')}]` } : {}),
+          ...(defined ? { defined: parseDefined(defined) } : {}),
+        };
+        if (spawnError)
+          resolve({ ...base, status: 'failed', error: `could not start bash: ${spawnError.message}` });
+        else if (ended === 'timeout')
+          resolve({
+            ...base,
+            status: 'timed-out',
+            error: `no end after ${env.timeoutMs} ms; process group killed`,
+          });
+        else if (ended === 'abort')
+          resolve({ ...base, status: 'failed', error: 'aborted; process group killed' });
+        else if (exitCode === 0) resolve({ ...base, status: 'passed' });
+        else resolve({ ...base, status: 'failed', error: failureLine(exitCode, signal, excerpt) });
+      };
+      child.on('error', (err) => finish(null, null, err));
+      // 'close' waits for the pipes; a grandchild that escaped the group could hold them, so
+      // 'exit' plus a bounded drain also finishes the step.
+      child.on('close', (code, signal) => finish(code, signal));
+      child.on('exit', (code, signal) => {
+        setTimeout(() => finish(code, signal), grace).unref();
+      });
+    });
+  }
 }
 
 function parseDefined(raw: string): Record<string, string> {

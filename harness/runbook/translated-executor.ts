@@ -25,7 +25,7 @@ export interface HttpAnswer {
 
 export interface TranslatedExecutorOptions {
   /** RunningStack.perform, bound. */
-  readonly perform: (action: PlatformAction) => Promise<string>;
+  readonly perform: (action: PlatformAction, signal?: AbortSignal) => Promise<string>;
   /** Defaults to fetch; only mapped or loopback URLs ever reach it. */
   readonly http?: (request: HttpRequest) => Promise<HttpAnswer>;
   /** The drill's namespace; commands aimed elsewhere are not run. */
@@ -117,7 +117,14 @@ export function translatedExecutor(options: TranslatedExecutorOptions): StepExec
               error: 'not runnable on local: value computed by a shell substitution',
               execution: 'none',
             };
-          const out = await within(options.perform(action), env.timeoutMs, env.signal);
+          // A timeout or abort also cancels the action itself, not only the wait for it.
+          const cancel = new AbortController();
+          const out = await within(options.perform(action, cancel.signal), env.timeoutMs, env.signal).catch(
+            (err: unknown) => {
+              cancel.abort(err);
+              throw err;
+            },
+          );
           return filtered(out, `${JSON.stringify(action)}${suffix}`);
         }
         const h = t.http;

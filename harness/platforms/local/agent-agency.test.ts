@@ -3,6 +3,7 @@
  * 3 orchestrators and 2 council workers. Checks the faults the drills are built on, from the
  * outside (HTTP through the Service, as the drill's traffic sees it).
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from './stack.ts';
 import { agentAgencyPlatform, eventually, type Sandbox, sandbox } from './testing.ts';
@@ -69,6 +70,25 @@ describe('Agent Agency on local', () => {
     expect(platform).toContain(
       'kube_deployment_status_replicas_available{namespace="agent-agency",deployment="agent-agency-orchestrator"} 3',
     );
+  });
+
+  it('every service of the drill listens on 127.0.0.1 only', async () => {
+    const ports = (await stack.scrapeTargets()).flatMap((t) => t.urls.map((u) => new URL(u).port));
+    expect(ports.length).toBeGreaterThanOrEqual(6); // 3 orchestrators, 2 council, mock LLM
+    // /proc/net/tcp{,6}: "local_address" as HEXIP:HEXPORT, state 0A = LISTEN
+    const listening = ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .slice(1)
+        .map((l) => l.trim().split(/\s+/))
+        .filter((c) => c[3] === '0A')
+        .map((c) => c[1]!.split(':')),
+    );
+    for (const port of ports) {
+      const hex = Number(port).toString(16).toUpperCase().padStart(4, '0');
+      const addrs = listening.filter(([, p]) => p === hex).map(([a]) => a);
+      expect(addrs, `port ${port}`).toEqual(['0100007F']);
+    }
   });
 
   it('network deny orchestrator -> postgres fails /health; removing it restores', async () => {

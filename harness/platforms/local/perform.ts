@@ -8,10 +8,16 @@ import type { PlatformAction } from '../types.ts';
 import { inPrivateMounts } from './dns.ts';
 import type { LocalStack } from './stack.ts';
 
-export async function performAction(stack: LocalStack, action: PlatformAction): Promise<string> {
+/** `signal`: the step timed out or the drill stopped; what has not started yet never does. */
+export async function performAction(
+  stack: LocalStack,
+  action: PlatformAction,
+  signal?: AbortSignal,
+): Promise<string> {
+  signal?.throwIfAborted();
   // Local's scale output names the count; kube's is kubectl's own wording.
   if (action.verb === 'scale') {
-    await stack.scale(action.workload, action.replicas);
+    await stack.scale(action.workload, action.replicas, signal);
     return `deployment.apps/${action.workload} scaled to ${action.replicas}\n`;
   }
   return performOn(stack, action, {

@@ -80,8 +80,8 @@ export class LocalStack implements RunningStack {
     return Promise.all(this.workloads().map((w) => this.status(w)));
   }
 
-  scale(workload: string, replicas: number): Promise<void> {
-    return this.workload(workload).scale(replicas);
+  scale(workload: string, replicas: number, signal?: AbortSignal): Promise<void> {
+    return this.workload(workload).scale(replicas, signal);
   }
 
   rolloutRestart(workload: string): Promise<void> {
@@ -182,8 +182,8 @@ export class LocalStack implements RunningStack {
     return `${this.parts.exporter.url}/metrics`;
   }
 
-  perform(action: PlatformAction): Promise<string> {
-    return performAction(this, action);
+  perform(action: PlatformAction, signal?: AbortSignal): Promise<string> {
+    return performAction(this, action, signal);
   }
 
   /** Stop everything and remove what the stack made. Safe to call twice. */

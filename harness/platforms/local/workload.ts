@@ -93,8 +93,14 @@ export class Workload {
     });
   }
 
-  scale(replicas: number): Promise<void> {
+  /**
+   * `signal` aborts a scale that a timed-out runbook step started: one still waiting behind
+   * another change never starts; one under way goes back to the replicas it had.
+   */
+  scale(replicas: number, signal?: AbortSignal): Promise<void> {
     return this.exclusive(async () => {
+      signal?.throwIfAborted();
+      const before = this.spec.replicas;
       if (this.spec.kind !== 'process' && replicas > 1) {
         throw new Error(
           `${this.name} is a single-instance ${this.spec.kind} server; it cannot scale to ${replicas}`,
@@ -102,7 +108,14 @@ export class Workload {
       }
       if (this.halted) await this.replaceAll(0);
       this.spec = { ...this.spec, replicas } as WorkloadSpec;
-      while (this.pods.length < replicas) await this.createPod();
+      while (this.pods.length < replicas) {
+        if (signal?.aborted) {
+          this.spec = { ...this.spec, replicas: before } as WorkloadSpec;
+          while (this.pods.length > before) await this.removePod(this.pods.at(-1)!, 0);
+          signal.throwIfAborted();
+        }
+        await this.createPod();
+      }
       while (this.pods.length > replicas) {
         // Like a ReplicaSet: not-ready pods go first, then the newest.
         const victim = [...this.pods].reverse().sort((a, b) => Number(a.ready) - Number(b.ready))[0]!;
