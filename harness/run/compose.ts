@@ -249,7 +249,11 @@ export async function runOne(req: DrillRequest): Promise<RunRecord> {
       // context only; local: kubectl steps are translated to platform verbs.
       executor: isKubeStack(stack)
         ? shellExecutor({ kubeconfig: stack.stepKubeconfig, ledger })
-        : translatedExecutor({ perform: (a) => stack.perform(a), namespace: stack.namespace }),
+        : translatedExecutor({
+            perform: (a) => stack.perform(a),
+            namespace: stack.namespace,
+            podCount: async (w) => (await stack.status(w)).pods.length,
+          }),
       hostMap,
       variables: { API_KEY: apiKey, ...req.variables },
       clock: req.clock,
