@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { type Clock, elapsedMs } from '../core/clock.ts';
 import { errorMessage, UserError } from '../core/errors.ts';
 import type { RunningStack } from '../platforms/types.ts';
-import type { StepResult } from '../report/record.ts';
+import type { StepFinding, StepResult } from '../report/record.ts';
 import {
   DEFAULT_STEP_TIMEOUT_MS,
   executeSteps,
@@ -16,7 +16,8 @@ import {
   settledHealth,
 } from '../runbook/execute.ts';
 import type { HostMap } from '../runbook/hostmap.ts';
-import type { Runbook, Section, Step } from '../runbook/model.ts';
+import { lintRunbook } from '../runbook/lint.ts';
+import { allSteps, type Runbook, type Section, type Step } from '../runbook/model.ts';
 import { findResolution, parseRunbook } from '../runbook/parse.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import type { RunbookPlan, StepHooks } from './types.ts';
@@ -75,6 +76,7 @@ export function planOutline(runbook: Runbook, scenario: Scenario) {
 
 export function createRunbookPlan(o: PlanOptions): RunbookPlan {
   const { resolution, investigation, after, extraSteps, lines } = planOutline(o.runbook, o.scenario);
+  const withLint = lintFindingsOf(o.runbook);
 
   const run = (
     steps: readonly Step[],
@@ -91,7 +93,7 @@ export function createRunbookPlan(o: PlanOptions): RunbookPlan {
       clock: o.clock,
       timeoutMs: o.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
       onStart: hooks.onStart,
-      onEnd: hooks.onEnd,
+      onEnd: (r) => hooks.onEnd(withLint(r)),
       ...(checkHealth ? { checkHealth: hooks.checkHealth } : {}),
       signal,
     });
@@ -134,6 +136,7 @@ export function createRunbookPlan(o: PlanOptions): RunbookPlan {
           ...(error ? { error } : {}),
           execution: 'translated',
           translatedTo: step.action.verb,
+          action: step.action,
           effect: !before && after ? 'restored-health' : before && !after ? 'worsened' : 'no-change',
         };
         before = after;
@@ -143,5 +146,28 @@ export function createRunbookPlan(o: PlanOptions): RunbookPlan {
       return results;
     },
     describe: () => lines,
+  };
+}
+
+/**
+ * The runbook's lint findings, attached to the result of the step they are about (by step id,
+ * or by a line inside the step), so a report shows them where the drill ran the step.
+ */
+export function lintFindingsOf(runbook: Runbook): (result: StepResult) => StepResult {
+  let findings: ReturnType<typeof lintRunbook>;
+  try {
+    findings = lintRunbook(runbook);
+  } catch {
+    findings = []; // lint is advice; a drill never fails for it
+  }
+  const steps = new Map(allSteps(runbook).map((s) => [s.id, s]));
+  return (result) => {
+    const step = steps.get(result.id);
+    if (!step) return result;
+    const last = step.lineOffsets.at(-1)?.line ?? step.line;
+    const mine: StepFinding[] = findings
+      .filter((f) => f.stepId === step.id || (!f.stepId && f.line >= step.line && f.line <= last))
+      .map((f) => ({ kind: 'lint', message: f.message, line: f.line, rule: f.rule, severity: f.severity }));
+    return mine.length ? { ...result, findings: [...(result.findings ?? []), ...mine] } : result;
   };
 }
