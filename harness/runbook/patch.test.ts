@@ -197,6 +197,11 @@ describe("the suggested patch for the user's runbook", () => {
       expect(patched).toMatch(/# Note: `date -d '10 minutes ago'` is GNU date .*`date -v-10M`/);
       // every other line is untouched
       expect(diff.match(/^-[^-]/gm)?.length).toBeLessThan(25);
+      // the same drill on the patched runbook asks for nothing more
+      const again = records.map((r) =>
+        recordOf(after, r.runbook.section.includes('Network') ? 'network' : 'crash ?loop', []),
+      );
+      expect(suggestPatch(patched, after, again, 'api-outage-runbook.md')).toBe('');
     },
   );
 });

@@ -142,7 +142,9 @@ export function suggestPatch(
       if (fixed !== lines[n - 1]) replace.set(n, fixed);
     }
     const note = gnuDateNote(step);
-    if (note) insertBefore.set(step.line, [note, ...(insertBefore.get(step.line) ?? [])]);
+    // a runbook patched before already carries the note
+    if (note && !lines.slice(Math.max(0, step.line - 4), step.line - 1).includes(note))
+      insertBefore.set(step.line, [note, ...(insertBefore.get(step.line) ?? [])]);
   }
   const edits: LineEdits = { replace, insertBefore };
   return unifiedDiff(text, edits, path);
