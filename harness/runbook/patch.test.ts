@@ -100,6 +100,40 @@ describe('unifiedDiff', () => {
   });
 });
 
+describe('suggestPatch on a section without a command', () => {
+  it('adds a fenced bash block at the end of the section, before the next heading', async () => {
+    const text = `# Shop
+
+## Resolution
+
+### Crash loop
+
+Find the bad setting and fix it.
+
+### Database down
+
+\`\`\`bash
+kubectl rollout restart deployment/db -n shop
+\`\`\`
+`;
+    const runbook = parseRunbook(text, 'shop.md');
+    const record: RunRecord = {
+      ...repeatInvocation()[0]!,
+      outcome: 'resolved-with-extra-steps',
+      runbook: { file: 'shop.md', section: 'Crash loop' },
+      steps: [extra('Roll the api back', { verb: 'scale', workload: 'api', replicas: 2 })],
+    };
+    const patched = await applyPatch(text, suggestPatch(text, runbook, [record], 'shop.md'));
+    expect(patched).toContain(
+      'Find the bad setting and fix it.\n\n```bash\n# Roll the api back (the drill needed this step; the runbook lacked it)\nkubectl scale deployment/api --replicas=2 -n shop\n```\n\n### Database down',
+    );
+    const after = parseRunbook(patched, 'shop.md');
+    expect(findResolution(after, 'crash').steps.map((s) => s.command)).toEqual([
+      'kubectl scale deployment/api --replicas=2 -n shop',
+    ]);
+  });
+});
+
 const USER_RUNBOOK = new URL('../../../shared/reference/api-outage-runbook.md', import.meta.url).pathname;
 const hasUserRunbook = existsSync(USER_RUNBOOK);
 if (!hasUserRunbook)
