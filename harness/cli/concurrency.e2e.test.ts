@@ -64,9 +64,9 @@ it('two db-outage drills on the same state dir run side by side without touching
   expect(b.stderr()).toMatch(/db-outage: resolved-by-runbook .* restored/);
   expect([codeA, codeB]).toEqual([0, 0]);
 
-  const records = readdirSync(join(reports, 'runs')).map((f) =>
-    JSON.parse(readFileSync(join(reports, 'runs', f), 'utf8')),
-  );
+  const records = readdirSync(join(reports, 'runs'))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(reports, 'runs', f), 'utf8')));
   expect(records.map((r) => r.runId).sort()).toEqual([idA, idB].sort());
   for (const r of records) expect(r).toMatchObject({ outcome: 'resolved-by-runbook', restore: { ok: true } });
 
