@@ -16,7 +16,7 @@ import {
   settledHealth,
 } from '../runbook/execute.ts';
 import type { HostMap } from '../runbook/hostmap.ts';
-import { lintRunbook } from '../runbook/lint.ts';
+import { type LintFinding, lintRunbook } from '../runbook/lint.ts';
 import { allSteps, type Runbook, type Section, type Step } from '../runbook/model.ts';
 import { findResolution, parseRunbook } from '../runbook/parse.ts';
 import type { Scenario } from '../scenario/schema.ts';
@@ -149,25 +149,43 @@ export function createRunbookPlan(o: PlanOptions): RunbookPlan {
   };
 }
 
+/** The step a lint finding is about: by id, by a line inside it, else within its section. */
+function stepOfFinding(runbook: Runbook, f: LintFinding): Step | undefined {
+  const steps = allSteps(runbook);
+  const byId = f.stepId ? steps.find((s) => s.id === f.stepId) : undefined;
+  if (byId) return byId;
+  const inside = steps.find((s) => f.line >= s.line && f.line <= (s.lineOffsets.at(-1)?.line ?? s.line));
+  if (inside) return inside;
+  // a finding between steps (a "fix it" note with no command) or on a heading belongs to its
+  // section: shown on the section's next step, or its last one
+  const i = runbook.sections.findLastIndex((s) => s.line <= f.line);
+  const section = runbook.sections[i];
+  const end = runbook.sections[i + 1]?.line ?? Number.POSITIVE_INFINITY;
+  if (!section || f.line >= end || section.steps.length === 0) return undefined;
+  return section.steps.find((s) => s.line > f.line) ?? section.steps.at(-1);
+}
+
 /**
- * The runbook's lint findings, attached to the result of the step they are about (by step id,
- * or by a line inside the step), so a report shows them where the drill ran the step.
+ * The runbook's lint findings, attached to the result of the step they are about, so a report
+ * shows them where the drill ran the step. Each keeps its own line.
  */
 export function lintFindingsOf(runbook: Runbook): (result: StepResult) => StepResult {
-  let findings: ReturnType<typeof lintRunbook>;
+  let findings: LintFinding[];
   try {
     findings = lintRunbook(runbook);
   } catch {
     findings = []; // lint is advice; a drill never fails for it
   }
-  const steps = new Map(allSteps(runbook).map((s) => [s.id, s]));
+  const byStep = new Map<string, StepFinding[]>();
+  for (const f of findings) {
+    const step = stepOfFinding(runbook, f);
+    if (!step) continue;
+    const list = byStep.get(step.id) ?? [];
+    list.push({ kind: 'lint', message: f.message, line: f.line, rule: f.rule, severity: f.severity });
+    byStep.set(step.id, list);
+  }
   return (result) => {
-    const step = steps.get(result.id);
-    if (!step) return result;
-    const last = step.lineOffsets.at(-1)?.line ?? step.line;
-    const mine: StepFinding[] = findings
-      .filter((f) => f.stepId === step.id || (!f.stepId && f.line >= step.line && f.line <= last))
-      .map((f) => ({ kind: 'lint', message: f.message, line: f.line, rule: f.rule, severity: f.severity }));
-    return mine.length ? { ...result, findings: [...(result.findings ?? []), ...mine] } : result;
+    const mine = byStep.get(result.id);
+    return mine ? { ...result, findings: [...(result.findings ?? []), ...mine] } : result;
   };
 }
