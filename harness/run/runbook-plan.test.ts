@@ -1,7 +1,6 @@
 /** Lint findings travel with the result of the step they are about, by line. */
 import { describe, expect, it } from 'vitest';
 import type { StepResult } from '../report/record.ts';
-import { allSteps } from '../runbook/model.ts';
 import { findResolution, parseRunbook } from '../runbook/parse.ts';
 import { lintFindingsOf } from './runbook-plan.ts';
 
