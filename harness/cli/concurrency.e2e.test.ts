@@ -108,9 +108,9 @@ it('two db-outage drills on separate state dirs run side by side without touchin
   expect([codeA, codeB]).toEqual([0, 0]);
 
   const records = [stateA, stateB].flatMap((state) =>
-    readdirSync(join(state, 'reports', 'runs')).map((f) =>
-      JSON.parse(readFileSync(join(state, 'reports', 'runs', f), 'utf8')),
-    ),
+    readdirSync(join(state, 'reports', 'runs'))
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => JSON.parse(readFileSync(join(state, 'reports', 'runs', f), 'utf8'))),
   );
   expect(records.map((r) => r.runId)).toEqual([idA, idB]);
   for (const r of records) expect(r).toMatchObject({ outcome: 'resolved-by-runbook', restore: { ok: true } });

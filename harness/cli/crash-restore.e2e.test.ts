@@ -57,7 +57,7 @@ describe('pnpm scenario restores after a harness crash mid-drill', { timeout: 30
     expect(err).toMatch(/db-outage: aborted .* restored {2}reason: /);
 
     const runs = join(state, 'reports', 'runs');
-    const files = readdirSync(runs);
+    const files = readdirSync(runs).filter((f) => f.endsWith('.json'));
     expect(files).toHaveLength(1);
     const record = JSON.parse(readFileSync(join(runs, files[0]!), 'utf8'));
     const reason = `${what}: FIREDRILL_TEST_FAULTS=${hook}: thrown outside the run loop during detect`;

@@ -113,7 +113,8 @@ export class Matrix {
 
 export function onlyRecord(state: string) {
   const dir = join(state, 'reports', 'runs');
-  const files = readdirSync(dir);
+  // run records only: a suggested runbook patch may sit next to one
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
   expect(files).toHaveLength(1);
   return JSON.parse(readFileSync(join(dir, files[0]!), 'utf8'));
 }

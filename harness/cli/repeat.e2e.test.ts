@@ -34,9 +34,9 @@ it('--repeat 3 writes three records and reports n, mean, p50, p95, min, max', {
   expect(await run.exited).toBe(0);
   expect(run.stderr().match(/^db-outage: resolved-by-runbook /gm)).toHaveLength(3);
 
-  const records = readdirSync(join(reports, 'runs')).map((f) =>
-    JSON.parse(readFileSync(join(reports, 'runs', f), 'utf8')),
-  );
+  const records = readdirSync(join(reports, 'runs'))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(reports, 'runs', f), 'utf8')));
   expect(records).toHaveLength(3);
   expect(new Set(records.map((r) => r.runId)).size).toBe(3);
   const mttd = cells(spreadOfThree(records.map((r) => r.metrics.mttdMs)));

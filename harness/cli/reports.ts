@@ -6,6 +6,7 @@ import type { RunReportPaths } from '../report/publish.ts';
 import type { PublishRequest } from '../report/publish-child.ts';
 import type { RunRecord } from '../report/record.ts';
 import { writeRunRecord } from '../report/store.ts';
+import { withSuggestedPatches, writeSuggestedPatches } from './runbook-patches.ts';
 
 const PUBLISH_CHILD = join(import.meta.dirname, '..', 'report', 'publish-child.ts');
 
@@ -26,7 +27,8 @@ export function summaryLine(r: RunRecord): string {
 }
 
 /**
- * Records to <dir>/runs/<runId>.json (the history `pnpm report` aggregates), then this
+ * Records to <dir>/runs/<runId>.json (the history `pnpm report` aggregates), the suggested
+ * runbook patches (runs/<runId>.runbook.patch, latest.runbook.patch), then this
  * invocation's Markdown, HTML and JUnit as <dir>/latest.*; the Markdown also goes to
  * $GITHUB_STEP_SUMMARY when set. A drill that ran alongside and started later keeps latest.*:
  * this invocation's reports are then named after its newest run.
@@ -38,8 +40,10 @@ export async function writeInvocationReports(
 ): Promise<string[]> {
   if (records.length === 0) return [];
   const files: string[] = [];
-  for (const r of records) files.push(await writeRunRecord(join(dir, 'runs'), r));
-  const paths = await publishInChild({ dir, records, generatedAtMs: nowMs, basename: 'latest' });
+  const patched = withSuggestedPatches(records, process.cwd());
+  for (const r of patched) files.push(await writeRunRecord(join(dir, 'runs'), r));
+  files.push(...(await writeSuggestedPatches(dir, patched, process.cwd())));
+  const paths = await publishInChild({ dir, records: patched, generatedAtMs: nowMs, basename: 'latest' });
   if (paths.supersededBy)
     process.stderr.write(
       `note: ${join(dir, 'latest.*')} describes a newer drill (${paths.supersededBy}) that ran alongside; this invocation's reports are ${paths.markdown} and its siblings\n`,

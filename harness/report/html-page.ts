@@ -40,6 +40,8 @@ figure.chart svg { display: block; max-width: 100%; height: auto; }
 ul.reasons { margin: 6px 0; }
 .kpi-grid td:first-child { font-weight: 600; }
 footer { margin-top: 48px; color: var(--muted); font-size: 12px; }
+pre.diff { max-height: 480px; white-space: pre; } .diff-add { color: var(--ok); } .diff-del { color: var(--bad); }
+.diff-hunk { color: var(--muted); } .diff-file { font-weight: 600; }
 `;
 
 export interface PageInput {

@@ -7,6 +7,7 @@
 import { hostname } from 'node:os';
 import { fmtDuration, fmtSeconds, escapeXml as x } from './format.ts';
 import type { RunRecord } from './record.ts';
+import { stepFindingsText } from './step-findings.ts';
 import { FINDING_LABEL, findingsOf, runKind, stepLocation, verdictOf } from './verdict.ts';
 
 export interface JUnitOptions {
@@ -88,6 +89,7 @@ function stepSummary(r: RunRecord): string {
     );
   for (const f of findingsOf(r))
     lines.push(`finding: ${FINDING_LABEL[f.kind]} (${stepLocation(f.step)}): ${f.step.command}`);
+  lines.push(...stepFindingsText(r));
   if (!r.restore.ok) lines.push(`restore incomplete: ${r.restore.errors.join('; ')}`);
   return lines.join('\n');
 }

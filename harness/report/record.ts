@@ -5,11 +5,26 @@
  */
 import { z } from 'zod';
 import { OUTCOMES } from '../core/metrics.ts';
+import { platformActionSchema } from '../scenario/schema.ts';
 
 export const RUN_RECORD_VERSION = 1;
 
 const instant = z.object({ wallMs: z.number(), monoMs: z.number() });
 const ms = z.number().nullable();
+
+/**
+ * Something a reader of the step's result must know beyond pass/fail: where the local platform's
+ * emulation differs from what the command would do on a cluster, or a lint finding on the step.
+ */
+export const stepFindingSchema = z.object({
+  kind: z.enum(['emulation', 'lint']),
+  message: z.string(),
+  /** 1-based runbook line the finding points at. */
+  line: z.number().int().optional(),
+  /** Lint rule, e.g. 'never-ends'. */
+  rule: z.string().optional(),
+  severity: z.enum(['error', 'warning', 'info']).optional(),
+});
 
 export const stepResultSchema = z.object({
   id: z.string(),
@@ -32,6 +47,10 @@ export const stepResultSchema = z.object({
   timeBox: z.object({ fromMs: z.number(), toMs: z.number(), fitted: z.boolean() }).optional(),
   /** Postcondition after a remediation step: did health change? */
   effect: z.enum(['restored-health', 'no-change', 'worsened', 'not-checked']).default('not-checked'),
+  /** Emulation divergences and lint findings for this step; absent when there are none. */
+  findings: z.array(stepFindingSchema).optional(),
+  /** A scenario extra step's platform action, so a report can say it in kubectl form. */
+  action: platformActionSchema.optional(),
 });
 
 export const runRecordSchema = z.object({
@@ -68,9 +87,12 @@ export const runRecordSchema = z.object({
   timeline: z.array(z.object({ type: z.string(), at: instant }).catchall(z.unknown())),
   load: z.object({ requests: z.number(), errors: z.number(), p95Ms: z.number().nullable() }).optional(),
   limitations: z.array(z.string()).default([]),
+  /** The suggested runbook patch (unified diff) this run's extra steps and findings call for. */
+  runbookPatch: z.object({ file: z.string(), diff: z.string() }).optional(),
 });
 
 export type RunRecord = z.output<typeof runRecordSchema>;
 export type StepResult = z.output<typeof stepResultSchema>;
+export type StepFinding = z.output<typeof stepFindingSchema>;
 
 export const runRecordJsonSchema = () => z.toJSONSchema(runRecordSchema, { io: 'input' });

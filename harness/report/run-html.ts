@@ -9,6 +9,7 @@ import { escapeHtml as esc, excerpt, fmtDuration, fmtWall } from './format.ts';
 import { chartFigure, code, htmlMark, htmlPage, htmlTable } from './html-page.ts';
 import { controlLine, invocationTitle, outcomeCounts, summarizeInvocation } from './invocation.ts';
 import type { RunRecord } from './record.ts';
+import { patchHtml, stepFindingsHtml } from './step-findings.ts';
 import {
   diagnosticSawOutage,
   FINDING_LABEL,
@@ -120,6 +121,10 @@ function runSection(r: RunRecord, prefix: string): string {
     stepsHtml(r),
     '<h3>Findings</h3>',
     findingsHtml(r),
+    '<h3>Step findings (emulation and lint)</h3>',
+    stepFindingsHtml(r),
+    '<h3>Suggested runbook patch</h3>',
+    patchHtml(r),
     '<h3>Alerts fired</h3>',
     alertsHtml(r),
     '<h3>Restore</h3>',

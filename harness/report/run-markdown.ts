@@ -7,6 +7,7 @@ import type { Distribution } from '../core/metrics.ts';
 import { excerpt, fmtDuration, fmtWall, mark, mdCell, mdCode, mdTable } from './format.ts';
 import { controlLine, invocationTitle, outcomeCounts, summarizeInvocation } from './invocation.ts';
 import type { RunRecord } from './record.ts';
+import { patchMarkdown, stepFindingsMarkdown } from './step-findings.ts';
 import { timelineView } from './timeline-view.ts';
 import {
   FINDING_LABEL,
@@ -88,6 +89,8 @@ function runSection(r: RunRecord, prefix: string): string {
   out.push(metricsTable(r), severityLine(r));
   out.push(`### Runbook steps\n\n${stepsTable(r)}`);
   out.push(`### Findings\n\n${findingsList(r)}`);
+  out.push(`### Step findings (emulation and lint)\n\n${stepFindingsMarkdown(r)}`);
+  out.push(`### Suggested runbook patch\n\n${patchMarkdown(r)}`);
   out.push(`### Alerts fired\n\n${alertsTable(r)}`);
   out.push(`### Restore\n\n${restoreText(r)}`);
   if (r.limitations.length)

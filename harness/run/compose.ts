@@ -258,7 +258,11 @@ export async function runOne(req: DrillRequest): Promise<RunRecord> {
             ledger,
             onLimitation: (l) => stepLimitations.push(l),
           })
-        : translatedExecutor({ perform: (a, s) => stack.perform(a, s), namespace: stack.namespace }),
+        : translatedExecutor({
+            perform: (a, s) => stack.perform(a, s),
+            namespace: stack.namespace,
+            podCount: async (w) => (await stack.status(w)).pods.length,
+          }),
       hostMap,
       variables: { API_KEY: apiKey, ...req.variables },
       clock: req.clock,

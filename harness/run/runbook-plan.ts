@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { type Clock, elapsedMs } from '../core/clock.ts';
 import { errorMessage, UserError } from '../core/errors.ts';
 import type { RunningStack } from '../platforms/types.ts';
-import type { StepResult } from '../report/record.ts';
+import type { StepFinding, StepResult } from '../report/record.ts';
 import { classifyStep } from '../runbook/classify.ts';
 import {
   DEFAULT_STEP_TIMEOUT_MS,
@@ -18,7 +18,8 @@ import {
   settledHealth,
 } from '../runbook/execute.ts';
 import type { HostMap } from '../runbook/hostmap.ts';
-import type { Runbook, Section, Step } from '../runbook/model.ts';
+import { type LintFinding, lintRunbook } from '../runbook/lint.ts';
+import { allSteps, type Runbook, type Section, type Step } from '../runbook/model.ts';
 import { findResolution, parseRunbook } from '../runbook/parse.ts';
 import { decisiveRefusals, type StepPolicyOptions } from '../runbook/step-policy.ts';
 import type { Scenario } from '../scenario/schema.ts';
@@ -92,6 +93,7 @@ export function planOutline(runbook: Runbook, scenario: Scenario, policy?: StepP
 
 export function createRunbookPlan(o: PlanOptions): RunbookPlan {
   const { resolution, investigation, after, extraSteps, lines } = planOutline(o.runbook, o.scenario);
+  const withLint = lintFindingsOf(o.runbook);
 
   const run = (
     steps: readonly Step[],
@@ -109,7 +111,7 @@ export function createRunbookPlan(o: PlanOptions): RunbookPlan {
       timeoutMs: o.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
       ...(o.policy ? { policy: o.policy } : {}),
       onStart: hooks.onStart,
-      onEnd: hooks.onEnd,
+      onEnd: (r) => hooks.onEnd(withLint(r)),
       ...(checkHealth ? { checkHealth: hooks.checkHealth } : {}),
       signal,
     });
@@ -152,6 +154,7 @@ export function createRunbookPlan(o: PlanOptions): RunbookPlan {
           ...(error ? { error } : {}),
           execution: 'translated',
           translatedTo: step.action.verb,
+          action: step.action,
           effect: !before && after ? 'restored-health' : before && !after ? 'worsened' : 'no-change',
         };
         before = after;
@@ -161,5 +164,46 @@ export function createRunbookPlan(o: PlanOptions): RunbookPlan {
       return results;
     },
     describe: () => lines,
+  };
+}
+
+/** The step a lint finding is about: by id, by a line inside it, else within its section. */
+function stepOfFinding(runbook: Runbook, f: LintFinding): Step | undefined {
+  const steps = allSteps(runbook);
+  const byId = f.stepId ? steps.find((s) => s.id === f.stepId) : undefined;
+  if (byId) return byId;
+  const inside = steps.find((s) => f.line >= s.line && f.line <= (s.lineOffsets.at(-1)?.line ?? s.line));
+  if (inside) return inside;
+  // a finding between steps (a "fix it" note with no command) or on a heading belongs to its
+  // section: shown on the section's next step, or its last one
+  const i = runbook.sections.findLastIndex((s) => s.line <= f.line);
+  const section = runbook.sections[i];
+  const end = runbook.sections[i + 1]?.line ?? Number.POSITIVE_INFINITY;
+  if (!section || f.line >= end || section.steps.length === 0) return undefined;
+  return section.steps.find((s) => s.line > f.line) ?? section.steps.at(-1);
+}
+
+/**
+ * The runbook's lint findings, attached to the result of the step they are about, so a report
+ * shows them where the drill ran the step. Each keeps its own line.
+ */
+export function lintFindingsOf(runbook: Runbook): (result: StepResult) => StepResult {
+  let findings: LintFinding[];
+  try {
+    findings = lintRunbook(runbook);
+  } catch {
+    findings = []; // lint is advice; a drill never fails for it
+  }
+  const byStep = new Map<string, StepFinding[]>();
+  for (const f of findings) {
+    const step = stepOfFinding(runbook, f);
+    if (!step) continue;
+    const list = byStep.get(step.id) ?? [];
+    list.push({ kind: 'lint', message: f.message, line: f.line, rule: f.rule, severity: f.severity });
+    byStep.set(step.id, list);
+  }
+  return (result) => {
+    const mine = byStep.get(result.id);
+    return mine ? { ...result, findings: [...(result.findings ?? []), ...mine] } : result;
   };
 }

@@ -5,7 +5,7 @@
  */
 import { type Clock, elapsedMs, type Instant, systemClock } from '../core/clock.ts';
 import { errorMessage } from '../core/errors.ts';
-import type { StepResult } from '../report/record.ts';
+import type { StepFinding, StepResult } from '../report/record.ts';
 import { type Classification, classifyStep } from './classify.ts';
 import type { HostMap } from './hostmap.ts';
 import type { Step } from './model.ts';
@@ -23,6 +23,8 @@ export interface StepRun {
   readonly translatedTo?: string;
   /** Variables the step assigned (`POD=$(...)`), for later steps. */
   readonly defined?: Readonly<Record<string, string>>;
+  /** Where this run differs from what the command would do on a cluster. */
+  readonly findings?: readonly StepFinding[];
 }
 
 export interface RunEnv {
@@ -232,6 +234,7 @@ function toResult(
     ...(run.translatedTo ? { translatedTo: run.translatedTo } : {}),
     ...(timeBox ? { timeBox } : {}),
     effect,
+    ...(run.findings?.length ? { findings: [...run.findings] } : {}),
   };
 }
 

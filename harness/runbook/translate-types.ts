@@ -21,7 +21,13 @@ export type Translation =
       readonly target: 'platform';
       readonly action: PlatformAction;
       readonly description: string;
+      /** Every way the local run differs from what the command would do on a cluster. */
       readonly notes: readonly string[];
+      /**
+       * The workload a `$(kubectl get pods ... -o jsonpath='{.items[0]...}')` lookup was resolved
+       * to; on a cluster that lookup fails when the workload has no pod, so the executor checks.
+       */
+      readonly podLookup?: string;
       /** `| grep ...` / `| head -N` to apply to the output, as the shell would. */
       readonly filter?: OutputFilter;
     }

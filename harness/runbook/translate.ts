@@ -9,6 +9,7 @@ import { flag, type KubectlCall, parseKubectl, selectorLabels } from './kubectl.
 import { parseFilter } from './output-filter.ts';
 import { translateCurl } from './translate-curl.ts';
 import { translateExec } from './translate-exec.ts';
+import { unhonouredFlags } from './translate-flags.ts';
 import { no, type TranslateOptions, type Translation } from './translate-types.ts';
 
 export type { HttpCheck, TranslateOptions, Translation } from './translate-types.ts';
@@ -39,6 +40,29 @@ function workloadOf(call: KubectlCall, nested: readonly Invocation[]): string | 
   return undefined;
 }
 
+/**
+ * `pod/$(kubectl get pods -l app=X -o jsonpath='{.items[0].metadata.name}')`: local resolves the
+ * lookup to workload X without running it; on a cluster an index into an empty list fails.
+ */
+function podLookup(
+  call: KubectlCall,
+  nested: readonly Invocation[],
+  workload: string | undefined,
+): { workload: string; note: string } | undefined {
+  if (!workload || !call.resources.some((r) => r.kind === 'pod' && r.name?.includes('$('))) return undefined;
+  const indexed = nested.some((inv) => {
+    const inner = parseKubectl(inv.words);
+    const out = inner && flag(inner, 'output');
+    return typeof out === 'string' && /items\[\d+\]/.test(out);
+  });
+  return {
+    workload,
+    note: indexed
+      ? `the pod lookup \`$(kubectl get pods ... {.items[0]...})\` is not run on local, it stands for ${workload}; on a cluster it fails with "array index out of bounds" when no pod matches`
+      : `the pod lookup \`$(kubectl get pods ...)\` is not run on local, it stands for ${workload}`,
+  };
+}
+
 const seconds = (s: string): number | undefined => {
   const m = /^(\d+)(s|m|h)?$/.exec(s);
   if (!m) return undefined;
@@ -64,14 +88,18 @@ function translateKubectl(
   const ns = flag(call, 'namespace');
   if (options.namespace && typeof ns === 'string' && ns !== options.namespace)
     return no(`namespace ${ns} is not the drill's namespace ${options.namespace}`);
+  const workload = workloadOf(call, nested);
+  const lookup = podLookup(call, nested, workload);
+  // every flag the platform verb does not honour, and a pod lookup it resolves without running
+  const divergences = [...unhonouredFlags(call), ...(lookup ? [lookup.note] : [])];
   const platform = (action: PlatformAction, description: string, notes: string[] = []): Translation => ({
     translatable: true,
     target: 'platform',
     action,
     description,
-    notes,
+    notes: [...notes, ...divergences],
+    ...(lookup ? { podLookup: lookup.workload } : {}),
   });
-  const workload = workloadOf(call, nested);
   const kind = call.resources[0]?.kind;
   const needWorkload = (f: (w: string) => Translation): Translation =>
     workload ? f(workload) : no(`kubectl ${call.verb}: no deployment named (pod names are generated)`);
@@ -105,17 +133,18 @@ function translateKubectl(
             ? { sinceSeconds: seconds(since)! }
             : {}),
         };
-        const notes = flag(call, 'follow')
-          ? ['--follow dropped: the local platform returns the logs so far']
-          : [];
         return platform(
           { verb: 'logs', workload: w, ...(Object.keys(options).length ? { options } : {}) },
           `logs ${w}`,
-          notes,
         );
       });
     case 'exec':
-      return needWorkload((w) => translateExec(w, call.remote, filter));
+      return needWorkload((w) => {
+        const t = translateExec(w, call.remote, filter);
+        return t.translatable
+          ? { ...t, notes: [...t.notes, ...divergences], ...(lookup ? { podLookup: lookup.workload } : {}) }
+          : t;
+      });
     case 'scale': {
       const r = flag(call, 'replicas');
       if (typeof r !== 'string' || !/^\d+$/.test(r)) return no('kubectl scale without a numeric --replicas');
