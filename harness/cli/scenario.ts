@@ -11,6 +11,7 @@ import { createFault } from '../faults/index.ts';
 import type { RunRecord } from '../report/record.ts';
 import { type DrillRequest, preflight, runOne } from '../run/compose.ts';
 import { loadRunbook, planOutline } from '../run/runbook-plan.ts';
+import { describeTarget, parseTargetFlag, resolveTargets, type TargetOverrides } from '../run/targets.ts';
 import type { DrillMode } from '../run/types.ts';
 import { listScenarioNames, loadScenario } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/schema.ts';
@@ -61,6 +62,16 @@ const program = new Command('pnpm scenario')
     'value for a runbook placeholder such as $TARGET_GROUP_ARN (repeatable); the drill fills $API_KEY, and $SEVERITY/$DURATION/$IMPACT from what it measured',
     collectVar,
     {} as Record<string, string>,
+  )
+  .option(
+    '--target-mttd <duration>',
+    "MTTD target (e.g. 3m, 90s, 1h); default: the runbook's KPI section, else the scenario's",
+    (v: string) => parseTargetFlag('--target-mttd', v),
+  )
+  .option(
+    '--target-mttr <duration>',
+    "MTTR target (e.g. 20m, 1h); default: the runbook's KPI section, else the scenario's",
+    (v: string) => parseTargetFlag('--target-mttr', v),
   )
   .option('--control', 'control run: no fault; any alert that fires is a false positive')
   .option('--counterfactual', 'inject and detect, but do not remediate: was the runbook needed?')
@@ -115,6 +126,8 @@ interface Options {
   repeat: number;
   runbook?: string;
   var: Record<string, string>;
+  targetMttd?: number;
+  targetMttr?: number;
   control?: boolean;
   counterfactual?: boolean;
   detection: 'auto' | 'prometheus' | 'probes';
@@ -164,14 +177,20 @@ async function main(): Promise<number> {
     planOutline(loadRunbook(file).runbook, s);
   }
   const mode: DrillMode = opts.control ? 'control' : opts.counterfactual ? 'counterfactual' : 'drill';
+  const targetOverrides: TargetOverrides = {
+    ...(opts.targetMttd !== undefined ? { mttdMs: opts.targetMttd } : {}),
+    ...(opts.targetMttr !== undefined ? { mttrMs: opts.targetMttr } : {}),
+  };
 
   if (opts.dryRun) {
     for (const s of scenarios) {
       const file = resolve(opts.runbook ?? join(repoRoot, s.runbook.file));
-      const outline = planOutline(loadRunbook(file).runbook, s);
+      const { runbook } = loadRunbook(file);
+      const outline = planOutline(runbook, s);
+      const t = resolveTargets(runbook, s, targetOverrides);
       const fault = mode === 'control' ? 'none (control run)' : createFault(s.fault).describe();
       process.stdout.write(
-        `${s.name} (${s.title}) on ${opts.platform}, ${mode}\n  inject: ${fault}\n  detect: ${s.detection.alerts.join(' or ')} within ${s.detection.timeoutMs / 1000}s\n  runbook: ${file}, section "${outline.resolution.title}" (line ${outline.resolution.line})\n`,
+        `${s.name} (${s.title}) on ${opts.platform}, ${mode}\n  inject: ${fault}\n  detect: ${s.detection.alerts.join(' or ')} within ${s.detection.timeoutMs / 1000}s\n  runbook: ${file}, section "${outline.resolution.title}" (line ${outline.resolution.line})\n  targets: MTTD ${describeTarget(t.mttdMs, t.source.mttd, t.source.mttdLine)}, MTTR ${describeTarget(t.mttrMs, t.source.mttr, t.source.mttrLine)}\n`,
       );
       if (mode === 'drill') for (const l of outline.lines) process.stdout.write(`    ${l}\n`);
     }
@@ -194,6 +213,7 @@ async function main(): Promise<number> {
     ...(kube ? { kube } : {}),
     ...(opts.runbook ? { runbookPath: resolve(opts.runbook) } : {}),
     variables: opts.var,
+    targetOverrides,
     detection: opts.detection,
     profile: opts.profile,
     repoRoot,

@@ -25,6 +25,7 @@ import { createHttpVerifier } from '../verify/checks.ts';
 import { type RequestSample, type RunningLoad, startLoad } from '../verify/load.ts';
 import { runDrill } from './loop.ts';
 import { createRunbookPlan, loadRunbook } from './runbook-plan.ts';
+import type { TargetOverrides } from './targets.ts';
 import { testFaultFrom, testFaultNote, withTestFault } from './test-faults.ts';
 import type { BackgroundLoad, DrillMode } from './types.ts';
 
@@ -41,6 +42,8 @@ export interface DrillRequest {
   readonly runbookPath?: string;
   /** Values for runbook placeholders (`--var`). */
   readonly variables?: Readonly<Record<string, string>>;
+  /** `--target-mttd` / `--target-mttr`, in ms. */
+  readonly targetOverrides?: TargetOverrides;
   readonly detection: 'auto' | 'prometheus' | 'probes';
   readonly profile: DetectionProfile;
   readonly repoRoot: string;
@@ -253,6 +256,7 @@ export async function runOne(req: DrillRequest): Promise<RunRecord> {
       hostMap,
       variables: { API_KEY: apiKey, ...req.variables },
       clock: req.clock,
+      ...(req.targetOverrides ? { targetOverrides: req.targetOverrides } : {}),
     });
     const detection = await createDetection(req, stack, orchestratorUrl, prometheus);
     const load = backgroundLoad(() =>

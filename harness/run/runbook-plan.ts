@@ -19,6 +19,7 @@ import type { HostMap } from '../runbook/hostmap.ts';
 import type { Runbook, Section, Step } from '../runbook/model.ts';
 import { findResolution, parseRunbook } from '../runbook/parse.ts';
 import type { Scenario } from '../scenario/schema.ts';
+import { resolveTargets, type TargetOverrides } from './targets.ts';
 import type { RunbookPlan, StepHooks } from './types.ts';
 
 /** Read and parse a runbook file; a missing or unusable file is a UserError naming it. */
@@ -48,6 +49,8 @@ export interface PlanOptions {
   readonly variables: Readonly<Record<string, string>>;
   readonly clock: Clock;
   readonly stepTimeoutMs?: number;
+  /** `--target-mttd` / `--target-mttr`; win over the runbook's and the scenario's targets. */
+  readonly targetOverrides?: TargetOverrides;
 }
 
 /** Which runbook steps run at which stage of a drill of `scenario`. Throws if no section matches. */
@@ -102,6 +105,7 @@ export function createRunbookPlan(o: PlanOptions): RunbookPlan {
     sha256: o.sha256,
     hostMap: o.hostMap,
     hasExtraSteps: extraSteps.length > 0,
+    targets: resolveTargets(o.runbook, o.scenario, o.targetOverrides),
     investigate: (hooks, signal) => run(investigation, hooks, signal),
     remediate: (hooks, signal) => run(resolution.steps, hooks, signal, true),
     afterRecovery: (hooks, signal, facts) => run(after, hooks, signal, false, facts),
