@@ -252,6 +252,7 @@ export function commandsFromListItem(text: string, line: number): RawCommand[] {
   const commands = inlineCode(text).filter((c) => looksLikeCommand(c) && !oversized(c));
   if (commands.length === 0) return [];
   const comment = text
+    .replace(/<!--[\s\S]*?-->/g, '')
     .replace(/(`+)(.+?)\1/g, '')
     .replace(/\s+/g, ' ')
     .replace(/[\s:,-]+$/, '')

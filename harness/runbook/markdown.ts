@@ -70,22 +70,21 @@ const ADMONITION = /^( {0,3})(?:!!!|\?\?\?\+?)[ \t]*[\w-]+/;
  * is, so a fence inside one is a fence. Nested admonitions are handled by the same pass.
  */
 function unindentAdmonitions(lines: string[]): { lines: string[]; admonitionLines: Set<number> } {
-  const indentOf = (s: string) => s.length - s.trimStart().length;
+  // Columns only, no slicing inside the loops: nested admonitions rescan their bodies.
+  const indent = lines.map((s) => s.length - s.trimStart().length);
+  const blank = lines.map((s) => s.trim() === '');
   const strip = new Array<number>(lines.length).fill(0);
   const inside = new Set<number>();
   for (let i = 0; i < lines.length; i++) {
+    if (blank[i] || indent[i]! - strip[i]! > 3) continue;
     const current = lines[i]!.slice(strip[i]);
     const m = ADMONITION.exec(current);
     if (!m || current.includes('\t')) continue;
     const bodyIndent = m[1]!.length + 4;
     let j = i + 1;
-    for (; j < lines.length; j++) {
-      const l = lines[j]!.slice(strip[j]);
-      if (l.trim() === '') continue;
-      if (indentOf(l) < bodyIndent) break;
-    }
+    while (j < lines.length && (blank[j] || indent[j]! - strip[j]! >= bodyIndent)) j++;
     for (let k = i + 1; k < j; k++) {
-      if (lines[k]!.trim() !== '') strip[k]! += 4;
+      if (!blank[k]) strip[k]! += 4;
       inside.add(k + 1);
     }
   }
