@@ -135,7 +135,8 @@ const WORD_OPS: [RegExp, '<' | '<='][] = [
   [/^(under|below|less than|within|in under|inside)$/i, '<'],
   [/^(at most|no more than|max(imum)?|up to)$/i, '<='],
 ];
-const BOUND = String.raw`(<=|>=|<|>|≤|≥|under|below|less than|in under|within|inside|at most|no more than|max(?:imum)?|up to)`;
+const BOUND =
+  '(<=|>=|<|>|≤|≥|under|below|less than|in under|within|inside|at most|no more than|max(?:imum)?|up to)';
 
 /** "Target < 30 minutes", "under 3 min", "within 20 minutes" -> { op, value, unit }; "< 5%" -> percent. */
 export function parseTarget(text: string): KpiTarget['target'] {
