@@ -73,6 +73,12 @@ function structuralWarnings(blocks: readonly Block[]): ParseWarning[] {
         line: b.line,
         message: `lists/blockquotes nest deeper than ${MAX_NESTING} levels here; what is inside is not read (flatten it)`,
       });
+    else if (b.type === 'code' && !b.closed)
+      out.push({
+        line: b.line,
+        message:
+          'code block is never closed; everything after it to the end of its container is read as code',
+      });
     else if (b.type === 'html' && /^\s*<!--/.test(b.text) && b.text.split('\n').some(looksLikeCommand))
       out.push({
         line: b.line,
