@@ -28,6 +28,7 @@ describe('section kinds by meaning', () => {
     ['SLOs', 'kpis'],
     ['KPIs', 'kpis'],
     ['Response targets', 'kpis'],
+    ['5. Targets', 'kpis'],
     ['Who to call', 'escalation'],
     ['Lessons learned', 'post-incident'],
   ])('%s is %s', (title, kind) => {
@@ -39,6 +40,7 @@ describe('section kinds by meaning', () => {
     expect(under('resolution')('Symptoms').kind).toBe('resolution');
     expect(under('resolution')('Queue backs up').kind).toBe('resolution');
     expect(under('detection')('Fix the dashboard link').kind).toBe('detection');
+    expect(under('resolution')('Restart the scrape targets').kind).toBe('resolution');
   });
 
   it('informational headings are other without a warning, unknown ones are unmapped', () => {

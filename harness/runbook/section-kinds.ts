@@ -32,8 +32,9 @@ export const MEANINGS: readonly Meaning[] = [
     'lessons learn',
   ] },
   { kind: 'kpis', strong: true, words: [
-    'kpis?\\b', 'slos?\\b', 'slis?\\b', 'service level', 'metrics and', 'mttd', 'mttr', 'targets?$',
-    'objectives?$',
+    'kpis?\\b', 'slos?\\b', 'slis?\\b', 'service level', 'metrics and', 'mttd', 'mttr',
+    // a section *about* targets, not "Restart the scrape targets" inside a fix
+    '^((response|incident|recovery|our|time) )?targets?$',
   ] },
   { kind: 'detection', strong: false, words: [
     'detect', 'alert', 'severity', 'monitoring', 'paging', 'symptoms?\\b',
@@ -76,8 +77,8 @@ export interface KindDecision {
 
 /** The kind a title's own words mean, ignoring its parent; undefined when none. */
 export function meaningOf(title: string, strength: 'strong' | 'weak'): SectionKind | undefined {
-  const name = title.trim();
-  return compiled.find((m) => m.strong === (strength === 'strong') && m.re.test(name))?.kind;
+  const names = [title.trim(), bare(title)];
+  return compiled.find((m) => m.strong === (strength === 'strong') && names.some((n) => m.re.test(n)))?.kind;
 }
 
 /** Kind of a heading given its parent's kind (undefined at the top). */
