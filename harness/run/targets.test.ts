@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../core/errors.ts';
 import { syntheticRecord } from '../report/testing/synthetic.ts';
+import { renderRunHtml } from '../report/run-html.ts';
+import { renderRunMarkdown } from '../report/run-markdown.ts';
 import { metricRows } from '../report/verdict.ts';
 import { parseRunbook } from '../runbook/parse.ts';
 import { describeTarget, parseTargetFlag, resolveTargets } from './targets.ts';
@@ -133,5 +135,7 @@ describe('reports say where a target came from', () => {
       ['MTTD', '< 3m 00s (runbook, line 350)', true],
       ['MTTR', '< 20m 00s (flag)', true],
     ]);
+    expect(renderRunMarkdown([withSource])).toContain('< 3m 00s (runbook, line 350)');
+    expect(renderRunHtml([withSource], { generatedAtMs: 0 })).toContain('&lt; 3m 00s (runbook, line 350)');
   });
 });
