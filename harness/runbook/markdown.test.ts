@@ -70,6 +70,17 @@ describe('parse warnings for what is not run', () => {
     ]);
   });
 
+  it('an HTML comment with commands, on lines or in `code`, is a note at its line', () => {
+    const rb = parseRunbook(
+      '# R\n## Fix\n\n<!--\nOld: `kubectl delete ns a`\n-->\n\n<!-- just a remark -->\n',
+      'r.md',
+    );
+    expect(allSteps(rb)).toEqual([]);
+    expect(rb.warnings.map((w) => [w.line, w.message])).toEqual([
+      [4, 'HTML comment holds commands; commented-out commands are never run as steps'],
+    ]);
+  });
+
   it('an indented code block of commands is used like a fence without a language', () => {
     const rb = parseRunbook('# R\n## Fix\n\n    kubectl rollout restart deployment/a -n a\n', 'r.md');
     expect(allSteps(rb).map((s) => [s.command, s.line])).toEqual([

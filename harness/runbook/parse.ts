@@ -64,6 +64,11 @@ function timeBoxOf(title: string, blocks: readonly Block[]): TimeBox | undefined
     : undefined;
 }
 
+/** Whether an HTML comment holds something a reader would run: a command line or `code` span. */
+const commentedCommands = (html: string): boolean =>
+  html.split('\n').some(looksLikeCommand) ||
+  [...html.matchAll(/`([^`\n]+)`/g)].some((m) => looksLikeCommand(m[1]!));
+
 /** What the reader might expect to run but firedrill will not: commented-out commands, too-deep nesting. */
 function structuralWarnings(blocks: readonly Block[]): ParseWarning[] {
   const out: ParseWarning[] = [];
@@ -79,7 +84,7 @@ function structuralWarnings(blocks: readonly Block[]): ParseWarning[] {
         message:
           'code block is never closed; everything after it to the end of its container is read as code',
       });
-    else if (b.type === 'html' && /^\s*<!--/.test(b.text) && b.text.split('\n').some(looksLikeCommand))
+    else if (b.type === 'html' && /^\s*<!--/.test(b.text) && commentedCommands(b.text))
       out.push({
         line: b.line,
         message: 'HTML comment holds commands; commented-out commands are never run as steps',
