@@ -11,8 +11,9 @@
  *   code line without a position-per-character tree.
  * - GFM tables are built in (the severity and escalation tables are read from them), no plugins.
  * - A flat token stream instead of a tree: walking it needs no recursion, and its `maxNesting`
- *   bounds how deep a pathological list/blockquote goes. A 5 MB runbook parses in well under a
- *   second; mdast builds a tree several times the input's size and is markedly slower.
+ *   bounds how deep a pathological list/blockquote goes (limits.test.ts: a 5 MB runbook with
+ *   20 000 nested levels parses in about two seconds on a loaded machine). mdast would give
+ *   column positions we do not use, and a tree whose walk we would have to make iterative.
  * - Small: six dependencies of its own, no native code.
  *
  * Two things CommonMark does not know are handled around it: MkDocs/Python-Markdown
