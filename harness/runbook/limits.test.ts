@@ -64,6 +64,14 @@ describe('runbook size and nesting limits', () => {
     60_000,
   );
 
+  it('says why an oversized inline command is not a step', () => {
+    const rb = parseRunbook(`${HEAD}- run \`kubectl get ${'x'.repeat(5_000_000)}\`\n`, 'inline.md');
+    expect(allSteps(rb)).toEqual([]);
+    expect(rb.warnings.map((w) => [w.line, w.message])).toEqual([
+      [5, 'inline command is longer than 16384 characters; not used as a step'],
+    ]);
+  });
+
   it('says why it stopped reading an oversized command, at the line it starts', () => {
     const text = `${HEAD}\`\`\`bash\nkubectl get pods \\\n${'  -o wide \\\n'.repeat(MAX_COMMAND_LINES + 5)}\necho after\n\`\`\`\n`;
     const rb = parseRunbook(text, 'long.md');

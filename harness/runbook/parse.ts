@@ -4,7 +4,13 @@
  * cannot map is a warning with a line number, never silently dropped.
  */
 import { UserError } from '../core/errors.ts';
-import { commandsFromCode, commandsFromListItem, looksLikeCommand, type RawCommand } from './code-steps.ts';
+import {
+  commandsFromCode,
+  commandsFromListItem,
+  looksLikeCommand,
+  oversized,
+  type RawCommand,
+} from './code-steps.ts';
 import { parseTimeBox } from './durations.ts';
 import {
   extractAlerts,
@@ -13,7 +19,7 @@ import {
   extractSeverities,
   type SectionBlocks,
 } from './facts.ts';
-import { type Block, MAX_NESTING, plain, scanBlocks } from './markdown.ts';
+import { type Block, inlineCode, MAX_NESTING, plain, scanBlocks } from './markdown.ts';
 import type { Note, ParseWarning, Runbook, Section, Step, TimeBox } from './model.ts';
 import { type KindDecision, sectionKind } from './section-kinds.ts';
 import { assignedNames, scanExpansions } from './shell.ts';
@@ -165,7 +171,12 @@ function parseText(text: string, file: string): Runbook {
         for (const c of got.commands) raws.push(c);
         for (const n of got.notes) notes.push(n);
         for (const w of got.warnings) warnings.push(w);
-      } else if (b.type === 'list-item') for (const c of commandsFromListItem(b.text, b.line)) raws.push(c);
+      } else if (b.type === 'list-item') {
+        for (const c of commandsFromListItem(b.text, b.line)) raws.push(c);
+        const big = inlineCode(b.text).find((c) => looksLikeCommand(c) && oversized(c));
+        if (big)
+          warnings.push({ line: b.line, message: `inline command ${oversized(big)}; not used as a step` });
+      }
     }
 
     let slug = slugify(d.title) || `section-${d.line}`;
