@@ -11,6 +11,7 @@ import { createFault } from '../faults/index.ts';
 import type { RunRecord } from '../report/record.ts';
 import { type DrillRequest, PRODUCTION_API, preflight, runOne } from '../run/compose.ts';
 import { loadRunbook, planOutline } from '../run/runbook-plan.ts';
+import { describeTarget, parseTargetFlag, resolveTargets, type TargetOverrides } from '../run/targets.ts';
 import type { DrillMode } from '../run/types.ts';
 import { allSteps, type Runbook } from '../runbook/model.ts';
 import { listScenarioNames, loadScenario } from '../scenario/load.ts';
@@ -67,6 +68,16 @@ const program = new Command('pnpm scenario')
     '--allow-host-commands',
     'let runbook steps run host programs beyond the allow-list (kubectl, curl, grep, jq, ...); file writes and kubeconfig overrides stay refused',
   )
+  .option(
+    '--target-mttd <duration>',
+    "MTTD target (e.g. 3m, 90s, 1h); default: the runbook's KPI section, else the scenario's",
+    (v: string) => parseTargetFlag('--target-mttd', v),
+  )
+  .option(
+    '--target-mttr <duration>',
+    "MTTR target (e.g. 20m, 1h); default: the runbook's KPI section, else the scenario's",
+    (v: string) => parseTargetFlag('--target-mttr', v),
+  )
   .option('--control', 'control run: no fault; any alert that fires is a false positive')
   .option('--counterfactual', 'inject and detect, but do not remediate: was the runbook needed?')
   .addOption(
@@ -122,6 +133,8 @@ interface Options {
   runbook?: string;
   var: Record<string, string>;
   allowHostCommands?: boolean;
+  targetMttd?: number;
+  targetMttr?: number;
   control?: boolean;
   counterfactual?: boolean;
   detection: 'auto' | 'prometheus' | 'probes';
@@ -175,18 +188,24 @@ async function main(): Promise<number> {
     warnedRunbooks.add(file);
   }
   const mode: DrillMode = opts.control ? 'control' : opts.counterfactual ? 'counterfactual' : 'drill';
+  const targetOverrides: TargetOverrides = {
+    ...(opts.targetMttd !== undefined ? { mttdMs: opts.targetMttd } : {}),
+    ...(opts.targetMttr !== undefined ? { mttrMs: opts.targetMttr } : {}),
+  };
 
   if (opts.dryRun) {
     for (const s of scenarios) {
       const file = resolve(opts.runbook ?? join(repoRoot, s.runbook.file));
-      const outline = planOutline(loadRunbook(file).runbook, s, {
+      const { runbook } = loadRunbook(file);
+      const outline = planOutline(runbook, s, {
         allowHostCommands: opts.allowHostCommands ?? false,
         hostMap: { [PRODUCTION_API]: PRODUCTION_API },
         variables: opts.var,
       });
+      const t = resolveTargets(runbook, s, targetOverrides);
       const fault = mode === 'control' ? 'none (control run)' : createFault(s.fault).describe();
       process.stdout.write(
-        `${s.name} (${s.title}) on ${opts.platform}, ${mode}\n  inject: ${fault}\n  detect: ${s.detection.alerts.join(' or ')} within ${s.detection.timeoutMs / 1000}s\n  runbook: ${file}, section "${outline.resolution.title}" (line ${outline.resolution.line})\n`,
+        `${s.name} (${s.title}) on ${opts.platform}, ${mode}\n  inject: ${fault}\n  detect: ${s.detection.alerts.join(' or ')} within ${s.detection.timeoutMs / 1000}s\n  runbook: ${file}, section "${outline.resolution.title}" (line ${outline.resolution.line})\n  targets: MTTD ${describeTarget(t.mttdMs, t.source.mttd, t.source.mttdLine)}, MTTR ${describeTarget(t.mttrMs, t.source.mttr, t.source.mttrLine)}\n`,
       );
       if (mode === 'drill') for (const l of outline.lines) process.stdout.write(`    ${l}\n`);
     }
@@ -210,6 +229,7 @@ async function main(): Promise<number> {
     ...(opts.runbook ? { runbookPath: resolve(opts.runbook) } : {}),
     variables: opts.var,
     ...(opts.allowHostCommands ? { allowHostCommands: true } : {}),
+    targetOverrides,
     detection: opts.detection,
     profile: opts.profile,
     repoRoot,

@@ -11,6 +11,7 @@ export const RUN_RECORD_VERSION = 1;
 
 const instant = z.object({ wallMs: z.number(), monoMs: z.number() });
 const ms = z.number().nullable();
+const targetSource = z.enum(['runbook', 'scenario', 'flag']);
 
 /**
  * Something a reader of the step's result must know beyond pass/fail: where the local platform's
@@ -73,7 +74,19 @@ export const runRecordSchema = z.object({
   outcome: z.enum(OUTCOMES),
   abortReason: z.string().optional(),
   metrics: z.object({ mttdMs: ms, mttrMs: ms, timeToRemediateMs: ms, customerImpactMs: ms }),
-  targets: z.object({ mttdMs: z.number(), mttrMs: z.number() }),
+  targets: z.object({
+    mttdMs: z.number(),
+    mttrMs: z.number(),
+    /** Where each target came from: a --target-* flag, the runbook's KPI section (with its line), or the scenario. */
+    source: z
+      .object({
+        mttd: targetSource,
+        mttr: targetSource,
+        mttdLine: z.number().int().optional(),
+        mttrLine: z.number().int().optional(),
+      })
+      .optional(),
+  }),
   targetsMet: z.boolean(),
   /** Impact classified with the runbook's severity table, and whether detection met its response time. */
   observedSeverity: z.enum(['critical', 'high', 'medium', 'low', 'none']).default('none'),

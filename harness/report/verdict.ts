@@ -159,6 +159,15 @@ export interface MetricRow {
   readonly met?: boolean | null;
 }
 
+/** "< 5.0 min (runbook, line 350)": the target and where it came from, when the record says. */
+export function targetText(r: RunRecord, which: 'mttd' | 'mttr'): string {
+  const ms = which === 'mttd' ? r.targets.mttdMs : r.targets.mttrMs;
+  const src = r.targets.source;
+  if (!src) return `< ${fmtDuration(ms)}`;
+  const line = which === 'mttd' ? src.mttdLine : src.mttrLine;
+  return `< ${fmtDuration(ms)} (${src[which]}${line !== undefined ? `, line ${line}` : ''})`;
+}
+
 /** The metrics table of one run. A control run has no fault to time, so it shows what fired instead. */
 export function metricRows(r: RunRecord): MetricRow[] {
   const m = r.metrics;
@@ -181,13 +190,13 @@ export function metricRows(r: RunRecord): MetricRow[] {
     {
       metric: 'MTTD',
       measured: fmtDuration(m.mttdMs),
-      target: `< ${fmtDuration(r.targets.mttdMs)}`,
+      target: targetText(r, 'mttd'),
       met: meetsTarget(m.mttdMs, r.targets.mttdMs),
     },
     {
       metric: 'MTTR',
       measured: fmtDuration(m.mttrMs),
-      target: `< ${fmtDuration(r.targets.mttrMs)}`,
+      target: targetText(r, 'mttr'),
       met: meetsTarget(m.mttrMs, r.targets.mttrMs),
     },
     { metric: 'time to remediate', measured: fmtDuration(m.timeToRemediateMs), target: '—' },

@@ -25,6 +25,7 @@ import { createHttpVerifier } from '../verify/checks.ts';
 import { type RequestSample, type RunningLoad, startLoad } from '../verify/load.ts';
 import { runDrill } from './loop.ts';
 import { createRunbookPlan, loadRunbook } from './runbook-plan.ts';
+import type { TargetOverrides } from './targets.ts';
 import { testFaultFrom, testFaultNote, withTestFault } from './test-faults.ts';
 import type { BackgroundLoad, DrillMode } from './types.ts';
 
@@ -43,6 +44,8 @@ export interface DrillRequest {
   readonly variables?: Readonly<Record<string, string>>;
   /** `--allow-host-commands`: runbook steps may run host programs off the allow-list (step-policy.ts). */
   readonly allowHostCommands?: boolean;
+  /** `--target-mttd` / `--target-mttr`, in ms. */
+  readonly targetOverrides?: TargetOverrides;
   readonly detection: 'auto' | 'prometheus' | 'probes';
   readonly profile: DetectionProfile;
   readonly repoRoot: string;
@@ -267,6 +270,7 @@ export async function runOne(req: DrillRequest): Promise<RunRecord> {
       variables: { API_KEY: apiKey, ...req.variables },
       clock: req.clock,
       ...(req.allowHostCommands ? { policy: { allowHostCommands: true } } : {}),
+      ...(req.targetOverrides ? { targetOverrides: req.targetOverrides } : {}),
     });
     const detection = await createDetection(req, stack, orchestratorUrl, prometheus);
     const load = backgroundLoad(() =>

@@ -291,6 +291,25 @@ describe('run loop', () => {
     expect(record.steps.map((s) => s.effect)).toEqual(['no-change', 'restored-health']);
   });
 
+  it("judges the run by the plan's targets (the runbook's own) and records where they came from", async () => {
+    const stack = createMemoryStack({ db: { replicas: 1 } });
+    // An MTTR target of 1 ms cannot be met; the scenario's 30 min would have been.
+    const strict = {
+      ...plan(stack, [{ verb: 'rollout-restart', workload: 'db' }]),
+      targets: {
+        mttdMs: 60_000,
+        mttrMs: 1,
+        source: { mttd: 'runbook' as const, mttr: 'flag' as const, mttdLine: 12 },
+      },
+    };
+    const { record } = await drill(stack, strict);
+    expect(record.outcome).toBe('resolved-by-runbook');
+    expect(record.targets).toEqual(strict.targets);
+    expect(record.targetsMet).toBe(false);
+    const plain = await drill(stack, plan(stack, [{ verb: 'rollout-restart', workload: 'db' }]));
+    expect(plain.record.targets.source).toEqual({ mttd: 'scenario', mttr: 'scenario' });
+  });
+
   it('is not-detected when the monitoring never fires, and still restores', async () => {
     const stack = createMemoryStack({ db: { replicas: 1 } });
     const { record } = await drill(stack, plan(stack, [{ verb: 'status', workload: 'db' }]), { blind: true });

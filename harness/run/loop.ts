@@ -288,16 +288,19 @@ export async function runDrill(o: DrillOptions): Promise<RunRecord> {
   const injectedAt = tl.first('injected')?.at.monoMs;
   const incidentSamples = injectedAt === undefined ? [] : samples.filter((s) => s.at.monoMs >= injectedAt);
   const observedSeverity = classifySeverity(incidentSamples);
-  const reasons = escalationReasons({ outcome, metrics, scenario, lastRoundFailures, steps });
+  // The runbook's own targets (or --target-* flags) when the plan resolved them, else the scenario's.
+  const targets = o.runbook.targets ?? scenario.targets;
+  const judged = { ...scenario, targets: { mttdMs: targets.mttdMs, mttrMs: targets.mttrMs } };
+  const reasons = escalationReasons({ outcome, metrics, scenario: judged, lastRoundFailures, steps });
   const resolved = outcome === 'resolved-by-runbook' || outcome === 'resolved-with-extra-steps';
   const targetsMet =
     o.mode === 'control'
       ? alerts.fired().length === 0 && outcome !== 'aborted'
       : resolved &&
         metrics.mttdMs !== null &&
-        metrics.mttdMs < scenario.targets.mttdMs &&
+        metrics.mttdMs < targets.mttdMs &&
         metrics.mttrMs !== null &&
-        metrics.mttrMs < scenario.targets.mttrMs;
+        metrics.mttrMs < targets.mttrMs;
 
   return {
     version: RUN_RECORD_VERSION,
@@ -322,7 +325,9 @@ export async function runDrill(o: DrillOptions): Promise<RunRecord> {
       customerImpactMs:
         injectedAt === undefined ? null : customerImpactMs(incidentSamples, { latencyThresholdMs: 2000 }),
     },
-    targets: { ...scenario.targets },
+    targets: o.runbook.targets
+      ? { ...o.runbook.targets, source: { ...o.runbook.targets.source } }
+      : { ...scenario.targets, source: { mttd: 'scenario', mttr: 'scenario' } },
     targetsMet,
     observedSeverity,
     escalated: reasons.length > 0,

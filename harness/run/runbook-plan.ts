@@ -23,6 +23,7 @@ import { allSteps, type Runbook, type Section, type Step } from '../runbook/mode
 import { findResolution, parseRunbook } from '../runbook/parse.ts';
 import { decisiveRefusals, type StepPolicyOptions } from '../runbook/step-policy.ts';
 import type { Scenario } from '../scenario/schema.ts';
+import { resolveTargets, type TargetOverrides } from './targets.ts';
 import type { RunbookPlan, StepHooks } from './types.ts';
 
 /** Read and parse a runbook file; a missing or unusable file is a UserError naming it. */
@@ -54,6 +55,8 @@ export interface PlanOptions {
   readonly stepTimeoutMs?: number;
   /** What steps may do on this machine (`--allow-host-commands`, the scale cap). */
   readonly policy?: ExecuteContext['policy'];
+  /** `--target-mttd` / `--target-mttr`; win over the runbook's and the scenario's targets. */
+  readonly targetOverrides?: TargetOverrides;
 }
 
 /**
@@ -122,6 +125,7 @@ export function createRunbookPlan(o: PlanOptions): RunbookPlan {
     sha256: o.sha256,
     hostMap: o.hostMap,
     hasExtraSteps: extraSteps.length > 0,
+    targets: resolveTargets(o.runbook, o.scenario, o.targetOverrides),
     investigate: (hooks, signal) => run(investigation, hooks, signal),
     remediate: (hooks, signal) => run(resolution.steps, hooks, signal, true),
     afterRecovery: (hooks, signal, facts) => run(after, hooks, signal, false, facts),

@@ -8,6 +8,7 @@ import type { StepResult } from '../report/record.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import type { Verifier } from '../verify/checks.ts';
 import type { RequestSample } from '../verify/load.ts';
+import type { ResolvedTargets } from './targets.ts';
 
 export interface StepHooks {
   onStart(step: { id: string; title: string; extra: boolean }): void;
@@ -42,6 +43,8 @@ export interface RunbookPlan {
   ): Promise<StepResult[]>;
   /** One line per step that would run, for --dry-run. */
   describe(): string[];
+  /** MTTD/MTTR targets with their source (flag, the runbook's KPIs, the scenario). */
+  readonly targets?: ResolvedTargets;
   readonly hasExtraSteps: boolean;
 }
 

@@ -61,6 +61,30 @@ export function looksLikeCommand(text: string): boolean {
 
 type Dialect = 'shell' | 'console';
 
+/**
+ * Bounds on one command. Real runbook commands are a few lines; past these the shell scanners
+ * (recursive over `$(`, quotes and backticks, and re-run per appended line) would take
+ * quadratic time or overflow the stack on a hostile or broken file.
+ */
+export const MAX_COMMAND_LINES = 300;
+export const MAX_COMMAND_CHARS = 16_384;
+export const MAX_SHELL_NESTING = 64;
+
+/** Why a command is too big to analyse, or undefined when it is fine. */
+export function oversized(text: string, lines = 1): string | undefined {
+  if (lines > MAX_COMMAND_LINES) return `runs over more than ${MAX_COMMAND_LINES} lines`;
+  if (text.length > MAX_COMMAND_CHARS) return `is longer than ${MAX_COMMAND_CHARS} characters`;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '(' || c === '{') depth++;
+    if (c === ')' || c === '}') depth--;
+    if (depth > MAX_SHELL_NESTING)
+      return `nests $(...), parentheses or braces deeper than ${MAX_SHELL_NESTING} levels`;
+  }
+  return undefined;
+}
+
 /** Which dialect a fence speaks; undefined means "not commands" (yaml, json, text, ...). */
 function dialectOf(block: Extract<Block, { type: 'code' }>): Dialect | undefined {
   if (SHELL_LANGS.has(block.lang)) return 'shell';
@@ -117,8 +141,23 @@ export function commandsFromCode(block: Extract<Block, { type: 'code' }>): CodeE
     current = null;
   };
 
+  // Once a command is too big to analyse, the rest of the block is not read (one warning).
+  let abandoned = false;
+  const tooBig = (text: string, lines: number, line: number): boolean => {
+    const why = oversized(text, lines);
+    if (!why) return false;
+    out.warnings.push({
+      line,
+      message: `command ${why}; it and the rest of this code block are not used as steps`,
+    });
+    abandoned = true;
+    current = null;
+    return true;
+  };
+
   const continueWith = (src: SourceLine) => {
     const cur = current!;
+    if (tooBig(cur.text, cur.offsets.length + 1, cur.line)) return;
     let text = src.text;
     if (dialect === 'console') text = text.replace(/^\s*>\s?/, '');
     if (cur.heredoc) {
@@ -142,6 +181,7 @@ export function commandsFromCode(block: Extract<Block, { type: 'code' }>): CodeE
   };
 
   const start = (text: string, line: number) => {
+    if (tooBig(text, 1, line)) return;
     const [command, trailing] = splitTrailingComment(text.trim());
     if (!command) return;
     const heredoc = heredocDelimiter(command);
@@ -156,6 +196,7 @@ export function commandsFromCode(block: Extract<Block, { type: 'code' }>): CodeE
   };
 
   for (const src of block.lines) {
+    if (abandoned) break;
     if (current) {
       continueWith(src);
       continue;
@@ -195,7 +236,7 @@ export function commandsFromCode(block: Extract<Block, { type: 'code' }>): CodeE
     finish();
   }
   flushUnused();
-  if (out.commands.length === 0)
+  if (out.commands.length === 0 && !abandoned)
     out.warnings.push({
       line: block.line,
       message:
@@ -208,9 +249,10 @@ export function commandsFromCode(block: Extract<Block, { type: 'code' }>): CodeE
 
 /** Inline `commands` in a list item ("1. Check pods: `kubectl get pods -n x`"). */
 export function commandsFromListItem(text: string, line: number): RawCommand[] {
-  const commands = inlineCode(text).filter(looksLikeCommand);
+  const commands = inlineCode(text).filter((c) => looksLikeCommand(c) && !oversized(c));
   if (commands.length === 0) return [];
   const comment = text
+    .replace(/<!--[\s\S]*?-->/g, '')
     .replace(/(`+)(.+?)\1/g, '')
     .replace(/\s+/g, ' ')
     .replace(/[\s:,-]+$/, '')

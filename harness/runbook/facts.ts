@@ -131,32 +131,78 @@ const OPS: Record<string, '<' | '<=' | '>' | '>='> = {
   '≥': '>=',
 };
 
-/** "Target < 30 minutes" -> { op: '<', value: 1800000, unit: 'ms' }; "< 5%" -> percent. */
+const WORD_OPS: [RegExp, '<' | '<='][] = [
+  [/^(under|below|less than|within|in under|inside)$/i, '<'],
+  [/^(at most|no more than|max(imum)?|up to)$/i, '<='],
+];
+const BOUND =
+  '(<=|>=|<|>|≤|≥|under|below|less than|in under|within|inside|at most|no more than|max(?:imum)?|up to)';
+
+/** "Target < 30 minutes", "under 3 min", "within 20 minutes" -> { op, value, unit }; "< 5%" -> percent. */
 export function parseTarget(text: string): KpiTarget['target'] {
-  const m = /(<=|>=|<|>|≤|≥)\s*(\d+(?:\.\d+)?)\s*(%|percent\b)?/i.exec(text);
+  const m = new RegExp(String.raw`${BOUND}:?\s*(\d+(?:\.\d+)?)\s*(%|percent\b)?`, 'i').exec(text);
   if (!m) return undefined;
-  const op = OPS[m[1]!]!;
+  const op = OPS[m[1]!] ?? WORD_OPS.find(([re]) => re.test(m[1]!))?.[1];
+  if (!op) return undefined;
   if (m[3]) return { op, value: Number(m[2]), unit: 'percent' };
   const ms = parseDurationMs(text.slice(m.index));
   return ms === undefined ? undefined : { op, value: ms, unit: 'ms' };
 }
 
-/** "**MTTR (Mean Time To Resolution)**: Target < 30 minutes" -> key 'mttr'. */
+/**
+ * Time targets written as a sentence: "detect < 3 min, resolve < 20 min", "Resolve within
+ * 20 minutes". Each clause names what it bounds (detect/detection/MTTD, resolve/recover/MTTR).
+ */
+const CLAUSE = new RegExp(
+  String.raw`\b(mttd|mttr|detect\w*|noticed?|resol\w*|recover\w*|restor\w*|repair\w*|fix\w*)\b[^,;.]*?${BOUND}:?\s*(\d+(?:\.\d+)?)\s*(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h)\b`,
+  'gi',
+);
+
+function sentenceTargets(text: string, line: number): KpiTarget[] {
+  const out: KpiTarget[] = [];
+  for (const m of plain(text).matchAll(CLAUSE)) {
+    const key = /^(mttd|detect|notice)/i.test(m[1]!) ? 'mttd' : 'mttr';
+    const target = parseTarget(m[0].slice(m[1]!.length));
+    if (target)
+      out.push({
+        key,
+        name: key === 'mttd' ? 'Time to detect' : 'Time to resolve',
+        description: m[0],
+        target,
+        line,
+      });
+  }
+  return out;
+}
+
+/**
+ * "**MTTR (Mean Time To Resolution)**: Target < 30 minutes" -> key 'mttr', and sentences such
+ * as "detect < 3 min, resolve < 20 min" -> keys 'mttd' and 'mttr' when no named KPI gives them.
+ */
 export function extractKpis(sections: readonly SectionBlocks[]): KpiTarget[] {
   const kpis: KpiTarget[] = [];
+  const sentences: KpiTarget[] = [];
   for (const s of sections.filter((x) => x.kind === 'kpis'))
-    for (const item of items(s)) {
-      const nt = nameAndText(item.text);
-      if (!nt) continue;
-      const short = nt.name.replace(/\s*\(.*\)\s*$/, '');
-      const target = parseTarget(nt.rest);
-      kpis.push({
-        key: slug(short),
-        name: nt.name,
-        description: nt.rest,
-        ...(target ? { target } : {}),
-        line: item.line,
-      });
+    for (const b of s.blocks) {
+      if (b.type !== 'list-item' && b.type !== 'paragraph') continue;
+      const nt = b.type === 'list-item' ? nameAndText(b.text) : undefined;
+      if (nt) {
+        const target = parseTarget(nt.rest);
+        kpis.push({
+          key: slug(nt.name.replace(/\s*\(.*\)\s*$/, '')),
+          name: nt.name,
+          description: nt.rest,
+          ...(target ? { target } : {}),
+          line: b.line,
+        });
+      }
+      sentences.push(...sentenceTargets(b.text, b.line));
+    }
+  const named = new Set(kpis.map((k) => k.key));
+  for (const k of sentences)
+    if (!named.has(k.key)) {
+      kpis.push(k);
+      named.add(k.key);
     }
   return kpis;
 }

@@ -8,7 +8,10 @@ import { writeManifests } from './testing/manifests.ts';
 const fixturePath = (rel: string) => new URL(`../../fixtures/${rel}`, import.meta.url).pathname;
 const PLANTED = fixturePath('runbook/defects/planted.md');
 const FIXTURE = fixturePath('runbook/agent-agency-outage.md');
-const REFERENCE = '/work/shared/reference/api-outage-runbook.md';
+// The user's runbook, found relative to the repository root; skipped loudly when absent.
+const REFERENCE = fixturePath('../../shared/reference/api-outage-runbook.md');
+const haveReference = existsSync(REFERENCE);
+if (!haveReference) console.warn(`SKIPPING reference-runbook lint tests: ${REFERENCE} is absent`);
 
 const plantedText = readFileSync(PLANTED, 'utf8');
 /** Line of the first source line containing `marker` (1-based), so expectations follow the file. */
@@ -151,7 +154,7 @@ describe('correct runbooks get no false findings', () => {
   );
 });
 
-describe('the reference runbook', () => {
+describe.skipIf(!haveReference)('the reference runbook', () => {
   it('has the defects a review should fix, at their lines', () => {
     const text = readFileSync(REFERENCE, 'utf8');
     const findings = lintRunbook(parseRunbook(text, REFERENCE), { manifests });

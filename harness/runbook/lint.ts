@@ -111,10 +111,15 @@ function placeholderFindings(runbook: Runbook, step: Step): LintFinding[] {
   return out;
 }
 
-/** A resolution that names a fix without giving it, or has nothing but diagnostics. */
-function resolutionFindings(section: Section): LintFinding[] {
+/**
+ * A resolution that names a fix without giving it, has nothing but diagnostics, or is a case
+ * (a sub-section of the resolution part, or one with symptoms) with no command at all.
+ */
+function resolutionFindings(section: Section, runbook: Runbook): LintFinding[] {
   if (section.kind !== 'resolution') return [];
-  if (section.steps.length === 0 && !section.symptoms && section.notes.length === 0) return [];
+  const hasChildren = runbook.sections.some((s) => s.parent === section.title && s.level > section.level);
+  const isCase = !hasChildren && (section.parent !== undefined || section.symptoms !== undefined);
+  if (section.steps.length === 0 && section.notes.length === 0 && !isCase) return [];
   const out: LintFinding[] = [];
   for (const note of section.notes)
     if (FIX_WORDS.test(note.text))
@@ -124,8 +129,14 @@ function resolutionFindings(section: Section): LintFinding[] {
         line: note.line,
         message: `"${note.text.split('\n')[0]}" names a fix but gives no command; write the command that fixes it`,
       });
-  const remediates = section.steps.some((s) => classifyStep(s, { hostMap: {} }).intent === 'remediation');
-  if (!remediates)
+  if (section.steps.length === 0 && out.length === 0)
+    out.push({
+      rule: 'no-actionable-fix',
+      severity: 'error',
+      line: section.line,
+      message: `resolution case "${section.title}" has no command to run; write the steps that fix it`,
+    });
+  else if (!section.steps.some((s) => classifyStep(s, { hostMap: {} }).intent === 'remediation'))
     out.push({
       rule: 'no-actionable-fix',
       severity: 'error',
@@ -181,7 +192,7 @@ export function lintRunbook(runbook: Runbook, options: LintOptions = {}): LintFi
       message: w.message,
     })),
     ...structureFindings(runbook),
-    ...runbook.sections.flatMap(resolutionFindings),
+    ...runbook.sections.flatMap((s) => resolutionFindings(s, runbook)),
   ];
   const namespace = runbookNamespace(runbook);
   for (const step of allSteps(runbook)) {

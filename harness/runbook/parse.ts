@@ -4,7 +4,13 @@
  * cannot map is a warning with a line number, never silently dropped.
  */
 import { UserError } from '../core/errors.ts';
-import { commandsFromCode, commandsFromListItem, type RawCommand } from './code-steps.ts';
+import {
+  commandsFromCode,
+  commandsFromListItem,
+  looksLikeCommand,
+  oversized,
+  type RawCommand,
+} from './code-steps.ts';
 import { parseTimeBox } from './durations.ts';
 import {
   extractAlerts,
@@ -13,7 +19,7 @@ import {
   extractSeverities,
   type SectionBlocks,
 } from './facts.ts';
-import { type Block, plain, scanBlocks } from './markdown.ts';
+import { type Block, inlineCode, MAX_NESTING, plain, scanBlocks } from './markdown.ts';
 import type { Note, ParseWarning, Runbook, Section, Step, TimeBox } from './model.ts';
 import { type KindDecision, sectionKind } from './section-kinds.ts';
 import { assignedNames, scanExpansions } from './shell.ts';
@@ -64,6 +70,35 @@ function timeBoxOf(title: string, blocks: readonly Block[]): TimeBox | undefined
     : undefined;
 }
 
+/** Whether an HTML comment holds something a reader would run: a command line or `code` span. */
+const commentedCommands = (html: string): boolean =>
+  html.split('\n').some(looksLikeCommand) ||
+  [...html.matchAll(/`([^`\n]+)`/g)].some((m) => looksLikeCommand(m[1]!));
+
+/** What the reader might expect to run but firedrill will not: commented-out commands, too-deep nesting. */
+function structuralWarnings(blocks: readonly Block[]): ParseWarning[] {
+  const out: ParseWarning[] = [];
+  for (const b of blocks) {
+    if (b.type === 'too-deep')
+      out.push({
+        line: b.line,
+        message: `lists/blockquotes nest deeper than ${MAX_NESTING} levels here; what is inside is not read (flatten it)`,
+      });
+    else if (b.type === 'code' && !b.closed)
+      out.push({
+        line: b.line,
+        message:
+          'code block is never closed; everything after it to the end of its container is read as code',
+      });
+    else if (b.type === 'html' && /^\s*<!--/.test(b.text) && commentedCommands(b.text))
+      out.push({
+        line: b.line,
+        message: 'HTML comment holds commands; commented-out commands are never run as steps',
+      });
+  }
+  return out;
+}
+
 /**
  * Parse a runbook. Throws UserError only when the text has nothing a runbook has (no
  * headings); everything else is best effort with warnings.
@@ -73,6 +108,19 @@ function timeBoxOf(title: string, blocks: readonly Block[]): TimeBox | undefined
  * const db = findResolution(rb, 'database');
  */
 export function parseRunbook(text: string, file: string): Runbook {
+  try {
+    return parseText(text, file);
+  } catch (err) {
+    // The last line of defence for input past every bound above: one line, not a stack trace.
+    if (err instanceof RangeError)
+      throw new UserError(
+        `${file}: too deeply nested to read (${err.message}); flatten nested lists, blockquotes or $(...)`,
+      );
+    throw err;
+  }
+}
+
+function parseText(text: string, file: string): Runbook {
   if (text.includes('\u0000')) throw new UserError(`${file}: not a text file`);
   const blocks = scanBlocks(text);
   const headings = blocks.filter((b) => b.type === 'heading');
@@ -104,7 +152,7 @@ export function parseRunbook(text: string, file: string): Runbook {
     } else (stack[stack.length - 1]?.blocks ?? preamble).push(b);
   }
 
-  const warnings: ParseWarning[] = [];
+  const warnings: ParseWarning[] = structuralWarnings(blocks);
   const seen = new Map<string, number>();
   const sections: Section[] = [];
   const definedSoFar = new Set<string>();
@@ -120,10 +168,15 @@ export function parseRunbook(text: string, file: string): Runbook {
     for (const b of d.blocks) {
       if (b.type === 'code') {
         const got = commandsFromCode(b);
-        raws.push(...got.commands);
-        notes.push(...got.notes);
-        warnings.push(...got.warnings);
-      } else if (b.type === 'list-item') raws.push(...commandsFromListItem(b.text, b.line));
+        for (const c of got.commands) raws.push(c);
+        for (const n of got.notes) notes.push(n);
+        for (const w of got.warnings) warnings.push(w);
+      } else if (b.type === 'list-item') {
+        for (const c of commandsFromListItem(b.text, b.line)) raws.push(c);
+        const big = inlineCode(b.text).find((c) => looksLikeCommand(c) && oversized(c));
+        if (big)
+          warnings.push({ line: b.line, message: `inline command ${oversized(big)}; not used as a step` });
+      }
     }
 
     let slug = slugify(d.title) || `section-${d.line}`;
