@@ -188,6 +188,24 @@ describe('the scheduler', () => {
     expect(node.reserved().cpu).toBeCloseTo(0.3);
   });
 
+  it('says in the limitations what one node cannot model', async () => {
+    const declared = createLocalPlatform({
+      stackFile: box.write('decl.yaml', stackYaml('web.mjs')),
+      ledger: box.ledger,
+    });
+    expect((await declared.preflight()).limitations).toContain(
+      'node capacity: one node of the declared 1 CPU, 1.0 GiB; a cluster may have more nodes to schedule pods on',
+    );
+    const fixture = createLocalPlatform({
+      stackFile: join(import.meta.dirname, '../../../fixtures/agent-agency/local-stack.yaml'),
+      ledger: box.ledger,
+    });
+    const line = (await fixture.preflight()).limitations.find((l) => l.startsWith('node capacity'));
+    expect(line).toMatch(
+      /this machine's \d+ CPU, [\d.]+ GiB with nothing reserved.*declare node\.allocatable/,
+    );
+  });
+
   it('rounds the rollout budget as a Deployment does', () => {
     expect(rolloutBudget(1)).toEqual({ maxSurge: 1, maxUnavailable: 0 });
     expect(rolloutBudget(3)).toEqual({ maxSurge: 1, maxUnavailable: 0 });

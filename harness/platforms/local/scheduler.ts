@@ -105,6 +105,18 @@ export class NodeScheduler {
 }
 
 /**
+ * What this one-node model cannot do that a cluster would, for the run record's limitations:
+ * a Pending pod here may run on a cluster and the other way round.
+ */
+export function capacityNote(allocatable: Capacity, declared: boolean): string {
+  const size = `${+allocatable.cpu.toFixed(3)} CPU, ${(allocatable.memory / 2 ** 30).toFixed(1)} GiB`;
+  return declared
+    ? `node capacity: one node of the declared ${size}; a cluster may have more nodes to schedule pods on`
+    : `node capacity: one node of this machine's ${size} with nothing reserved; a cluster node that size fits less ` +
+        '(system reservation, kube-system pods) and a cluster may have more nodes: declare node.allocatable in the stack file to match yours';
+}
+
+/**
  * A Deployment's RollingUpdate budget for the default 25 % / 25 %: maxSurge rounds up,
  * maxUnavailable rounds down (so 1-3 replicas may never lose an available pod to a rollout).
  */
