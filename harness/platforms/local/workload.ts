@@ -232,9 +232,11 @@ export class Workload {
     const { maxUnavailable } = rolloutBudget(this.spec.replicas);
     for (const pod of stale()) {
       if (this.pods.length <= this.spec.replicas) await this.createPod();
-      const fresh = this.pods.filter((p) => this.records.get(p)?.revision === revision).at(-1)!;
-      await this.settled(fresh);
-      if (!fresh.bound && !this.mayLose(pod, maxUnavailable)) {
+      // None of this revision yet with more pods than replicas (left over by a rollout stuck
+      // on a failing pod): the surplus old pod just goes.
+      const fresh = this.pods.filter((p) => this.records.get(p)?.revision === revision).at(-1);
+      if (fresh) await this.settled(fresh);
+      if (fresh && !fresh.bound && !this.mayLose(pod, maxUnavailable)) {
         this.stuckRevision = revision;
         const line = `${this.name}: rollout stuck: new pods Pending (${fresh.unschedulable ?? 'not yet scheduled'})`;
         this.warn(line);
