@@ -169,6 +169,8 @@ describe('pnpm runbook lint --manifests fixtures/k8s on the planted defects', ()
       ['missing-crd', lineOf('kubectl get virtualservices')],
       ['unknown-selector', lineOf('-l app=orchestrator')],
       ['wrong-namespace', lineOf('-n production')],
+      // the runbook works in agent-agency: another namespace is also out of the drill's scope
+      ['foreign-namespace', lineOf('-n production')],
       ['mutating-investigation', lineOf('kubectl delete pod -l')],
       ['gnu-only', lineOf("date -u -d '10 minutes ago'")],
       ['gnu-only', lineOf('grep -P')],

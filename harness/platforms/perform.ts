@@ -70,7 +70,7 @@ export function formatStatus(statuses: readonly WorkloadStatus[]): string {
     for (const p of w.pods) {
       const last = p.lastTermination
         ? `${p.lastTermination.reason} (exit ${p.lastTermination.exitCode ?? '?'})`
-        : '';
+        : (p.message ?? ''); // a Pending pod says why the scheduler left it there
       rows.push([p.name, p.ready ? '1/1' : '0/1', p.state, String(p.restarts), last]);
     }
   }

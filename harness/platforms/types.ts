@@ -24,6 +24,8 @@ export interface PodStatus {
   readonly restarts: number;
   /** Why the last instance ended, e.g. 'OOMKilled', 'Error', exit code 137. */
   readonly lastTermination?: { reason: string; exitCode?: number; atWallMs?: number };
+  /** Why a Pending pod does not run, e.g. `0/1 nodes are available: 1 Insufficient cpu.` */
+  readonly message?: string;
 }
 
 export interface WorkloadStatus {

@@ -4,6 +4,7 @@
  * outside (HTTP through the Service, as the drill's traffic sees it).
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from './stack.ts';
 import { agentAgencyPlatform, eventually, type Sandbox, sandbox } from './testing.ts';
@@ -13,6 +14,7 @@ const ORCH = 'agent-agency-orchestrator';
 let box: Sandbox;
 let stack: LocalStack;
 let dnsLimitation: string | undefined;
+let memoryLimitation: string | undefined;
 
 const health = async (): Promise<number> => {
   try {
@@ -30,6 +32,7 @@ beforeAll(async () => {
   const pre = await platform.preflight();
   expect(pre.problems).toEqual([]);
   dnsLimitation = pre.limitations.find((l) => l.startsWith('DNS'));
+  memoryLimitation = pre.limitations.find((l) => l.startsWith('memory'));
   stack = (await platform.up({ stateDir: box.stateDir })) as LocalStack;
 });
 
@@ -150,5 +153,39 @@ describe('Agent Agency on local', () => {
     expect(await stack.logs(ORCH, { previous: true })).toContain('DB_POOL_MAX');
     await stack.setEnv(ORCH, { DB_POOL_MAX: '10' });
     await eventually('/health 200', async () => (await health()) === 200, 30_000);
+  });
+
+  it("the user's runbook's resource-exhaustion fix cannot be scheduled here: its pods stay Pending, the OOM outage goes on, restore heals", async (ctx) => {
+    if (memoryLimitation) ctx.skip();
+    if (availableParallelism() > 2) {
+      // A new pod requesting 2 CPUs fits beside the others on a bigger node: a different outcome.
+      console.warn(`SKIPPED: this pins a 2-core node; this machine has ${availableParallelism()} cores`);
+      ctx.skip();
+    }
+    const before = await stack.status(ORCH);
+    await stack.setResources(ORCH, { limits: { memory: '24Mi' } }); // the scenario's fault
+    await eventually('every orchestrator OOM-killed', async () => (await health()) === 0, 30_000);
+    // The runbook's section as translated: kubectl set resources ... ; kubectl scale --replicas=5
+    await stack.perform({
+      verb: 'set-resources',
+      workload: ORCH,
+      resources: { limits: { cpu: '4', memory: '8Gi' }, requests: { cpu: '2', memory: '4Gi' } },
+    });
+    await stack.perform({ verb: 'scale', workload: ORCH, replicas: 5 });
+    const s = await stack.status(ORCH);
+    expect(s.pods).toHaveLength(5);
+    const pending = s.pods.filter((p) => p.state === 'Pending');
+    expect(pending.length).toBeGreaterThanOrEqual(2);
+    for (const p of pending) expect(p.message).toMatch(/^0\/1 nodes are available: 1 Insufficient cpu/);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect((await stack.status(ORCH)).readyReplicas).toBe(0);
+    expect(await health()).toBe(0);
+    // What the drill's restore does: the replicas back, then the spec.
+    await stack.scale(ORCH, before.desiredReplicas);
+    await stack.setResources(ORCH, before.resources);
+    await eventually('/health 200', async () => (await health()) === 200, 60_000);
+    expect(await stack.rolloutStatus(ORCH)).toContain('successfully rolled out');
+    const after = await stack.status(ORCH);
+    expect(after.pods.map((p) => p.state)).toEqual(['Running', 'Running', 'Running']);
   });
 });

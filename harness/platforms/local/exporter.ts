@@ -56,8 +56,11 @@ export function renderKubeStateMetrics(namespace: string, workloads: readonly Wo
         p.ready ? 1 : 0,
       );
       for (const reason of ['CrashLoopBackOff', 'ContainerCreating']) {
+        // An unschedulable pod has no container yet, so no waiting reason either.
         const waiting =
-          reason === 'CrashLoopBackOff' ? p.state === 'CrashLoopBackOff' : p.state === 'Pending';
+          reason === 'CrashLoopBackOff'
+            ? p.state === 'CrashLoopBackOff'
+            : p.state === 'Pending' && !p.message;
         add(
           'kube_pod_container_status_waiting_reason',
           'Why the container is waiting.',
@@ -66,6 +69,13 @@ export function renderKubeStateMetrics(namespace: string, workloads: readonly Wo
           waiting ? 1 : 0,
         );
       }
+      add(
+        'kube_pod_status_unschedulable',
+        'Whether the scheduler found no node for the pod.',
+        'gauge',
+        { namespace, pod: p.name },
+        p.message ? 1 : 0,
+      );
       if (p.lastTermination) {
         add(
           'kube_pod_container_status_last_terminated_reason',

@@ -21,6 +21,7 @@ import { probePrivateHosts } from './dns.ts';
 import { localLockHolder, takeLocalLock } from './lock.ts';
 import { type BackoffPolicy, DEFAULT_BACKOFF } from './pod.ts';
 import { POSTGRES_USER } from './postgres.ts';
+import { capacityNote, machineAllocatable } from './scheduler.ts';
 import { loadStackFile } from './stack-file.ts';
 import { startLocalStack } from './up.ts';
 
@@ -77,6 +78,7 @@ export function createLocalPlatform(opts: LocalPlatformOptions): Platform {
     if (kinds.has('redis')) need('redis-server', bins.redisServer, 'on PATH', 'apt-get install redis-server');
     const cgroups = probeCgroups();
     limitations.push(...cgroups.limitations);
+    limitations.push(capacityNote(spec.allocatable ?? machineAllocatable(), spec.allocatable !== undefined));
     if (!bins.stressNg)
       limitations.push('CPU/memory stressor unavailable: stress-ng not found (apt-get install stress-ng)');
     const dnsProblem = probePrivateHosts(bins.unshare, bins.sh);

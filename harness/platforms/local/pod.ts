@@ -67,6 +67,10 @@ export class Pod {
   lastTermination?: { reason: string; exitCode: number; atWallMs: number };
   /** Number of container runs so far; run N logs to <logDir>/<pod>/<N>.log. */
   runs = 0;
+  /** Set while the node has no room for the pod's requests (the scheduler's message). */
+  unschedulable?: string;
+  /** When the scheduler bound the pod to the node (monotonic ms); undefined while Pending. */
+  boundAtMs?: number;
   private phase: Phase = 'Pending';
   private backoffDelay = 0;
   private current?: Launched;
@@ -93,8 +97,18 @@ export class Pod {
     return this.current?.pid;
   }
 
-  /** Create the cgroup, apply limits and start the container loop (does not wait for ready). */
+  get bound(): boolean {
+    return this.boundAtMs !== undefined;
+  }
+
+  /**
+   * Bound to the node: create the cgroup, apply limits and start the container loop (does not
+   * wait for ready). Returns the limits the machine could not enforce.
+   */
   start(): string[] {
+    if (this.stopping.signal.aborted || this.bound) return [];
+    this.boundAtMs = this.ctx.clock.now().monoMs;
+    this.unschedulable = undefined;
     mkdirSync(join(this.ctx.logDir, this.name), { recursive: true });
     this.cgroup = this.ctx.cgroups.pod(this.name);
     const skipped = this.cgroup.setLimits(this.template.resources);
@@ -113,6 +127,7 @@ export class Pod {
       state: this.state(),
       restarts: this.restarts,
       ...(this.lastTermination ? { lastTermination: { ...this.lastTermination } } : {}),
+      ...(this.unschedulable && !this.bound ? { message: this.unschedulable } : {}),
     };
   }
 

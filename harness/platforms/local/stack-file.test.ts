@@ -41,6 +41,21 @@ describe('stack file', () => {
     expect(() => load(`workloads:${web('colour: blue')}`)).toThrow(UserError);
   });
 
+  it('reads a declared node capacity and names a bad one', () => {
+    const spec = load(`node: { allocatable: { cpu: 1500m, memory: 2Gi } }\nworkloads:${web()}`);
+    expect(spec.allocatable).toEqual({ cpu: 1.5, memory: 2 * 2 ** 30 });
+    expect(load(`workloads:${web()}`).allocatable).toBeUndefined();
+    expect(() => load(`node: { allocatable: { cpu: lots, memory: 1Gi } }\nworkloads:${web()}`)).toThrow(
+      /s-.*\.yaml: node\.allocatable\.cpu: CPU quantity/,
+    );
+    expect(() => load(`node: { allocatable: { cpu: '0', memory: 1Gi } }\nworkloads:${web()}`)).toThrow(
+      /node\.allocatable\.cpu: more than 0 CPUs/,
+    );
+    expect(() => load(`node: { allocatable: { cpu: '1' } }\nworkloads:${web()}`)).toThrow(
+      /node\.allocatable\.memory: /,
+    );
+  });
+
   it('rejects unknown dependencies, endpoints, placeholders, duplicates and cycles', () => {
     expect(() => load(`workloads:${web('dependsOn: [db]')}`)).toThrow(
       /workloads\.0\.dependsOn\.0: unknown workload "db"/,

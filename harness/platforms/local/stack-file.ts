@@ -87,9 +87,22 @@ const redisWorkload = z
 
 const workloadSchema = z.discriminatedUnion('kind', [processWorkload, postgresWorkload, redisWorkload]);
 
+/** The node the pods are scheduled on; without it, the machine's cores and memory. */
+const node = z
+  .object({
+    allocatable: z
+      .object({
+        cpu: cpu.refine((q) => safe(() => cpuCores(q)) && cpuCores(q) > 0, 'more than 0 CPUs'),
+        memory: memory.refine((q) => safe(() => memoryBytes(q)) && memoryBytes(q) > 0, 'more than 0 bytes'),
+      })
+      .strict(),
+  })
+  .strict();
+
 export const stackFileSchema = z
   .object({
     namespace: z.string().regex(NAME).default('agent-agency'),
+    node: node.optional(),
     workloads: z.array(workloadSchema).min(1),
   })
   .strict();
@@ -103,6 +116,8 @@ export interface StackSpec {
   /** Directory of the stack file: ${stackDir} in commands. */
   readonly dir: string;
   readonly namespace: string;
+  /** Declared node capacity (CPU cores, memory bytes); undefined = the machine's. */
+  readonly allocatable?: { readonly cpu: number; readonly memory: number };
   /** In start order: every workload after the ones it depends on. */
   readonly workloads: readonly WorkloadSpec[];
 }
@@ -181,6 +196,14 @@ export function loadStackFile(path: string): StackSpec {
     file,
     dir: dirname(file),
     namespace: parsed.data.namespace,
+    ...(parsed.data.node
+      ? {
+          allocatable: {
+            cpu: cpuCores(parsed.data.node.allocatable.cpu),
+            memory: memoryBytes(parsed.data.node.allocatable.memory),
+          },
+        }
+      : {}),
     workloads: startOrder(file, workloads),
   };
 }

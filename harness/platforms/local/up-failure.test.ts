@@ -57,3 +57,26 @@ it('up() of a workload that runs but never passes its probe names the probe fail
   );
   expect(box.ledger.pending()).toEqual([]);
 });
+
+it('up() of a stack bigger than its node fails at once with the scheduler message, not after the ready timeout', async () => {
+  const web = box.write('web2.mjs', WEB_SCRIPT);
+  const file = box.write(
+    'big.yaml',
+    `node: { allocatable: { cpu: 500m, memory: 1Gi } }
+workloads:
+  - name: wide
+    kind: process
+    replicas: 2
+    command: ['\${node}', '${web}']
+    env: { PORT: '\${port}' }
+    resources: { requests: { cpu: 300m } }
+`,
+  );
+  const platform = createLocalPlatform({ stackFile: file, ledger: box.ledger, readyTimeoutMs: 30_000 });
+  const started = performance.now();
+  await expect(platform.up({ stateDir: box.stateDir })).rejects.toThrow(
+    /wide did not become ready: pod wide-\S+ is Pending: 0\/1 nodes are available: 1 Insufficient cpu\. Lower its requests, or declare node\.allocatable/,
+  );
+  expect(performance.now() - started).toBeLessThan(15_000);
+  expect(box.ledger.pending()).toEqual([]);
+});

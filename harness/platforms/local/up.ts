@@ -18,6 +18,7 @@ import { readLogs } from './logs.ts';
 import { StackNetwork } from './network.ts';
 import type { BackoffPolicy, Pod } from './pod.ts';
 import { ensureTemplate, type PostgresDirs, preparePostgresDirs } from './postgres.ts';
+import { machineAllocatable, NodeScheduler } from './scheduler.ts';
 import { LocalStack, type StackParts } from './stack.ts';
 import { endpointRefs, type StackSpec } from './stack-file.ts';
 import { makeTemplates } from './templates.ts';
@@ -106,6 +107,7 @@ export async function startLocalStack(s: UpSettings, options: PlatformUpOptions)
       logDir,
       backoff: s.backoff,
       template: templates.template,
+      node: new NodeScheduler(spec.allocatable ?? machineAllocatable()),
     };
     for (const w of spec.workloads) workloads.set(w.name, new Workload(w, ctx));
     parts.exporter = new MetricsExporter(spec.namespace, () => stack.statusAll());
@@ -142,6 +144,14 @@ async function waitReady(w: Workload, timeoutMs: number, clock: Clock, signal?: 
     if (signal?.aborted) throw new Error(`start of ${w.name} aborted`);
     const ready = w.readyPorts().length;
     if (ready >= w.spec.replicas) return;
+    // Nothing frees capacity while the stack comes up: a Pending pod would wait forever.
+    const unschedulable = w.pods.find((p) => !p.bound && p.unschedulable);
+    if (unschedulable) {
+      throw new Error(
+        `${w.name} did not become ready: pod ${unschedulable.name} is Pending: ${unschedulable.unschedulable} ` +
+          'Lower its requests, or declare node.allocatable in the stack file',
+      );
+    }
     const crashing = w.pods.find((p) => p.restarts >= 2);
     const elapsed = clock.now().monoMs - start;
     if (crashing || elapsed > timeoutMs) {

@@ -7,17 +7,31 @@
  * bad env change replaces every pod with crash-looping ones instead of holding old pods back
  * as maxUnavailable would on Kubernetes: the outage a bad config rollout causes in the
  * runbook's scenario, without partial-availability subtleties.
+ *
+ * A new pod the node has no room for (scheduler.ts) is different: it stays Pending, and like a
+ * Deployment (maxSurge 25 % up, maxUnavailable 25 % down) the rollout removes an old pod only
+ * while enough others stay available. Otherwise it is stuck: the old pods keep serving (or keep
+ * crash-looping) until capacity frees, when it resumes, or a newer change supersedes it.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../../core/clock.ts';
 import { freePort } from '../../core/ports.ts';
 import type { ResourceSpec, WorkloadState, WorkloadStatus } from '../types.ts';
 import { type ContainerTemplate, Pod, type PodContext } from './pod.ts';
+import { type NodeScheduler, podRequests, rolloutBudget, type Schedulable } from './scheduler.ts';
 import type { WorkloadSpec } from './stack-file.ts';
 
 export interface WorkloadContext extends PodContext {
   /** Resolve the workload's current spec into what one pod runs. */
   template(spec: WorkloadSpec, pod: { name: string; port: number }): ContainerTemplate;
+  /** The node every workload's pods are scheduled on. */
+  readonly node: NodeScheduler;
+}
+
+/** What the workload keeps about each pod besides the pod itself. */
+interface PodRecord {
+  readonly revision: string;
+  readonly seat: Schedulable;
 }
 
 const SETTLE_TIMEOUT_MS = 30_000;
@@ -39,6 +53,11 @@ export class Workload {
   private restartNonce = 0;
   private readonly ctx: WorkloadContext;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Changes waiting for the one in progress: a rollout stuck on a Pending pod yields to them. */
+  private queued = 0;
+  /** A rollout stopped because its new pod is Pending; binding a pod of this revision resumes it. */
+  private stuckRevision?: string;
+  private readonly records = new Map<Pod, PodRecord>();
   private lastRollout: Promise<void> = Promise.resolve();
   /** Set by stopAll: the stack is going down and no pod may start any more. */
   private closed = false;
@@ -73,16 +92,42 @@ export class Workload {
     if (this.closed) throw new Error(`${this.name}: the stack is going down`);
     const pod = new Pod(name, port, this.ctx.template(this.spec, { name, port }), this.ctx);
     this.pods.push(pod);
-    for (const skipped of pod.start()) {
-      const line = `${this.name}: ${skipped} not enforced (no usable cgroup controller)`;
-      if (!this.warnings.includes(line)) this.warnings.push(line);
-    }
+    const seat: Schedulable = {
+      requests: podRequests(pod.template.resources),
+      bind: () => this.bound(pod),
+      unschedulable: (reason) => {
+        if (pod.unschedulable !== reason) this.ctx.log.debug(`${pod.name} Pending: ${reason}`);
+        pod.unschedulable = reason;
+      },
+    };
+    this.records.set(pod, { revision: this.revision(), seat });
+    this.ctx.node.schedule(seat);
     return pod;
+  }
+
+  /** The scheduler found room: start the container; a rollout stuck on this revision resumes. */
+  private bound(pod: Pod): void {
+    if (this.closed) return;
+    for (const skipped of pod.start())
+      this.warn(`${this.name}: ${skipped} not enforced (no usable cgroup controller)`);
+    if (this.stuckRevision !== undefined && this.records.get(pod)?.revision === this.stuckRevision) {
+      this.stuckRevision = undefined;
+      void this.startRollout();
+    }
+  }
+
+  private warn(line: string): void {
+    if (!this.warnings.includes(line)) this.warnings.push(line);
   }
 
   /** Serialise changes to this workload, as one controller would. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
+    this.queued += 1;
+    const next = () => {
+      this.queued -= 1;
+      return fn();
+    };
+    const run = this.queue.then(next, next);
     this.queue = run.catch(() => {});
     return run;
   }
@@ -117,8 +162,9 @@ export class Workload {
         await this.createPod();
       }
       while (this.pods.length > replicas) {
-        // Like a ReplicaSet: not-ready pods go first, then the newest.
-        const victim = [...this.pods].reverse().sort((a, b) => Number(a.ready) - Number(b.ready))[0]!;
+        // Like a ReplicaSet: pods not on the node go first, then not-ready pods, then the newest.
+        const rank = (p: Pod) => (p.bound ? 1 : 0) + (p.ready ? 2 : 0);
+        const victim = [...this.pods].reverse().sort((a, b) => rank(a) - rank(b))[0]!;
         await this.removePod(victim, victim.template.graceMs);
       }
     });
@@ -186,18 +232,39 @@ export class Workload {
   }
 
   private async rollout(): Promise<void> {
-    const old = [...this.pods];
+    this.stuckRevision = undefined;
     if (this.halted || this.spec.kind !== 'process' || this.spec.strategy === 'Recreate') {
       await this.replaceAll(this.spec.replicas);
       await Promise.all(this.pods.map((p) => this.settled(p)));
       return;
     }
-    for (const pod of old) {
-      const fresh = await this.createPod();
-      await this.settled(fresh);
+    const revision = this.revision();
+    const stale = () => this.pods.filter((p) => this.records.get(p)?.revision !== revision);
+    // Old pods that never got onto the node serve nothing: a Deployment scales those down first.
+    for (const pod of stale().filter((p) => !p.bound)) await this.removePod(pod, 0);
+    const { maxUnavailable } = rolloutBudget(this.spec.replicas);
+    for (const pod of stale()) {
+      if (this.pods.length <= this.spec.replicas) await this.createPod();
+      // None of this revision yet with more pods than replicas (left over by a rollout stuck
+      // on a failing pod): the surplus old pod just goes.
+      const fresh = this.pods.filter((p) => this.records.get(p)?.revision === revision).at(-1);
+      if (fresh) await this.settled(fresh);
+      if (fresh && !fresh.bound && !this.mayLose(pod, maxUnavailable)) {
+        this.stuckRevision = revision;
+        const line = `${this.name}: rollout stuck: new pods Pending (${fresh.unschedulable ?? 'not yet scheduled'})`;
+        this.warn(line);
+        this.ctx.log.warn(line);
+        return;
+      }
       await this.removePod(pod, pod.template.graceMs);
     }
     while (this.pods.length < this.spec.replicas) await this.createPod();
+  }
+
+  /** Whether `pod` may go while the new one is Pending: maxUnavailable still holds without it. */
+  private mayLose(pod: Pod, maxUnavailable: number): boolean {
+    const available = this.pods.filter((p) => p !== pod && p.ready).length;
+    return available >= this.spec.replicas - maxUnavailable;
   }
 
   /** Stop every pod, then start `replicas` new ones (Recreate; also how a halt ends). */
@@ -207,19 +274,27 @@ export class Workload {
     for (let i = 0; i < replicas; i++) await this.createPod();
   }
 
+  /** Stop the pod, then give its reservation on the node to whatever waits for one. */
   private async removePod(pod: Pod, graceMs: number): Promise<void> {
     this.pods = this.pods.filter((p) => p !== pod);
+    const seat = this.records.get(pod)?.seat;
+    this.records.delete(pod);
+    if (seat && !pod.bound) this.ctx.node.release(seat); // off the queue before it can be bound
     await pod.stop(graceMs);
+    if (seat) this.ctx.node.release(seat);
   }
 
-  /** Ready, or visibly failed, or out of patience: then the rollout moves on. */
+  /**
+   * Ready, or visibly failed, or out of patience (counted from when it was bound): then the
+   * rollout moves on. A pod still Pending gives up early when another change is waiting.
+   */
   private async settled(pod: Pod): Promise<void> {
     const start = this.ctx.clock.now().monoMs;
-    while (
-      !pod.ready &&
-      pod.lastTermination === undefined &&
-      this.ctx.clock.now().monoMs - start < SETTLE_TIMEOUT_MS
-    ) {
+    for (;;) {
+      if (pod.ready || pod.lastTermination !== undefined) return;
+      if (!pod.bound && this.queued > 0) return;
+      const since = Math.max(start, pod.boundAtMs ?? start);
+      if (this.ctx.clock.now().monoMs - since >= SETTLE_TIMEOUT_MS) return;
       await this.ctx.clock.sleep(50);
     }
   }
