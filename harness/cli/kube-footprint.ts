@@ -18,7 +18,7 @@
 import { spawnSync } from 'node:child_process';
 import { BatchV1Api, type V1Deployment, type V1Pod, type V1StatefulSet } from '@kubernetes/client-node';
 import { KubeApi } from '../platforms/kube/api.ts';
-import { DEFAULT_ALLOWED_CONTEXTS, loadTarget } from '../platforms/kube/guard.ts';
+import { guardPolicy, loadTarget } from '../platforms/kube/guard.ts';
 import { stableJson } from '../platforms/kube/snapshot.ts';
 
 /** Annotations and labels the platform writes (halt marker, fault label, suspensions). */
@@ -51,7 +51,7 @@ export class ClusterReader {
 
   constructor(namespace = 'agent-agency') {
     const target = loadTarget({});
-    this.api = KubeApi.connectGuarded(target, DEFAULT_ALLOWED_CONTEXTS, namespace);
+    this.api = KubeApi.connectGuarded(target, guardPolicy(), namespace);
     this.batch = target.config.makeApiClient(BatchV1Api);
   }
 
