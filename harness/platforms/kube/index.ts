@@ -25,7 +25,7 @@ import { type Logger, silentLogger } from '../../core/log.ts';
 import { startPlatformExporter } from '../../detection/platform-exporter.ts';
 import type { Platform, PlatformUpOptions, PreflightResult } from '../types.ts';
 import { apiErrorLine, bounded, isNotFound, KubeApi } from './api.ts';
-import { applyManifests, renderManifests, writeStepKubeconfig } from './deploy.ts';
+import { applyManifests, renderManifests } from './deploy.ts';
 import { EnvResolver } from './env.ts';
 import { DRILL_TARGET_LABEL, guardedTarget, guardPolicy, isDrillTarget } from './guard.ts';
 import { HostAccess, type Upstream } from './host-access.ts';
@@ -36,6 +36,7 @@ import { selectorMatches } from './pod-state.ts';
 import { waitRolledOut } from './ready.ts';
 import { recordBaseline, restoreBaseline, reviveHalted } from './restore.ts';
 import { KubeStack } from './stack.ts';
+import { createStepIdentity, type StepIdentity } from './step-identity.ts';
 import { WatchCache } from './watch-cache.ts';
 
 export { DEFAULT_ALLOWED_CONTEXTS } from './guard.ts';
@@ -156,6 +157,7 @@ export function createKubePlatform(opts: KubePlatformOptions): Platform {
         () => api.net.listNamespacedNetworkPolicy({ namespace }),
       );
       const caches = [pods, deployments, policies];
+      let identity: StepIdentity | undefined;
       const stopCaches = () => {
         for (const c of caches) c.stop();
       };
@@ -206,7 +208,15 @@ export function createKubePlatform(opts: KubePlatformOptions): Platform {
           ...(opts.upstream ? { upstream: opts.upstream } : {}),
         });
         const kubeDir = join(upOpts.stateDir, 'kube');
-        const stepKubeconfig = await writeStepKubeconfig(kubectl, kubeDir);
+        // Steps act as a namespaced ServiceAccount, never with the harness's credentials.
+        identity = await createStepIdentity({
+          api,
+          target: kubectl,
+          config: target.config,
+          ledger: opts.ledger,
+          dir: kubeDir,
+        });
+        const steps = identity;
         let downing: Promise<void> | undefined;
         const stack: KubeStack = new KubeStack({
           api,
@@ -220,7 +230,7 @@ export function createKubePlatform(opts: KubePlatformOptions): Platform {
           ledger: opts.ledger,
           clock,
           log,
-          stepKubeconfig,
+          stepKubeconfig: steps.kubeconfig,
           stateDir: upOpts.stateDir,
           down: () => {
             downing ??= (async () => {
@@ -237,6 +247,7 @@ export function createKubePlatform(opts: KubePlatformOptions): Platform {
                 },
                 baseline,
               );
+              errors.push(...(await steps.remove()));
               await waitRolledOut({
                 deployments: () => deployments.list(),
                 pods: () => pods.list(),
@@ -259,6 +270,7 @@ export function createKubePlatform(opts: KubePlatformOptions): Platform {
         return stack;
       } catch (err) {
         stopCaches();
+        await identity?.remove().catch(() => undefined);
         await held.release().catch(() => undefined);
         throw err;
       }
