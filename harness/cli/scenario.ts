@@ -144,9 +144,13 @@ function kubeOptions(opts: Options) {
 /** The guard without the network, for --dry-run: reads the kubeconfig, says where a drill would go. */
 async function dryRunGuard(opts: Options): Promise<string> {
   const { guardedTarget, guardPolicy } = await import('../platforms/kube/guard.ts');
+  const { STEP_IDENTITY } = await import('../platforms/kube/step-identity.ts');
   const kube = kubeOptions(opts);
   const target = guardedTarget(kube, guardPolicy(kube));
-  return `kube: context ${target.context}, API server ${target.server} (allowed; nothing contacted)\n`;
+  return (
+    `kube: context ${target.context}, API server ${target.server} (allowed; nothing contacted)\n` +
+    `  runbook steps would act as ServiceAccount ${STEP_IDENTITY} (namespaced Role, no Secrets)\n`
+  );
 }
 
 async function main(): Promise<number> {
