@@ -1,8 +1,9 @@
 /**
  * The safety guard of the kube platform. firedrill injects real faults, so it only ever talks to
  * a cluster whose kubeconfig context is on an allow-list (kind clusters and the project's own
- * self-built cluster by default), and the check happens before the first request of any kind:
- * a refused context never sees a single API call, read or write.
+ * self-built cluster by default) and whose API server is on this machine, unless both are named
+ * deliberately. The check happens before the first request of any kind, and reads only the
+ * kubeconfig: a refused target never sees a single API call, nor a DNS query for its name.
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
