@@ -16,9 +16,15 @@
  * Established connections cut by conntrack are not state: nothing to check there.
  */
 import { spawnSync } from 'node:child_process';
-import { BatchV1Api, type V1Deployment, type V1Pod, type V1StatefulSet } from '@kubernetes/client-node';
+import {
+  BatchV1Api,
+  RbacAuthorizationV1Api,
+  type V1Deployment,
+  type V1Pod,
+  type V1StatefulSet,
+} from '@kubernetes/client-node';
 import { KubeApi } from '../platforms/kube/api.ts';
-import { DEFAULT_ALLOWED_CONTEXTS, loadTarget } from '../platforms/kube/guard.ts';
+import { guardPolicy, loadTarget } from '../platforms/kube/guard.ts';
 import { stableJson } from '../platforms/kube/snapshot.ts';
 
 /** Annotations and labels the platform writes (halt marker, fault label, suspensions). */
@@ -32,7 +38,8 @@ export interface ClusterState {
   readonly workloads: ReadonlyMap<string, unknown>;
   /** NetworkPolicy name -> its labels, firedrill.dev/ annotations and spec. */
   readonly policies: ReadonlyMap<string, unknown>;
-  /** Other objects a drill could create: configmap/, service/, job/ and bare pod/ names. */
+  /** Other objects a drill could create: configmap/, service/, job/, bare pod/ names, and the
+   * runbook steps' identity (serviceaccount/, role/, rolebinding/). */
   readonly objects: readonly string[];
   /** Workloads not rolled out and ready, pods not ready or terminating: one line each. */
   readonly unready: readonly string[];
@@ -48,11 +55,13 @@ export interface ClusterState {
 export class ClusterReader {
   readonly api: KubeApi;
   private readonly batch: BatchV1Api;
+  private readonly rbac: RbacAuthorizationV1Api;
 
   constructor(namespace = 'agent-agency') {
     const target = loadTarget({});
-    this.api = KubeApi.connectGuarded(target, DEFAULT_ALLOWED_CONTEXTS, namespace);
+    this.api = KubeApi.connectGuarded(target, guardPolicy(), namespace);
     this.batch = target.config.makeApiClient(BatchV1Api);
+    this.rbac = target.config.makeApiClient(RbacAuthorizationV1Api);
   }
 
   get namespace(): string {
@@ -61,6 +70,11 @@ export class ClusterReader {
 
   async capture(): Promise<ClusterState> {
     const namespace = this.namespace;
+    const [accounts, roles, bindings] = await Promise.all([
+      this.api.core.listNamespacedServiceAccount({ namespace }),
+      this.rbac.listNamespacedRole({ namespace }),
+      this.rbac.listNamespacedRoleBinding({ namespace }),
+    ]);
     const [deployments, statefulsets, policies, configmaps, services, jobs, pods] = await Promise.all([
       this.api.apps.listNamespacedDeployment({ namespace }),
       this.api.apps.listNamespacedStatefulSet({ namespace }),
@@ -87,6 +101,9 @@ export class ClusterReader {
         ...services.items.map(name('service')),
         ...jobs.items.map(name('job')),
         ...pods.items.filter((p) => !p.metadata?.ownerReferences?.length).map(name('pod')),
+        ...accounts.items.map(name('serviceaccount')),
+        ...roles.items.map(name('role')),
+        ...bindings.items.map(name('rolebinding')),
       ].sort(),
       unready: [
         ...deployments.items.flatMap((d) => unrolled('deployment', d)),

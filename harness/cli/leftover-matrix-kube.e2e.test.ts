@@ -182,6 +182,7 @@ describe.skipIf(!enabled)('leftover matrix, kube tier', () => {
             expect(left.some((l) => l.startsWith('process ') && l.includes('prometheus'))).toBe(true);
           const live = clusterChanges(before, await cluster.capture());
           expect(live).toContain('object configmap/firedrill-drill-lock created');
+          expect(live).toContain('object serviceaccount/firedrill-step created');
           const { fault } = await loadScenario(scenario, SCENARIO_DIR);
           for (const seen of faultSeenAs(fault, enforcedReadable))
             expect(

@@ -56,6 +56,11 @@ const program = new Command('pnpm scenario')
     'kube: also allow this context (glob); default allow-list kind-*, firedrill-local',
     (v: string, prev: string[] = []) => [...prev, v],
   )
+  .option(
+    '--allow-server <url-or-host>',
+    'kube: also allow this API server off this machine (for an --allow-context context only)',
+    (v: string, prev: string[] = []) => [...prev, v],
+  )
   .option('--repeat <n>', 'run each scenario N times (MTTD/MTTR distributions)', positiveInt('--repeat'), 1)
   .option('--runbook <path>', "verify this runbook file instead of the scenario's own")
   .option(
@@ -129,6 +134,7 @@ interface Options {
   kubeconfig?: string;
   context?: string;
   allowContext?: string[];
+  allowServer?: string[];
   repeat: number;
   runbook?: string;
   var: Record<string, string>;
@@ -146,13 +152,25 @@ interface Options {
 }
 
 /** The kube target; an extra allowed context adds to the defaults rather than replacing them. */
-async function kubeOptions(opts: Options) {
-  const { DEFAULT_ALLOWED_CONTEXTS } = await import('../platforms/kube/guard.ts');
+function kubeOptions(opts: Options) {
   return {
     ...(opts.kubeconfig ? { kubeconfig: resolve(opts.kubeconfig) } : {}),
     ...(opts.context ? { context: opts.context } : {}),
-    allowContexts: [...DEFAULT_ALLOWED_CONTEXTS, ...(opts.allowContext ?? [])],
+    allowContexts: opts.allowContext ?? [],
+    allowServers: opts.allowServer ?? [],
   };
+}
+
+/** The guard without the network, for --dry-run: reads the kubeconfig, says where a drill would go. */
+async function dryRunGuard(opts: Options): Promise<string> {
+  const { guardedTarget, guardPolicy } = await import('../platforms/kube/guard.ts');
+  const { STEP_IDENTITY } = await import('../platforms/kube/step-identity.ts');
+  const kube = kubeOptions(opts);
+  const target = guardedTarget(kube, guardPolicy(kube));
+  return (
+    `kube: context ${target.context}, API server ${target.server} (allowed; nothing contacted)\n` +
+    `  runbook steps would act as ServiceAccount ${STEP_IDENTITY} (namespaced Role, no Secrets)\n`
+  );
 }
 
 async function main(): Promise<number> {
@@ -194,6 +212,7 @@ async function main(): Promise<number> {
   };
 
   if (opts.dryRun) {
+    if (opts.platform === 'kube') process.stdout.write(await dryRunGuard(opts));
     for (const s of scenarios) {
       const file = resolve(opts.runbook ?? join(repoRoot, s.runbook.file));
       const { runbook } = loadRunbook(file);
@@ -220,7 +239,7 @@ async function main(): Promise<number> {
   const log = stderrLogger({ verbose: opts.verbose ?? false });
   const progress = createProgress(clock);
   const ctl = new AbortController();
-  const kube = opts.platform === 'kube' ? await kubeOptions(opts) : undefined;
+  const kube = opts.platform === 'kube' ? kubeOptions(opts) : undefined;
   const request = (scenario: Scenario): DrillRequest => ({
     scenario,
     mode,

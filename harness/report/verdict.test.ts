@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { stackLabels } from './charts/run-charts.ts';
 import type { RunRecord } from './record.ts';
 import { syntheticRecord } from './testing/synthetic.ts';
-import { findingsOf, meetsTarget, stepStatusText, verdictOf } from './verdict.ts';
+import { FINDING_LABEL, findingsOf, meetsTarget, stepStatusText, verdictOf } from './verdict.ts';
 
 const start = Date.parse('2026-02-02T02:00:00Z');
 
@@ -143,6 +143,46 @@ describe('findingsOf() and the step policy', () => {
       ['not-runnable', 50],
     ]);
     expect(findings[0]!.detail).toMatch(/host program `rm` is not on the allow-list/);
+  });
+});
+
+describe('findingsOf(): steps the API server refused', () => {
+  const denied = (what: string) =>
+    `Error from server (Forbidden): ${what} is forbidden: User "system:serviceaccount:agent-agency:firedrill-step" cannot delete resource "${what}" in API group "" at the cluster scope`;
+  it("reports a Forbidden answer as outside the drill's permissions, even when the step hid it", () => {
+    const r = syntheticRecord({
+      startedAtMs: start,
+      outcome: 'resolved-by-runbook',
+      steps: [
+        {
+          command: 'kubectl delete namespace kube-system',
+          line: 70,
+          status: 'failed',
+          output: denied('namespaces'),
+          error: `exit 1: ${denied('namespaces')}`,
+        },
+        {
+          command: 'kubectl get secrets -A || true',
+          line: 71,
+          kind: 'diagnostic',
+          output: denied('secrets'),
+        },
+        // Not the API server: a word in an application's log is no refusal.
+        {
+          command: 'kubectl logs deploy/x',
+          line: 72,
+          kind: 'diagnostic',
+          output: '403 forbidden by upstream',
+        },
+      ],
+    });
+    const findings = findingsOf(r);
+    expect(findings.map((f) => [f.kind, f.step.line])).toEqual([
+      ['forbidden', 70],
+      ['forbidden', 71],
+    ]);
+    expect(findings[0]!.detail).toBe(denied('namespaces'));
+    expect(FINDING_LABEL.forbidden).toBe("outside the drill's permissions");
   });
 });
 

@@ -77,7 +77,8 @@ export type FindingKind =
   | 'no-op'
   | 'worsened'
   | 'missing'
-  | 'over-time-box';
+  | 'over-time-box'
+  | 'forbidden';
 
 export const FINDING_LABEL: Record<FindingKind, string> = {
   failed: 'step failed',
@@ -88,6 +89,7 @@ export const FINDING_LABEL: Record<FindingKind, string> = {
   worsened: 'made health worse',
   missing: 'missing from runbook (extra step needed)',
   'over-time-box': 'exceeded its time box',
+  forbidden: "outside the drill's permissions",
 };
 
 export interface Finding {
@@ -106,6 +108,20 @@ export const diagnosticSawOutage = (s: StepResult): boolean =>
   s.status === 'failed' &&
   (s.exitCode === 22 || /\bHTTP [45]\d\d\b|returned error: [45]\d\d/.test(s.error ?? ''));
 
+/**
+ * The API server's refusal in a step's output (kube steps act as a namespaced identity): the
+ * step reached for something outside the drill namespace or its Role, e.g. `kubectl delete
+ * namespace kube-system` or `kubectl get secrets -A`. Undefined when there is none.
+ */
+export function forbiddenLine(s: StepResult): string | undefined {
+  if (s.execution !== 'shell') return undefined;
+  const text = `${s.output}\n${s.error ?? ''}`;
+  return text
+    .split('\n')
+    .find((l) => /Error from server \(Forbidden\)|\bis forbidden: User "/.test(l))
+    ?.trim();
+}
+
 /** Runbook findings of one run: steps that failed, hung, could not run, did nothing, or were missing. */
 export function findingsOf(r: RunRecord): Finding[] {
   const out: Finding[] = [];
@@ -113,7 +129,11 @@ export function findingsOf(r: RunRecord): Finding[] {
     const detail = step.error ?? (step.exitCode !== null ? `exit ${step.exitCode}` : '');
     if (step.kind === 'extra')
       out.push({ kind: 'missing', step, detail: step.comment ?? 'scenario-provided step' });
-    if (step.status === 'failed' && !diagnosticSawOutage(step)) out.push({ kind: 'failed', step, detail });
+    const forbidden = forbiddenLine(step);
+    // Even a step that hid the refusal (`|| true`) asked for more than a drill grants.
+    if (forbidden) out.push({ kind: 'forbidden', step, detail: forbidden });
+    else if (step.status === 'failed' && !diagnosticSawOutage(step))
+      out.push({ kind: 'failed', step, detail });
     if (step.status === 'timed-out') out.push({ kind: 'timed-out', step, detail });
     // The step policy's refusals (harness/runbook/step-policy.ts) read "refused: ...".
     if (step.status === 'not-runnable')

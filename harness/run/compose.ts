@@ -37,7 +37,12 @@ export interface DrillRequest {
   readonly mode: DrillMode;
   readonly platform: 'local' | 'kube';
   /** kube only: which cluster (`--kubeconfig`, `--context`) and extra allowed contexts. */
-  readonly kube?: { kubeconfig?: string; context?: string; allowContexts?: string[] };
+  readonly kube?: {
+    kubeconfig?: string;
+    context?: string;
+    allowContexts?: string[];
+    allowServers?: string[];
+  };
   /** Overrides the scenario's runbook file (`--runbook`). */
   readonly runbookPath?: string;
   /** Values for runbook placeholders (`--var`). */

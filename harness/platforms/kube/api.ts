@@ -1,6 +1,6 @@
 /**
  * The kube platform's only way to reach an API server. `connectGuarded()` checks the context
- * against the allow-list before it creates any client, so no code path can send a request to a
+ * and its server against the guard before it creates any client, so no code path can send a request to a
  * refused cluster. Patches name their strategy explicitly (client-node 2.x takes it as a header).
  */
 import {
@@ -14,7 +14,7 @@ import {
   type V1NetworkPolicy,
 } from '@kubernetes/client-node';
 import { withDeadline } from '../../core/deadline.ts';
-import { assertAllowed, type KubeTarget } from './guard.ts';
+import { assertAllowed, type GuardPolicy, type KubeTarget } from './guard.ts';
 
 export type JsonPatchOp =
   | { op: 'add' | 'replace' | 'test'; path: string; value: unknown }
@@ -71,14 +71,14 @@ export class KubeApi {
     this.net = target.config.makeApiClient(NetworkingV1Api);
   }
 
-  /** Throws UserError for a context off the allow-list, before any client exists. */
+  /** Throws UserError for a context or server the guard refuses, before any client exists. */
   static connectGuarded(
     target: KubeTarget,
-    allow: readonly string[],
+    policy: GuardPolicy,
     namespace: string,
     requestTimeoutMs = 15_000,
   ): KubeApi {
-    assertAllowed(target.context, allow);
+    assertAllowed(target, policy);
     return new KubeApi(target, namespace, requestTimeoutMs);
   }
 

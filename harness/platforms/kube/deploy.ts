@@ -5,11 +5,8 @@
  * an earlier, interrupted drill left in the declared fields (replicas, env, resources).
  */
 
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
-import { parseAllDocuments, parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { UserError } from '../../core/errors.ts';
-import { pinNamespace } from '../../runbook/shell-executor.ts';
 import { DRILL_TARGET_LABEL, isDrillTarget } from './guard.ts';
 import { type KubectlTarget, runKubectl } from './kubectl.ts';
 
@@ -48,44 +45,4 @@ export async function applyManifests(t: KubectlTarget, rendered: string, timeout
     throw new Error(
       `kubectl apply failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`,
     );
-}
-
-const PATH_FIELDS = ['certificate-authority', 'client-certificate', 'client-key', 'tokenFile'];
-
-/**
- * The kubeconfig runbook steps get: only the drill's context (so a step naming `--context prod`
- * finds nothing to reach), relative file paths made absolute, the namespace pinned.
- */
-export async function writeStepKubeconfig(t: KubectlTarget, dir: string): Promise<string> {
-  const doc = parseYaml(await readFile(t.kubeconfigPath, 'utf8')) as {
-    contexts?: { name: string; context: { cluster: string; user: string } }[];
-    clusters?: { name: string; cluster: Record<string, unknown> }[];
-    users?: { name: string; user: Record<string, unknown> }[];
-  };
-  const ctx = doc.contexts?.find((c) => c.name === t.context);
-  if (!ctx) throw new UserError(`${t.kubeconfigPath}: no context ${t.context}`);
-  const base = dirname(t.kubeconfigPath);
-  const absolute = <T extends Record<string, unknown>>(o: T | undefined): T | undefined => {
-    if (!o) return o;
-    const out: Record<string, unknown> = { ...o };
-    for (const f of PATH_FIELDS) {
-      const v = out[f];
-      if (typeof v === 'string' && !isAbsolute(v)) out[f] = resolvePath(base, v);
-    }
-    return out as T;
-  };
-  const cluster = doc.clusters?.find((c) => c.name === ctx.context.cluster);
-  const user = doc.users?.find((u) => u.name === ctx.context.user);
-  const minimal = {
-    apiVersion: 'v1',
-    kind: 'Config',
-    'current-context': t.context,
-    contexts: [{ name: t.context, context: { cluster: ctx.context.cluster, user: ctx.context.user } }],
-    clusters: cluster ? [{ name: cluster.name, cluster: absolute(cluster.cluster) }] : [],
-    users: user ? [{ name: user.name, user: absolute(user.user) }] : [],
-  };
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const source = join(dir, 'kubeconfig.source');
-  await writeFile(source, stringifyYaml(minimal), { mode: 0o600 });
-  return pinNamespace(source, t.namespace, join(dir, 'steps'));
 }

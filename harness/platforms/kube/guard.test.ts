@@ -4,16 +4,17 @@
  * and from the CLI; an allowed context pointing at the same server shows the recorder works.
  */
 import { spawnSync } from 'node:child_process';
+import { lookup } from 'node:dns/promises';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../core/errors.ts';
 import { Ledger } from '../../core/ledger.ts';
 import { KubeApi } from './api.ts';
-import { contextAllowed, DEFAULT_ALLOWED_CONTEXTS, loadTarget } from './guard.ts';
+import { contextAllowed, DEFAULT_ALLOWED_CONTEXTS, guardPolicy, loadTarget } from './guard.ts';
 import { createKubePlatform } from './index.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..', '..');
@@ -21,6 +22,7 @@ const repoRoot = resolve(import.meta.dirname, '..', '..', '..');
 let server: Server;
 let url = '';
 const requests: { method: string; url: string }[] = [];
+let connections = 0;
 let namespaceLabels: Record<string, string> = {};
 let dir = '';
 
@@ -41,6 +43,7 @@ beforeAll(async () => {
     res.statusCode = 404;
     res.end(JSON.stringify({ kind: 'Status', code: 404, message: 'not here' }));
   });
+  server.on('connection', () => connections++);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   dir = mkdtempSync(join(tmpdir(), 'firedrill-guard-'));
@@ -53,11 +56,12 @@ afterAll(async () => {
 
 afterEach(() => {
   requests.length = 0;
+  connections = 0;
   namespaceLabels = {};
 });
 
-function kubeconfig(context: string): string {
-  const file = join(dir, `${context}.yaml`);
+function kubeconfig(context: string, server = url): string {
+  const file = join(dir, `${context}-${Math.random().toString(16).slice(2)}.yaml`);
   writeFileSync(
     file,
     `apiVersion: v1
@@ -65,7 +69,7 @@ kind: Config
 current-context: ${context}
 clusters:
   - name: c
-    cluster: { server: "${url}", insecure-skip-tls-verify: true }
+    cluster: { server: "${server}", insecure-skip-tls-verify: true }
 users:
   - name: u
     user: { token: not-a-real-token }
@@ -109,7 +113,7 @@ describe('kube safety guard', () => {
         "pass --allow-context 'prod-us-east-1' to drill it anyway (firedrill injects real faults)",
     );
     expect(() =>
-      KubeApi.connectGuarded(loadTarget({ kubeconfig: file }), DEFAULT_ALLOWED_CONTEXTS, 'agent-agency'),
+      KubeApi.connectGuarded(loadTarget({ kubeconfig: file }), guardPolicy(), 'agent-agency'),
     ).toThrow(UserError);
     expect(requests).toEqual([]);
   });
@@ -169,5 +173,67 @@ describe('kube safety guard', () => {
     );
     expect(requests.length).toBeGreaterThan(0);
     expect(requests.filter((r) => r.method !== 'GET')).toEqual([]);
+  });
+});
+
+describe('kube safety guard: the server', () => {
+  const platform = (file: string, extra: { allowContexts?: string[]; allowServers?: string[] } = {}) =>
+    createKubePlatform({ kubeconfig: file, ledger: ledger(), ...extra });
+  const refusedWith = (fn: () => unknown): string => {
+    try {
+      fn();
+    } catch (err) {
+      expect(err).toBeInstanceOf(UserError);
+      return (err as Error).message;
+    }
+    throw new Error('not refused');
+  };
+
+  it('refuses kind-prod on an unresolvable remote server in one line, and the same without --allow-server', () => {
+    const file = kubeconfig('kind-prod', 'https://x.invalid:6443');
+    expect(refusedWith(() => platform(file))).toBe(
+      "refusing context 'kind-prod': its API server https://x.invalid:6443 is not on this machine; " +
+        "pass --allow-context 'kind-prod' --allow-server 'https://x.invalid:6443' to drill it anyway",
+    );
+    expect(refusedWith(() => platform(file, { allowContexts: ['kind-prod'] }))).toMatch(
+      /is not on this machine/,
+    );
+    expect(refusedWith(() => platform(file, { allowServers: ['x.invalid'] }))).toMatch(
+      /is not on this machine/,
+    );
+    expect(() =>
+      platform(file, { allowContexts: ['kind-prod'], allowServers: ['x.invalid:6443'] }),
+    ).not.toThrow();
+  });
+
+  it('allows kind-x and firedrill-local on 127.0.0.1 without a request', () => {
+    expect(() => platform(kubeconfig('kind-x'))).not.toThrow();
+    expect(() => platform(kubeconfig('firedrill-local'))).not.toThrow();
+    expect(connections).toBe(0);
+  });
+
+  it('sends nothing to a refused server, even one whose name leads to a live API server here', async (ctx) => {
+    // The machine's own name resolves to loopback (checked here, by the test): a guard that
+    // resolved names, or tried the server, would reach the counting server.
+    const name = hostname();
+    const resolved = await lookup(name).catch(() => undefined);
+    if (!resolved?.address.startsWith('127.')) {
+      console.warn(
+        `SKIPPED: ${name} does not resolve to loopback here, so it cannot stand for a live server`,
+      );
+      return ctx.skip();
+    }
+    const port = new URL(url).port;
+    const named = kubeconfig('kind-prod', `http://${name}:${port}`);
+    namespaceLabels = { 'firedrill.dev/drill-target': 'true' };
+    expect(refusedWith(() => platform(named))).toMatch(/is not on this machine/);
+    expect(() =>
+      KubeApi.connectGuarded(loadTarget({ kubeconfig: named }), guardPolicy(), 'agent-agency'),
+    ).toThrow(/is not on this machine/);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(connections).toBe(0);
+    // The control: opted in by name and server, the same file reaches the same server.
+    await platform(named, { allowContexts: ['kind-prod'], allowServers: [name] }).preflight();
+    expect(connections).toBeGreaterThan(0);
   });
 });

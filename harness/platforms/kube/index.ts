@@ -2,8 +2,9 @@
  * The `kube` platform: the system under test on a Kubernetes cluster (kind, or the cluster
  * `pnpm cluster up` builds here), driven through @kubernetes/client-node.
  *
- * Safety: the kubeconfig context must be on the allow-list (default `kind-*`,
- * `firedrill-local`) before any request is made; only a namespace labelled
+ * Safety: before any request, the kubeconfig context must be on the allow-list (default
+ * `kind-*`, `firedrill-local`) and its API server on this machine, or both named deliberately
+ * (`allowContexts` and `allowServers`); only a namespace labelled
  * firedrill.dev/drill-target=true is touched. The starting state is ledgered before the first
  * change, and down() puts it back while leaving the fixtures deployed for the next drill.
  *
@@ -24,9 +25,9 @@ import { type Logger, silentLogger } from '../../core/log.ts';
 import { startPlatformExporter } from '../../detection/platform-exporter.ts';
 import type { Platform, PlatformUpOptions, PreflightResult } from '../types.ts';
 import { apiErrorLine, bounded, isNotFound, KubeApi } from './api.ts';
-import { applyManifests, renderManifests, writeStepKubeconfig } from './deploy.ts';
+import { applyManifests, renderManifests } from './deploy.ts';
 import { EnvResolver } from './env.ts';
-import { DEFAULT_ALLOWED_CONTEXTS, DRILL_TARGET_LABEL, isDrillTarget, loadTarget, refusal } from './guard.ts';
+import { DRILL_TARGET_LABEL, guardedTarget, guardPolicy, isDrillTarget } from './guard.ts';
 import { HostAccess, type Upstream } from './host-access.ts';
 import { type KubectlTarget, kubectlInstalled, kubectlRecipe } from './kubectl.ts';
 import { lockHolder, takeDrillLock } from './lock.ts';
@@ -35,6 +36,7 @@ import { selectorMatches } from './pod-state.ts';
 import { waitRolledOut } from './ready.ts';
 import { recordBaseline, restoreBaseline, reviveHalted } from './restore.ts';
 import { KubeStack } from './stack.ts';
+import { createStepIdentity, type StepIdentity } from './step-identity.ts';
 import { WatchCache } from './watch-cache.ts';
 
 export { DEFAULT_ALLOWED_CONTEXTS } from './guard.ts';
@@ -47,8 +49,10 @@ export interface KubePlatformOptions {
   /** Default: the kubeconfig's current-context. */
   readonly context?: string;
   readonly namespace?: string;
-  /** Glob patterns (`*` only). Default: kind-*, firedrill-local. */
+  /** Glob patterns (`*` only) allowed besides kind-* and firedrill-local (`--allow-context`). */
   readonly allowContexts?: readonly string[];
+  /** API servers (URL or host) allowed off this machine (`--allow-server`), for `allowContexts` only. */
+  readonly allowServers?: readonly string[];
   /** Kustomize directory applied by up() (the fixtures); false to use what is deployed. */
   readonly manifests?: string | false;
   readonly ledger: Ledger;
@@ -60,12 +64,10 @@ export interface KubePlatformOptions {
   readonly upstream?: Upstream;
 }
 
-/** Throws UserError (one line) for a missing kubeconfig or a context off the allow-list; no request is made. */
+/** Throws UserError (one line) for a missing kubeconfig or a context or server the guard refuses; no request is made. */
 export function createKubePlatform(opts: KubePlatformOptions): Platform {
-  const target = loadTarget(opts);
-  const allow = opts.allowContexts ?? DEFAULT_ALLOWED_CONTEXTS;
-  const refused = refusal(target.context, allow);
-  if (refused) throw new UserError(refused);
+  const allow = guardPolicy(opts);
+  const target = guardedTarget(opts, allow);
   const namespace = opts.namespace ?? 'agent-agency';
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? silentLogger;
@@ -155,6 +157,7 @@ export function createKubePlatform(opts: KubePlatformOptions): Platform {
         () => api.net.listNamespacedNetworkPolicy({ namespace }),
       );
       const caches = [pods, deployments, policies];
+      let identity: StepIdentity | undefined;
       const stopCaches = () => {
         for (const c of caches) c.stop();
       };
@@ -205,7 +208,15 @@ export function createKubePlatform(opts: KubePlatformOptions): Platform {
           ...(opts.upstream ? { upstream: opts.upstream } : {}),
         });
         const kubeDir = join(upOpts.stateDir, 'kube');
-        const stepKubeconfig = await writeStepKubeconfig(kubectl, kubeDir);
+        // Steps act as a namespaced ServiceAccount, never with the harness's credentials.
+        identity = await createStepIdentity({
+          api,
+          target: kubectl,
+          config: target.config,
+          ledger: opts.ledger,
+          dir: kubeDir,
+        });
+        const steps = identity;
         let downing: Promise<void> | undefined;
         const stack: KubeStack = new KubeStack({
           api,
@@ -219,7 +230,7 @@ export function createKubePlatform(opts: KubePlatformOptions): Platform {
           ledger: opts.ledger,
           clock,
           log,
-          stepKubeconfig,
+          stepKubeconfig: steps.kubeconfig,
           stateDir: upOpts.stateDir,
           down: () => {
             downing ??= (async () => {
@@ -236,6 +247,7 @@ export function createKubePlatform(opts: KubePlatformOptions): Platform {
                 },
                 baseline,
               );
+              errors.push(...(await steps.remove()));
               await waitRolledOut({
                 deployments: () => deployments.list(),
                 pods: () => pods.list(),
@@ -258,6 +270,7 @@ export function createKubePlatform(opts: KubePlatformOptions): Platform {
         return stack;
       } catch (err) {
         stopCaches();
+        await identity?.remove().catch(() => undefined);
         await held.release().catch(() => undefined);
         throw err;
       }

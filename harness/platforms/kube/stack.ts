@@ -52,7 +52,7 @@ export interface KubeStackParts {
   readonly ledger: Ledger;
   readonly clock: Clock;
   readonly log: Logger;
-  /** kubeconfig for runbook steps: only the drill's context, namespace pinned. */
+  /** kubeconfig for runbook steps: the namespaced step identity's token only, namespace pinned. */
   readonly stepKubeconfig: string;
   /** Where this stack's state lives (run dir); the step kubeconfig is removed from it on down(). */
   readonly stateDir: string;
