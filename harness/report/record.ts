@@ -32,6 +32,11 @@ export const stepResultSchema = z.object({
   timeBox: z.object({ fromMs: z.number(), toMs: z.number(), fitted: z.boolean() }).optional(),
   /** Postcondition after a remediation step: did health change? */
   effect: z.enum(['restored-health', 'no-change', 'worsened', 'not-checked']).default('not-checked'),
+  /**
+   * A diagnostic that failed the way the outage makes it fail (connection refused, HTTP 5xx, a
+   * crash-looping container) while the fault was in force: evidence of the outage, not a finding.
+   */
+  evidence: z.literal('showed-outage').optional(),
 });
 
 export const runRecordSchema = z.object({

@@ -93,6 +93,7 @@ export function createRunbookPlan(o: PlanOptions): RunbookPlan {
       onStart: hooks.onStart,
       onEnd: hooks.onEnd,
       ...(checkHealth ? { checkHealth: hooks.checkHealth } : {}),
+      ...(hooks.outageInForce ? { outageInForce: hooks.outageInForce } : {}),
       signal,
     });
 

@@ -7,6 +7,7 @@ import { type Clock, elapsedMs, type Instant, systemClock } from '../core/clock.
 import { errorMessage } from '../core/errors.ts';
 import type { StepResult } from '../report/record.ts';
 import { type Classification, classifyStep } from './classify.ts';
+import { failedLikeTheOutage } from './evidence.ts';
 import type { HostMap } from './hostmap.ts';
 import type { Step } from './model.ts';
 import { missingMessage, missingVariables, type Variables } from './variables.ts';
@@ -49,6 +50,8 @@ export interface ExecuteContext {
   readonly timeBoxStart?: Instant;
   /** Postcondition after each remediation step: is the system healthy now? */
   readonly checkHealth?: () => Promise<boolean>;
+  /** Is the outage in force (fault injected, not recovered)? Then a diagnostic failing like it is evidence. */
+  readonly outageInForce?: () => boolean;
   /**
    * How long an unhealthy system may take to show a remediation step's effect (a restarted
    * database needs a moment before the API reconnects); health is polled until it returns or
@@ -174,12 +177,16 @@ export async function executeSteps(steps: readonly Step[], ctx: ExecuteContext):
       effect = !lastHealth && after ? 'restored-health' : lastHealth && !after ? 'worsened' : 'no-change';
       lastHealth = after;
     }
+    const evidence =
+      classification.intent === 'diagnostic' &&
+      ctx.outageInForce?.() === true &&
+      failedLikeTheOutage(step.command, run);
     const result = toResult(
       step,
       classification,
       run,
       elapsedMs(started, ended),
-      effect,
+      { effect, evidence },
       step.timeBox && {
         fromMs: step.timeBox.fromMs,
         toMs: step.timeBox.toMs,
@@ -197,7 +204,7 @@ function toResult(
   c: Classification,
   run: StepRun,
   durationMs: number,
-  effect: StepResult['effect'],
+  { effect, evidence }: { effect: StepResult['effect']; evidence: boolean },
   timeBox: StepResult['timeBox'],
 ): StepResult {
   return {
@@ -216,6 +223,7 @@ function toResult(
     ...(run.translatedTo ? { translatedTo: run.translatedTo } : {}),
     ...(timeBox ? { timeBox } : {}),
     effect,
+    ...(evidence ? { evidence: 'showed-outage' as const } : {}),
   };
 }
 
