@@ -22,6 +22,10 @@ export async function performAction(stack: LocalStack, action: PlatformAction): 
     },
     networkPolicies: () => stack.listNetworkDenies(),
     deleteNetworkPolicy: (name) => stack.removeNetworkDeny(name),
+    // local has no release policies: every policy listed is a deny added at run time, unlabelled
+    labelledNetworkPolicies: async () =>
+      (await stack.listNetworkDenies()).map((name) => ({ name, labels: {} })),
+    rolloutUndo: (workload) => stack.workload(workload).rolloutUndo(),
     execCheck: (check) => execCheck(stack, check),
   });
 }
