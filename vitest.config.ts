@@ -5,7 +5,11 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * a cell's baseline is only meaningful while nobody else changes the namespace: these files
  * run one after another, after the others (vitest refuses two worker counts in one group).
  */
-const KUBE_FILES = ['harness/platforms/kube/kube.test.ts', 'harness/cli/leftover-matrix-kube.e2e.test.ts'];
+const KUBE_FILES = [
+  'harness/platforms/kube/kube.test.ts',
+  'harness/cli/leftover-matrix-kube.e2e.test.ts',
+  'harness/cli/user-runbook-kube.e2e.test.ts',
+];
 
 // Tests use real servers (Postgres, Redis, Prometheus, processes); they are slower than unit
 // tests and share machine resources, so files run with limited parallelism.
