@@ -91,7 +91,15 @@ describe.skipIf(!enabled || !userRunbookPresent)("the user's runbook as written,
   });
 
   it('llm-rate-limit: resolved-by-runbook — retries with back-off', () => {
-    expect(record('llm-rate-limit').outcome).toBe('resolved-by-runbook');
+    const r = record('llm-rate-limit');
+    expect(r.outcome).toBe('resolved-by-runbook');
+    expect(remediationLines(r)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /passed restored-health: kubectl set env deployment\/agent-agency-council RETRY_ENABLED=true/,
+        ),
+      ]),
+    );
   });
 
   it('network-partition: resolved-with-extra-steps — a restart cannot lift a NetworkPolicy deny', () => {
@@ -105,6 +113,12 @@ describe.skipIf(!enabled || !userRunbookPresent)("the user's runbook as written,
   });
 
   it('resource-exhaustion: unresolved — 5 replicas requesting 2 CPUs each do not fit the node', () => {
-    expect(record('resource-exhaustion').outcome).toBe('unresolved');
+    const r = record('resource-exhaustion');
+    expect(r.outcome).toBe('unresolved');
+    expect(findingLines(r)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^no-op L\d+: kubectl set resources deployment\/agent-agency-orchestrator/),
+      ]),
+    );
   });
 });
