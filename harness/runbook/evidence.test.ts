@@ -95,6 +95,11 @@ describe('failedLikeTheOutage()', () => {
       failed(2, 'psql: error: could not connect to server: No such file or directory'),
     ],
     ['kubectl exec deployment/x -- nc -z db 5432', failed(null, 'tcp x -> db: no answer within 2 s')],
+    // kube, literal: a silent nc -z that could not connect, as kubectl exec reports it
+    [
+      'kubectl exec deployment/x -n agent-agency -- nc -z -w 3 agent-agency-postgres 5432',
+      failed(1, 'command terminated with exit code 1'),
+    ],
   ])('%s is evidence', (command, run) => {
     expect(failedLikeTheOutage(command, run)).toBe(true);
   });
@@ -109,6 +114,7 @@ describe('failedLikeTheOutage()', () => {
       failed(1, 'Error from server (NotFound): horizontalpodautoscalers "x" not found'),
     ],
     ['curl -f https://api/health', failed(3, 'curl: (3) URL using bad/illegal format or missing URL')],
+    ['kubectl exec deployment/x -- env', failed(1, 'command terminated with exit code 1')],
     ['aws elbv2 describe-target-health', failed(null, 'missing variable TARGET_GROUP_ARN')],
     [
       'curl -f https://api/health',

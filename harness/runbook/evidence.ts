@@ -46,6 +46,13 @@ const OUTAGE_TEXT = new RegExp(
   'i',
 );
 
+/**
+ * `nc -z` (port scan mode) has one way to fail: the port did not accept a connection. Without
+ * -v it prints nothing, so its exit status (1, also as kubectl exec reports it) is the evidence.
+ */
+const NC_SCAN = /(^|[\s;&|(])(nc|ncat|netcat)\s+([^|;&]*\s)?-[a-zA-Z]*z/;
+const NC_FAILED = /command terminated with exit code 1\b/;
+
 /** Did this diagnostic fail the way the outage makes things fail? */
 export function failedLikeTheOutage(
   command: string,
@@ -53,5 +60,6 @@ export function failedLikeTheOutage(
 ): boolean {
   if (run.status !== 'failed') return false;
   if (/^\s*curl\b/.test(command) && run.exitCode !== null && CURL_OUTAGE_EXITS.has(run.exitCode)) return true;
+  if (NC_SCAN.test(command) && (run.exitCode === 1 || NC_FAILED.test(run.error ?? ''))) return true;
   return OUTAGE_TEXT.test(`${run.error ?? ''}\n${run.output.slice(-2048)}`);
 }
