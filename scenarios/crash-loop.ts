@@ -3,7 +3,9 @@ import { defineScenario } from '../harness/scenario/schema.ts';
 /**
  * A configuration rollout the orchestrator refuses at start: every new instance exits, the
  * platform backs off (CrashLoopBackOff) and the API is down. The reference runbook's section
- * says "fix the issue" without a command, so restoring the configuration is an extra step.
+ * says "fix the issue" without a command, so rolling the bad rollout back is an extra step:
+ * what an on-call engineer does from the symptoms (it broke right after a rollout), without
+ * knowing which value the fault set.
  */
 export default defineScenario({
   name: 'crash-loop',
@@ -19,13 +21,8 @@ export default defineScenario({
   remediation: {
     extraSteps: [
       {
-        description: 'Restore the last good configuration (DB_POOL_MAX=10)',
-        action: { verb: 'set-env', workload: 'agent-agency-orchestrator', env: { DB_POOL_MAX: '10' } },
-        notInRunbook: true,
-      },
-      {
-        description: 'Scale the orchestrator back to 3 replicas',
-        action: { verb: 'scale', workload: 'agent-agency-orchestrator', replicas: 3 },
+        description: 'Roll the bad rollout back (kubectl rollout undo deployment/agent-agency-orchestrator)',
+        action: { verb: 'rollout-undo', workload: 'agent-agency-orchestrator' },
         notInRunbook: true,
       },
     ],

@@ -2,7 +2,9 @@ import { defineScenario } from '../harness/scenario/schema.ts';
 
 /**
  * Traffic from the orchestrator to Postgres and Redis is denied. Restarting the orchestrator
- * (what the reference runbook prescribes) does not lift a deny, so removing it is an extra step.
+ * (what the reference runbook prescribes) does not lift a deny, so removing it is an extra step:
+ * delete the policies the release does not own (not labelled part of the app), found the way an
+ * on-call engineer would, not by the fault's own policy name.
  */
 export default defineScenario({
   name: 'network-partition',
@@ -18,8 +20,9 @@ export default defineScenario({
   remediation: {
     extraSteps: [
       {
-        description: 'Remove the policy that denies the orchestrator its data stores',
-        action: { verb: 'delete-network-policy', name: 'firedrill-deny-orchestrator' },
+        description:
+          "Delete the network policies that are not part of the release (kubectl delete networkpolicy -l '!app.kubernetes.io/part-of')",
+        action: { verb: 'delete-network-policies', selector: '!app.kubernetes.io/part-of' },
         notInRunbook: true,
       },
     ],

@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeRunReports } from '../report/publish.ts';
 import { mixedInvocation, repeatInvocation } from '../report/testing/invocations.ts';
-import { writeInvocationReports } from './reports.ts';
+import { syntheticRecord } from '../report/testing/synthetic.ts';
+import { judge } from '../report/verdict.ts';
+import { EXIT } from './main.ts';
+import { summaryLine, verdictExitCode, writeInvocationReports } from './reports.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'firedrill-reports-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -113,5 +116,51 @@ describe('writeInvocationReports() renders in a child process', { timeout: 60_00
     await expect(writeInvocationReports(dir, repeatInvocation(), NOW)).rejects.toThrow(
       new RegExp(`^writing reports to ${dir}: .*latest\\.md`),
     );
+  });
+});
+
+describe('verdictExitCode() and the reports come from one judge', () => {
+  const at = Date.parse('2026-02-03T09:00:00Z');
+  const cases = [
+    ['drill resolved by the runbook', syntheticRecord({ startedAtMs: at, outcome: 'resolved-by-runbook' })],
+    [
+      'drill that needed extra steps',
+      syntheticRecord({ startedAtMs: at, outcome: 'resolved-with-extra-steps' }),
+    ],
+    ['drill unresolved', syntheticRecord({ startedAtMs: at, outcome: 'unresolved' })],
+    ['quiet control run', syntheticRecord({ startedAtMs: at, control: true })],
+    [
+      'noisy control run',
+      syntheticRecord({ startedAtMs: at, control: true, alerts: [{ alert: 'APIErrorRateHigh' }] }),
+    ],
+    // remediation skipped on purpose: unresolved is what the experiment observes, not a failure
+    [
+      'counterfactual, detected',
+      syntheticRecord({ startedAtMs: at, outcome: 'unresolved', counterfactual: true }),
+    ],
+    [
+      'counterfactual, not detected',
+      syntheticRecord({ startedAtMs: at, outcome: 'not-detected', counterfactual: true }),
+    ],
+  ] as const;
+
+  it.each(cases)('%s: exit code and console line agree with the verdict', (_, r) => {
+    const status = judge(r).status;
+    expect(verdictExitCode([r])).toBe(status === 'pass' ? EXIT.ok : EXIT.missed);
+    expect(summaryLine(r)).toContain(status === 'pass' ? '— PASS' : '— FAIL');
+  });
+
+  it('pins the verdicts themselves, so the agreement above is about something', () => {
+    expect(cases.map(([name, r]) => [name, judge(r).status])).toEqual([
+      ['drill resolved by the runbook', 'pass'],
+      ['drill that needed extra steps', 'failure'],
+      ['drill unresolved', 'failure'],
+      ['quiet control run', 'pass'],
+      ['noisy control run', 'failure'],
+      ['counterfactual, detected', 'pass'],
+      ['counterfactual, not detected', 'failure'],
+    ]);
+    expect(verdictExitCode(cases.map(([, r]) => r))).toBe(EXIT.missed);
+    expect(verdictExitCode([cases[0][1], cases[3][1], cases[5][1]])).toBe(EXIT.ok);
   });
 });

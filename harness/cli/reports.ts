@@ -2,24 +2,25 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
+import { headlineText } from '../report/headline.ts';
 import type { RunReportPaths } from '../report/publish.ts';
 import type { PublishRequest } from '../report/publish-child.ts';
 import type { RunRecord } from '../report/record.ts';
 import { writeRunRecord } from '../report/store.ts';
 import { withSuggestedPatches, writeSuggestedPatches } from './runbook-patches.ts';
+import { allPassed } from '../report/verdict.ts';
+import { EXIT } from './main.ts';
 
 const PUBLISH_CHILD = join(import.meta.dirname, '..', 'report', 'publish-child.ts');
 
-const fmt = (ms: number | null) =>
-  ms === null ? '—' : ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : `${(ms / 60_000).toFixed(1)}min`;
-const mark = (ms: number | null, target: number) => (ms !== null && ms < target ? '✓' : '✗');
+/** `pnpm scenario`'s exit code: the reports' own verdict, so the two cannot disagree. */
+export const verdictExitCode = (records: readonly RunRecord[]): number =>
+  allPassed(records) ? EXIT.ok : EXIT.missed;
 
+/** One line per run on the console: the same headline the reports open with, then restore and detection. */
 export function summaryLine(r: RunRecord): string {
-  const { mttdMs, mttrMs } = r.metrics;
   return [
-    `${r.scenario.name}: ${r.outcome}`,
-    `MTTD ${fmt(mttdMs)} (target ${fmt(r.targets.mttdMs)}) ${mark(mttdMs, r.targets.mttdMs)}`,
-    `MTTR ${fmt(mttrMs)} (target ${fmt(r.targets.mttrMs)}) ${mark(mttrMs, r.targets.mttrMs)}`,
+    `${r.scenario.name}: ${headlineText(r)}`,
     `detection: ${r.detectionSource}`,
     r.restore.ok ? 'restored' : `RESTORE FAILED: ${r.restore.errors.join('; ')}`,
     ...(r.abortReason ? [`reason: ${r.abortReason}`] : []),

@@ -38,7 +38,9 @@ describe('pnpm scenario (local platform, end to end)', { timeout: 180_000 }, () 
     });
     const ids = await idsWhileRunning(state);
     const code = await run.exited;
-    expect(run.stderr()).toMatch(/db-outage: resolved-by-runbook +MTTD [\d.]+s/);
+    expect(run.stderr()).toMatch(
+      /db-outage: resolved-by-runbook — PASS · runbook: \d+\/\d+ steps ok, \d+ findings?, \d+ unexpected alerts? · MTTD [\d.]+ s/,
+    );
     expect(code).toBe(0);
     const [file] = readdirSync(join(reports, 'runs'));
     const record = JSON.parse(readFileSync(join(reports, 'runs', file!), 'utf8'));

@@ -18,7 +18,7 @@ import { listScenarioNames, loadScenario } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { EXIT, positiveInt, runCli } from './main.ts';
 import { createProgress } from './progress.ts';
-import { summaryLine, writeInvocationReports } from './reports.ts';
+import { summaryLine, verdictExitCode, writeInvocationReports } from './reports.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
 
@@ -105,7 +105,8 @@ const program = new Command('pnpm scenario')
   .addHelpText(
     'after',
     `
-Exit codes: 0 every verdict met its targets, 1 a target missed or not resolved,
+Exit codes: 0 every verdict passed (resolved by the runbook within targets), 1 a target missed,
+not resolved by the runbook (extra steps needed), a false positive, or an aborted run,
 2 bad input or harness error, 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP (after restoring),
 70 the harness crashed mid-drill (uncaught exception or unhandled rejection; after restoring).
 
@@ -304,7 +305,7 @@ async function main(): Promise<number> {
   if (opts.json) process.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
   else process.stdout.write(`${written.map((f) => `report: ${f}`).join('\n')}\n`);
   if (exitCode) return exitCode;
-  return records.every((r) => r.targetsMet) ? EXIT.ok : EXIT.missed;
+  return verdictExitCode(records);
 }
 
 /** A --var the runbook has no placeholder for is most likely a typo: say so, and run anyway. */

@@ -15,6 +15,10 @@ export interface PlatformSpecifics {
   networkPolicies(): Promise<readonly string[]>;
   /** Throws when there is no such policy. */
   deleteNetworkPolicy(name: string): Promise<void>;
+  /** Every network policy in the namespace with its labels. */
+  labelledNetworkPolicies(): Promise<readonly { name: string; labels: Readonly<Record<string, string>> }[]>;
+  /** Back to the workload's previous pod template (`kubectl rollout undo`). */
+  rolloutUndo(workload: string): Promise<void>;
   /** A check run from inside the workload, over the links its instances use. */
   execCheck(action: ExecCheckAction): Promise<string>;
 }
@@ -57,6 +61,18 @@ export async function performOn(
     case 'delete-network-policy':
       await own.deleteNetworkPolicy(action.name);
       return `networkpolicy.networking.k8s.io "${action.name}" deleted\n`;
+    case 'delete-network-policies': {
+      const matches = (await own.labelledNetworkPolicies()).filter((p) =>
+        labelsMatch(action.selector, p.labels),
+      );
+      for (const p of matches) await own.deleteNetworkPolicy(p.name);
+      return matches.length
+        ? matches.map((p) => `networkpolicy.networking.k8s.io "${p.name}" deleted\n`).join('')
+        : 'No resources found\n';
+    }
+    case 'rollout-undo':
+      await own.rolloutUndo(action.workload);
+      return `deployment.apps/${action.workload} rolled back\n`;
     case 'exec-check':
       return own.execCheck(action);
   }
@@ -85,4 +101,21 @@ export function formatStatus(statuses: readonly WorkloadStatus[]): string {
       )
       .join('\n') + '\n'
   );
+}
+
+/**
+ * Does an equality-based label selector (`k`, `!k`, `k=v`, `k==v`, `k!=v`, comma = and) select
+ * these labels? Set-based terms (`k in (a,b)`) are refused rather than guessed.
+ */
+export function labelsMatch(selector: string, labels: Readonly<Record<string, string>>): boolean {
+  return selector.split(',').every((raw) => {
+    const term = raw.trim();
+    if (!term) return true;
+    let m = /^!\s*([\w./-]+)$/.exec(term);
+    if (m) return !(m[1]! in labels);
+    m = /^([\w./-]+)\s*(!=|==|=)\s*([\w.-]*)$/.exec(term);
+    if (m) return m[2] === '!=' ? labels[m[1]!] !== m[3] : labels[m[1]!] === m[3];
+    if (/^[\w./-]+$/.test(term)) return term in labels;
+    throw new Error(`label selector term "${term}" is not supported (equality-based terms only)`);
+  });
 }

@@ -69,12 +69,19 @@ export type PlatformAction =
   | { verb: 'status'; workload?: string }
   | { verb: 'scale'; workload: string; replicas: number }
   | { verb: 'rollout-restart'; workload: string }
+  /** Back to the previous pod template, like `kubectl rollout undo`: a bad rollout rolled back. */
+  | { verb: 'rollout-undo'; workload: string }
   | { verb: 'set-env'; workload: string; env: Record<string, string | null> }
   | { verb: 'set-resources'; workload: string; resources: ResourceSpec }
   | { verb: 'delete-pod'; workload: string; pod?: string }
   | { verb: 'logs'; workload: string; options?: LogOptions }
   | { verb: 'list-network-policies' }
   | { verb: 'delete-network-policy'; name: string }
+  /**
+   * Delete every policy whose labels match an equality-based label selector, like `kubectl delete
+   * networkpolicy -l '!app.kubernetes.io/part-of'`: policies that are not part of the app's release.
+   */
+  | { verb: 'delete-network-policies'; selector: string }
   | {
       verb: 'exec-check';
       workload: string;

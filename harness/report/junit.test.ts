@@ -27,8 +27,9 @@ describe('renderJUnit()', () => {
   it('writes one testsuite with one testcase per scenario run, counted', () => {
     expect(mixed.match(/<testsuite /g)).toHaveLength(1);
     expect(mixed.match(/<testcase /g)).toHaveLength(9);
-    // failures: unresolved, not-detected, self-healed, control with a false positive, slow (targets).
-    expect(mixed).toContain('<testsuite name="firedrill" tests="9" failures="5" errors="1" skipped="0"');
+    // failures: extra steps needed, unresolved, not-detected, self-healed, control with a false
+    // positive, slow (targets).
+    expect(mixed).toContain('<testsuite name="firedrill" tests="9" failures="6" errors="1" skipped="0"');
     expect(mixed).toContain('timestamp="2026-02-02T02:00:00" hostname="ci-runner"');
   });
 
@@ -38,7 +39,10 @@ describe('renderJUnit()', () => {
     // after injection, restore 4 s: the run spans 30 + 180 + 4 = 214 s.
     expect(first).toMatch(/time="214\.000"/);
     expect(first).not.toContain('<failure');
-    expect(testcase(mixed, 'firedrill.crash-loop', 'run 1 of 2')).not.toContain('<failure');
+    // the scenario's extra steps brought it back, not the runbook: a failed drill
+    expect(testcase(mixed, 'firedrill.crash-loop', 'run 1 of 2')).toContain(
+      '<failure type="outcome" message="runbook did not resolve it: 1 extra step supplied by the scenario; the system came back with them">',
+    );
   });
 
   it('fails a run whose outcome is not resolved, or that missed a target', () => {

@@ -73,7 +73,9 @@ ${cases.join('\n')}
 
 function failureType(r: RunRecord, reasons: readonly string[]): string {
   if (runKind(r) === 'control') return 'false-positive';
-  return reasons.some((s) => s.startsWith('outcome')) ? 'outcome' : 'target-missed';
+  return reasons.some((s) => s.startsWith('outcome') || s.startsWith('runbook did not resolve'))
+    ? 'outcome'
+    : 'target-missed';
 }
 
 /** What a CI reader needs without opening the HTML: outcome, metrics, each step, findings. */

@@ -52,6 +52,11 @@ export const stepResultSchema = z.object({
   findings: z.array(stepFindingSchema).optional(),
   /** A scenario extra step's platform action, so a report can say it in kubectl form. */
   action: platformActionSchema.optional(),
+  /**
+   * A diagnostic that failed the way the outage makes it fail (connection refused, HTTP 5xx, a
+   * crash-looping container) while the fault was in force: evidence of the outage, not a finding.
+   */
+  evidence: z.literal('showed-outage').optional(),
 });
 
 export const runRecordSchema = z.object({

@@ -6,6 +6,7 @@
 import type { Distribution } from '../core/metrics.ts';
 import { runTargetCharts, runTimelineChart } from './charts/run-charts.ts';
 import { escapeHtml as esc, excerpt, fmtDuration, fmtWall } from './format.ts';
+import { headline } from './headline.ts';
 import { chartFigure, code, htmlMark, htmlPage, htmlTable } from './html-page.ts';
 import { controlLine, invocationTitle, outcomeCounts, summarizeInvocation } from './invocation.ts';
 import type { RunRecord } from './record.ts';
@@ -96,8 +97,10 @@ function summarySection(records: readonly RunRecord[]): string {
 
 function runSection(r: RunRecord, prefix: string): string {
   const v = verdictOf(r);
+  const head = headline(r);
   const out = [
     `<h2>${esc(prefix)}${code(r.runId)} <span class="badge ${v.status}">${BADGE[v.status]}</span></h2>`,
+    `<p class="headline"><strong>${esc(head.outcome)}</strong><br>${esc(head.runbook)}<br>${esc(head.timing)}</p>`,
     `<p><strong>Outcome:</strong> ${esc(outcomeLabel(r))} · <strong>scenario:</strong> ${esc(r.scenario.name)} — ${esc(r.scenario.title)}<br>` +
       `<strong>started</strong> ${esc(fmtWall(Date.parse(r.startedAt)))} · <strong>platform</strong> ${esc(r.platform)} · <strong>detection</strong> ${esc(r.detectionSource)} · ` +
       `<strong>runbook</strong> ${code(r.runbook.file)} § ${esc(r.runbook.section)}</p>`,

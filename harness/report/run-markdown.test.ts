@@ -68,7 +68,10 @@ describe('renderRunMarkdown()', () => {
     const mixed = renderRunMarkdown(mixedInvocation());
     expect(mixed).toContain('# Fire drill: 6 scenarios, 9 runs');
     expect(mixed).toContain('`mix-pass` — ✅ pass');
-    expect(mixed).toContain('`mix-extra` — ✅ pass');
+    expect(mixed).toContain('`mix-extra` — ❌ fail');
+    expect(mixed).toContain(
+      '**resolved-with-extra-steps — FAIL: runbook did not resolve it: 1 extra step supplied by the scenario; the system came back with them**',
+    );
     expect(mixed).toContain('`mix-unresolved` — ❌ fail');
     expect(mixed).toContain('- outcome unresolved');
     expect(mixed).toContain('`mix-notdetected` — ❌ fail');
@@ -81,7 +84,7 @@ describe('renderRunMarkdown()', () => {
     // A control run has no fault to time: it shows what fired instead of MTTD/MTTR.
     expect(mixed).toContain('| alerts fired | APIResponseTimeDegraded | none (no fault injected) | ❌ |');
     expect(mixed).toContain('| alerts fired | none | none (no fault injected) | ✅ |');
-    expect(mixed).toContain('**Outcome:** quiet — control run, nothing was broken and nothing fired');
+    expect(mixed).toContain('**quiet — control run, nothing was broken and nothing fired — PASS**');
     expect(mixed).toContain('**control**: 2 control runs (no fault injected), 1 with a false positive');
     expect(mixed).toContain('`mix-slow` — ❌ fail');
     expect(mixed).toContain(

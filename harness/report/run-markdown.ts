@@ -5,6 +5,7 @@
  */
 import type { Distribution } from '../core/metrics.ts';
 import { excerpt, fmtDuration, fmtWall, mark, mdCell, mdCode, mdTable } from './format.ts';
+import { headline } from './headline.ts';
 import { controlLine, invocationTitle, outcomeCounts, summarizeInvocation } from './invocation.ts';
 import type { RunRecord } from './record.ts';
 import { patchMarkdown, stepFindingsMarkdown } from './step-findings.ts';
@@ -14,7 +15,6 @@ import {
   findingsOf,
   meetsTarget,
   metricRows,
-  outcomeLabel,
   SEVERITY_RESPONSE_MS,
   stepLocation,
   stepStatusText,
@@ -76,10 +76,11 @@ function summarySection(records: readonly RunRecord[]): string {
 
 function runSection(r: RunRecord, prefix: string): string {
   const verdict = verdictOf(r);
+  const head = headline(r);
   const out = [
     `## ${prefix}${mdCode(r.runId)} — ${VERDICT_BADGE[verdict.status]}`,
+    [`**${mdCell(head.outcome)}**`, mdCell(head.runbook), mdCell(head.timing)].join('  \n'),
     [
-      `**Outcome:** ${mdCell(outcomeLabel(r))}`,
       `**Scenario:** ${mdCell(r.scenario.name)} — ${mdCell(r.scenario.title)}`,
       `**Started:** ${fmtWall(Date.parse(r.startedAt))} · **platform:** ${r.platform} · **detection:** ${mdCell(r.detectionSource)}`,
       `**Runbook:** ${mdCode(r.runbook.file)} § ${mdCell(r.runbook.section)}`,

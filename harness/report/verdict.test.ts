@@ -2,9 +2,32 @@ import { describe, expect, it } from 'vitest';
 import { stackLabels } from './charts/run-charts.ts';
 import type { RunRecord } from './record.ts';
 import { syntheticRecord } from './testing/synthetic.ts';
-import { FINDING_LABEL, findingsOf, meetsTarget, stepStatusText, verdictOf } from './verdict.ts';
+import { FINDING_LABEL, findingsOf, judge, meetsTarget, stepStatusText, verdictOf } from './verdict.ts';
 
 const start = Date.parse('2026-02-02T02:00:00Z');
+
+describe('judge()', () => {
+  it("fails a drill the runbook did not resolve, however fast the scenario's extra steps brought it back", () => {
+    const r = syntheticRecord({
+      startedAtMs: start,
+      outcome: 'resolved-with-extra-steps',
+      steps: [
+        { command: 'kubectl scale deployment agent-agency-orchestrator --replicas=3', line: 138 },
+        { command: 'roll back', kind: 'extra' },
+        { command: 'scale', kind: 'extra' },
+      ],
+    });
+    expect(judge(r)).toEqual({
+      status: 'failure',
+      reasons: [
+        'runbook did not resolve it: 2 extra steps supplied by the scenario; the system came back with them',
+      ],
+    });
+    expect(judge(syntheticRecord({ startedAtMs: start, outcome: 'resolved-by-runbook' })).status).toBe(
+      'pass',
+    );
+  });
+});
 
 describe('verdictOf()', () => {
   it("holds a run to the runbook's strict targets (< 5 min, < 30 min)", () => {
@@ -53,6 +76,7 @@ describe('findingsOf()', () => {
         kind: 'diagnostic',
         status: 'failed',
         error: 'HTTP 503 from http://127.0.0.1:1/health',
+        evidence: 'showed-outage',
       },
       {
         command: 'kubectl get virtualservices -n agent-agency',
@@ -66,6 +90,19 @@ describe('findingsOf()', () => {
     expect(findingsOf(r).map((f) => [f.kind, f.step.line])).toEqual([['failed', 90]]);
     expect(stepStatusText(r.steps[0]!)).toBe('failed (exit 1) — showed the outage');
     expect(stepStatusText(r.steps[1]!)).toBe('failed (exit 1)');
+  });
+
+  it('a failed diagnostic the executor did not mark as evidence is a finding, whatever its text', () => {
+    const r = run([
+      {
+        command: 'curl -f https://api.agent-agency.com/health',
+        line: 48,
+        kind: 'diagnostic',
+        status: 'failed',
+        error: 'HTTP 503 from http://127.0.0.1:1/health',
+      },
+    ]);
+    expect(findingsOf(r).map((f) => [f.kind, f.step.line])).toEqual([['failed', 48]]);
   });
 
   it('reports hung, not-runnable, no-op, worsening, missing and over-time-box steps', () => {

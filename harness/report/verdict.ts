@@ -7,7 +7,10 @@
 import { fmtDuration } from './format.ts';
 import type { RunRecord, StepResult } from './record.ts';
 
-/** Outcomes that count as "the runbook got the system back" for a fault run. */
+/**
+ * Outcomes where the system came back (with or without the scenario's help). Only
+ * `resolved-by-runbook` passes a drill: a runbook that needed extra steps did not resolve it.
+ */
 export const RESOLVED_OUTCOMES: readonly RunRecord['outcome'][] = [
   'resolved-by-runbook',
   'resolved-with-extra-steps',
@@ -40,11 +43,13 @@ export interface Verdict {
 }
 
 /**
- * Pass/fail for CI. Fault runs fail on a missed target or an outcome other than resolved;
- * control runs fail when anything fired; counterfactual runs (remediation skipped on purpose)
- * are judged on detection only, since their outcome is what the experiment observes.
+ * The one judge: pass/fail for CI, the exit code of `pnpm scenario`, and the verdict every
+ * report prints. Fault runs pass only when the runbook's own steps resolved the outage within
+ * the targets (extra steps the scenario had to supply fail the drill); control runs fail when
+ * anything fired; counterfactual runs (remediation skipped on purpose) are judged on detection
+ * only, since their outcome is what the experiment observes.
  */
-export function verdictOf(r: RunRecord): Verdict {
+export function judge(r: RunRecord): Verdict {
   if (r.outcome === 'aborted')
     return { status: 'error', reasons: [`aborted: ${r.abortReason ?? 'no reason recorded'}`] };
   const reasons: string[] = [];
@@ -58,7 +63,12 @@ export function verdictOf(r: RunRecord): Verdict {
     }
     return { status: reasons.length ? 'failure' : 'pass', reasons };
   }
-  if (kind === 'fault' && !RESOLVED_OUTCOMES.includes(r.outcome)) reasons.push(`outcome ${r.outcome}`);
+  if (kind === 'fault' && r.outcome === 'resolved-with-extra-steps') {
+    const n = r.steps.filter((s) => s.kind === 'extra').length;
+    reasons.push(
+      `runbook did not resolve it: ${n} extra step${n === 1 ? '' : 's'} supplied by the scenario; the system came back with them`,
+    );
+  } else if (kind === 'fault' && r.outcome !== 'resolved-by-runbook') reasons.push(`outcome ${r.outcome}`);
   if (kind === 'counterfactual' && r.outcome === 'not-detected') reasons.push('outcome not-detected');
   if (meetsTarget(r.metrics.mttdMs, r.targets.mttdMs) === false)
     reasons.push(`MTTD ${fmtDuration(r.metrics.mttdMs)} missed target < ${fmtDuration(r.targets.mttdMs)}`);
@@ -68,6 +78,13 @@ export function verdictOf(r: RunRecord): Verdict {
     reasons.push('run record says targets not met');
   return { status: reasons.length ? 'failure' : 'pass', reasons };
 }
+
+/** The name every renderer has used; the same function as `judge`. */
+export const verdictOf = judge;
+
+/** An invocation passes when every run's verdict passes; the CLI turns this into its exit code. */
+export const allPassed = (records: readonly RunRecord[]): boolean =>
+  records.every((r) => judge(r).status === 'pass');
 
 export type FindingKind =
   | 'failed'
@@ -100,13 +117,12 @@ export interface Finding {
 }
 
 /**
- * A diagnostic that "failed" because the service answered with an HTTP error (curl -f exits
- * 22) did its job: it showed the outage. That is not a defect of the runbook.
+ * A diagnostic that failed the way the outage makes it fail, while the fault was in force
+ * (curl exit 7/22 from a dead API, nc to a halted database, exec into a crash-looping pod),
+ * did its job: it showed the outage. The executor marks it; it is evidence, not a finding.
  */
 export const diagnosticSawOutage = (s: StepResult): boolean =>
-  s.kind === 'diagnostic' &&
-  s.status === 'failed' &&
-  (s.exitCode === 22 || /\bHTTP [45]\d\d\b|returned error: [45]\d\d/.test(s.error ?? ''));
+  s.kind === 'diagnostic' && s.status === 'failed' && s.evidence === 'showed-outage';
 
 /**
  * The API server's refusal in a step's output (kube steps act as a namespaced identity): the

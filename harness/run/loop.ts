@@ -87,6 +87,7 @@ export async function runDrill(o: DrillOptions): Promise<RunRecord> {
       });
     },
     checkHealth: async () => (await o.verifier.round()).passed,
+    outageInForce: () => o.mode !== 'control' && injected !== undefined && !recovery?.recoveredAt(),
   };
 
   const alerts = watchAlerts(o.detection, {

@@ -116,6 +116,7 @@ export function createRunbookPlan(o: PlanOptions): RunbookPlan {
       onStart: hooks.onStart,
       onEnd: (r) => hooks.onEnd(withLint(r)),
       ...(checkHealth ? { checkHealth: hooks.checkHealth } : {}),
+      ...(hooks.outageInForce ? { outageInForce: hooks.outageInForce } : {}),
       signal,
     });
 

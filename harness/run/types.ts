@@ -15,6 +15,8 @@ export interface StepHooks {
   onEnd(result: StepResult): void;
   /** Postcondition after a remediation step: is the system healthy now? */
   checkHealth(): Promise<boolean>;
+  /** Fault injected and the system not yet recovered: a diagnostic's failure may be evidence of it. */
+  outageInForce?(): boolean;
 }
 
 /**

@@ -7,6 +7,7 @@ import { type Clock, elapsedMs, type Instant, systemClock } from '../core/clock.
 import { errorMessage } from '../core/errors.ts';
 import type { StepFinding, StepResult } from '../report/record.ts';
 import { type Classification, classifyStep } from './classify.ts';
+import { failedLikeTheOutage } from './evidence.ts';
 import type { HostMap } from './hostmap.ts';
 import type { Step } from './model.ts';
 import { decisiveRefusals, type StepPolicyOptions } from './step-policy.ts';
@@ -52,6 +53,8 @@ export interface ExecuteContext {
   readonly timeBoxStart?: Instant;
   /** Postcondition after each remediation step: is the system healthy now? */
   readonly checkHealth?: () => Promise<boolean>;
+  /** Is the outage in force (fault injected, not recovered)? Then a diagnostic failing like it is evidence. */
+  readonly outageInForce?: () => boolean;
   /**
    * How long an unhealthy system may take to show a remediation step's effect (a restarted
    * database needs a moment before the API reconnects); health is polled until it returns or
@@ -192,12 +195,16 @@ export async function executeSteps(steps: readonly Step[], ctx: ExecuteContext):
       effect = !lastHealth && after ? 'restored-health' : lastHealth && !after ? 'worsened' : 'no-change';
       lastHealth = after;
     }
+    const evidence =
+      classification.intent === 'diagnostic' &&
+      ctx.outageInForce?.() === true &&
+      failedLikeTheOutage(step.command, run);
     const result = toResult(
       step,
       classification,
       run,
       elapsedMs(started, ended),
-      effect,
+      { effect, evidence },
       step.timeBox && {
         fromMs: step.timeBox.fromMs,
         toMs: step.timeBox.toMs,
@@ -215,7 +222,7 @@ function toResult(
   c: Classification,
   run: StepRun,
   durationMs: number,
-  effect: StepResult['effect'],
+  { effect, evidence }: { effect: StepResult['effect']; evidence: boolean },
   timeBox: StepResult['timeBox'],
 ): StepResult {
   return {
@@ -235,6 +242,7 @@ function toResult(
     ...(timeBox ? { timeBox } : {}),
     effect,
     ...(run.findings?.length ? { findings: [...run.findings] } : {}),
+    ...(evidence ? { evidence: 'showed-outage' as const } : {}),
   };
 }
 

@@ -34,12 +34,13 @@ const EXEC: Readonly<Record<ActionOf<'exec-check'>['check'], (target: string | u
 
 /**
  * One renderer per verb. A new verb in the platform schema is a type error here until it gets
- * its line, e.g. `'rollout-undo': (a, n) => \`kubectl rollout undo deployment/${a.workload} ${n}\``.
+ * its line.
  */
 const RENDER: { readonly [V in Verb]: (a: ActionOf<V>, ns: string) => string } = {
   status: (a, n) => `kubectl get pods ${n}${a.workload ? ` -l app=${a.workload}` : ''}`,
   scale: (a, n) => `kubectl scale deployment/${a.workload} --replicas=${a.replicas} ${n}`,
   'rollout-restart': (a, n) => `kubectl rollout restart deployment/${a.workload} ${n}`,
+  'rollout-undo': (a, n) => `kubectl rollout undo deployment/${a.workload} ${n}`,
   'set-env': (a, n) =>
     `kubectl set env deployment/${a.workload} ${Object.entries(a.env)
       .map(([k, v]) => (v === null ? `${k}-` : shellQuote(`${k}=${v}`)))
@@ -62,6 +63,7 @@ const RENDER: { readonly [V in Verb]: (a: ActionOf<V>, ns: string) => string } =
     ].join(' '),
   'list-network-policies': (_a, n) => `kubectl get networkpolicies ${n}`,
   'delete-network-policy': (a, n) => `kubectl delete networkpolicy ${a.name} ${n}`,
+  'delete-network-policies': (a, n) => `kubectl delete networkpolicy -l ${shellQuote(a.selector)} ${n}`,
   'exec-check': (a, n) => {
     const remote = EXEC[a.check](a.target);
     // a pipe belongs to the local shell, after kubectl; everything else runs in the pod

@@ -34,6 +34,14 @@ describe('kubectl -> platform verbs', () => {
       { verb: 'rollout-restart', workload: 'agent-agency-postgres' },
     ],
     [
+      'kubectl rollout undo deployment/agent-agency-orchestrator -n agent-agency',
+      { verb: 'rollout-undo', workload: orch },
+    ],
+    [
+      "kubectl delete networkpolicy -n agent-agency -l '!app.kubernetes.io/part-of'",
+      { verb: 'delete-network-policies', selector: '!app.kubernetes.io/part-of' },
+    ],
+    [
       'kubectl rollout restart deployment agent-agency-postgres --namespace agent-agency',
       { verb: 'rollout-restart', workload: 'agent-agency-postgres' },
     ],

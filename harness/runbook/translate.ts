@@ -154,6 +154,10 @@ function translateKubectl(
     }
     case 'rollout restart':
       return needWorkload((w) => platform({ verb: 'rollout-restart', workload: w }, `rollout restart ${w}`));
+    case 'rollout undo':
+      if (flag(call, 'to-revision') !== undefined)
+        return no('kubectl rollout undo --to-revision: the local platform keeps one previous revision');
+      return needWorkload((w) => platform({ verb: 'rollout-undo', workload: w }, `rollout undo ${w}`));
     case 'set env': {
       const env: Record<string, string | null> = {};
       for (const a of call.args) {
@@ -181,6 +185,12 @@ function translateKubectl(
     case 'delete':
       if (kind === 'networkpolicy') {
         const name = call.resources[0]?.name;
+        const selector = flag(call, 'selector');
+        if (!name && typeof selector === 'string')
+          return platform(
+            { verb: 'delete-network-policies', selector },
+            `delete network policies selected by ${selector}`,
+          );
         return name && !name.includes('$')
           ? platform({ verb: 'delete-network-policy', name }, `delete network policy ${name}`)
           : no('kubectl delete networkpolicy without a literal name');

@@ -102,7 +102,7 @@ describe('translatedExecutor on the fixture runbook', () => {
     });
     const summary = summarizeEffects(results);
     expect(summary.noEffect.map((r) => r.command)).toEqual([
-      'kubectl set env deployment/agent-agency-orchestrator DB_POOL_MAX=10 -n agent-agency',
+      'kubectl rollout undo deployment/agent-agency-orchestrator -n agent-agency',
     ]);
     expect(summary.restoredBy?.command).toBe(
       'kubectl scale deployment/agent-agency-orchestrator --replicas=3 -n agent-agency',

@@ -36,6 +36,8 @@ export const platformActionSchema = z.discriminatedUnion('verb', [
   }),
   z.object({ verb: z.literal('list-network-policies') }),
   z.object({ verb: z.literal('delete-network-policy'), name: z.string().min(1) }),
+  z.object({ verb: z.literal('delete-network-policies'), selector: z.string().min(1) }),
+  z.object({ verb: z.literal('rollout-undo'), workload }),
   z.object({
     verb: z.literal('exec-check'),
     workload,

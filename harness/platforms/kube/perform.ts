@@ -33,6 +33,17 @@ export function performKubeAction(stack: KubeStack, action: PlatformAction): Pro
       else if (!(await stack.parts.api.deleteNetworkPolicy(name)))
         throw new Error(`networkpolicy ${name} not found`);
     },
+    async labelledNetworkPolicies() {
+      return stack.parts.policies
+        .list()
+        .map((p) => ({ name: p.metadata?.name ?? '', labels: { ...(p.metadata?.labels ?? {}) } }));
+    },
+    async rolloutUndo(workload) {
+      const r = await runKubectl(stack.parts.target, ['rollout', 'undo', `deployment/${workload}`], {
+        timeoutMs: 30_000,
+      });
+      if (r.code !== 0) throw new Error(`rollout undo ${workload}: ${(r.stderr || r.stdout).trim()}`);
+    },
     execCheck: (check) => execCheck(stack, check),
   });
 }

@@ -297,6 +297,7 @@ export class KubeStack implements RunningStack {
     switch (action.verb) {
       case 'scale':
       case 'rollout-restart':
+      case 'rollout-undo':
       case 'set-env':
       case 'set-resources':
         return restoreRecipe(this.parts.target, snapshotDeployment(this.deployment(action.workload)));

@@ -28,6 +28,10 @@ export async function performAction(
     },
     networkPolicies: () => stack.listNetworkDenies(),
     deleteNetworkPolicy: (name) => stack.removeNetworkDeny(name),
+    // local has no release policies: every policy listed is a deny added at run time, unlabelled
+    labelledNetworkPolicies: async () =>
+      (await stack.listNetworkDenies()).map((name) => ({ name, labels: {} })),
+    rolloutUndo: (workload) => stack.workload(workload).rolloutUndo(),
     execCheck: (check) => execCheck(stack, check),
   });
 }

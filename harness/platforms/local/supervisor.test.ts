@@ -154,6 +154,23 @@ describe('local supervisor', () => {
     expect((await stack.status('web')).env).not.toHaveProperty('MODE');
   });
 
+  it('rollout undo takes a bad env rollout back to the previous template, and undo again swaps back', async () => {
+    const before = (await stack.status('web')).env.MODE;
+    expect(before).not.toBe('crash');
+    await stack.setEnv('web', { MODE: 'crash' });
+    await eventually('web crash-looping', async () => (await stack.status('web')).readyReplicas === 0);
+    await stack.perform({ verb: 'rollout-undo', workload: 'web' });
+    await stack.rolloutStatus('web');
+    await eventually('web ready again', async () => (await stack.status('web')).readyReplicas === 2);
+    expect((await stack.status('web')).env.MODE).toBe(before);
+    // as on Kubernetes, the undone revision is now the previous one
+    await stack.perform({ verb: 'rollout-undo', workload: 'web' });
+    expect((await stack.status('web')).env.MODE).toBe('crash');
+    await stack.perform({ verb: 'rollout-undo', workload: 'web' });
+    await stack.rolloutStatus('web');
+    await eventually('web ready once more', async () => (await stack.status('web')).readyReplicas === 2);
+  });
+
   it('replaces a deleted pod with a new one', async () => {
     const [victim] = (await stack.status('web')).pods;
     await stack.deletePod('web', victim!.name);

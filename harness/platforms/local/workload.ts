@@ -35,6 +35,13 @@ interface PodRecord {
 }
 
 const SETTLE_TIMEOUT_MS = 30_000;
+
+/** What a revision of the pod template is made of (env, resources, restart annotation). */
+interface Template {
+  readonly env?: Record<string, string>;
+  readonly resources: WorkloadSpec['resources'];
+  readonly restartNonce: number;
+}
 const WORST_FIRST: WorkloadState[] = [
   'CrashLoopBackOff',
   'OOMKilled',
@@ -51,6 +58,8 @@ export class Workload {
   /** Killed and kept down (halt) until the next scale, rollout restart or template change. */
   halted = false;
   private restartNonce = 0;
+  /** The pod template before the last change, for `rollout undo` (one revision of history). */
+  private previous: Template | undefined;
   private readonly ctx: WorkloadContext;
   private queue: Promise<unknown> = Promise.resolve();
   /** Changes waiting for the one in progress: a rollout stuck on a Pending pod yields to them. */
@@ -177,14 +186,38 @@ export class Workload {
    * `rolloutComplete()` waits for the rollout, like `kubectl rollout status`.
    */
   rolloutRestart(): Promise<void> {
+    this.remember();
     this.restartNonce += 1;
     return this.startRollout();
+  }
+
+  /**
+   * Back to the template before the last change, like `kubectl rollout undo`; the current one
+   * becomes the one to go back to, as the revisions swap on Kubernetes.
+   */
+  rolloutUndo(): Promise<void> {
+    const back = this.previous;
+    if (!back) return Promise.reject(new Error(`${this.name}: no previous revision to roll back to`));
+    this.remember();
+    if (this.spec.kind === 'process' && back.env) this.spec = { ...this.spec, env: { ...back.env } };
+    this.spec = { ...this.spec, resources: structuredClone(back.resources) } as WorkloadSpec;
+    this.restartNonce = back.restartNonce;
+    return this.startRollout();
+  }
+
+  private remember(): void {
+    this.previous = {
+      ...(this.spec.kind === 'process' ? { env: { ...this.spec.env } } : {}),
+      resources: structuredClone(this.spec.resources),
+      restartNonce: this.restartNonce,
+    };
   }
 
   setEnv(changes: Record<string, string | null>): Promise<void> {
     if (this.spec.kind !== 'process') {
       return Promise.reject(new Error(`${this.name}: env is fixed for ${this.spec.kind} servers`));
     }
+    this.remember();
     const env = { ...this.spec.env };
     for (const [k, v] of Object.entries(changes)) {
       if (v === null) delete env[k];
@@ -195,6 +228,7 @@ export class Workload {
   }
 
   setResources(resources: ResourceSpec): Promise<void> {
+    this.remember();
     this.spec = { ...this.spec, resources: structuredClone(resources) } as WorkloadSpec;
     return this.startRollout();
   }

@@ -123,6 +123,9 @@ export function createMemoryStack(
         case 'delete-network-policy':
           await stack.removeNetworkDeny(action.name);
           return 'deleted';
+        case 'delete-network-policies':
+          for (const name of [...denies.keys()]) await stack.removeNetworkDeny(name);
+          return 'deleted';
         default:
           return JSON.stringify(action);
       }

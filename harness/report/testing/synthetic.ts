@@ -18,6 +18,7 @@ export interface SyntheticStep {
   readonly output?: string;
   readonly error?: string;
   readonly timeBox?: StepResult['timeBox'];
+  readonly evidence?: StepResult['evidence'];
 }
 
 export interface SyntheticRunSpec {
@@ -218,6 +219,7 @@ function stepResult(
     ...(s.error !== undefined ? { error: s.error } : {}),
     execution: status === 'not-runnable' ? 'none' : 'shell',
     ...(s.timeBox ? { timeBox: s.timeBox } : {}),
+    ...(s.evidence ? { evidence: s.evidence } : {}),
     effect: s.effect ?? (kind === 'remediation' && status === 'passed' ? 'restored-health' : 'not-checked'),
   };
 }
