@@ -7,9 +7,9 @@ import type { RunReportPaths } from '../report/publish.ts';
 import type { PublishRequest } from '../report/publish-child.ts';
 import type { RunRecord } from '../report/record.ts';
 import { writeRunRecord } from '../report/store.ts';
-import { withSuggestedPatches, writeSuggestedPatches } from './runbook-patches.ts';
 import { allPassed } from '../report/verdict.ts';
 import { EXIT } from './main.ts';
+import { withSuggestedPatches, writeSuggestedPatches } from './runbook-patches.ts';
 
 const PUBLISH_CHILD = join(import.meta.dirname, '..', 'report', 'publish-child.ts');
 
