@@ -21,60 +21,112 @@ const testcase = (xml: string, classname: string, name: string): string => {
   return xml.slice(start, xml.indexOf('</testcase>', start));
 };
 
+/** Every (classname, name) pair of the document's test cases. */
+const caseNames = (xml: string) =>
+  [...xml.matchAll(/<testcase classname="([^"]+)" name="([^"]+)"/g)].map((m) => `${m[1]} / ${m[2]}`);
+
 describe('renderJUnit()', () => {
   const mixed = renderJUnit(mixedInvocation(), { hostname: 'ci-runner' });
+  const repeat = renderJUnit(repeatInvocation(), { hostname: 'h' });
 
-  it('writes one testsuite with one testcase per scenario run, counted', () => {
+  it('writes one case per scenario and kind of run, and one per executed runbook step, counted', () => {
     expect(mixed.match(/<testsuite /g)).toHaveLength(1);
-    expect(mixed.match(/<testcase /g)).toHaveLength(9);
-    // failures: extra steps needed, unresolved, not-detected, self-healed, control with a false
-    // positive, slow (targets).
-    expect(mixed).toContain('<testsuite name="firedrill" tests="9" failures="6" errors="1" skipped="0"');
+    const scenarioCases = caseNames(mixed).filter((n) => !n.includes('.runbook /'));
+    expect(scenarioCases).toEqual([
+      'firedrill.db-outage / memory/fast',
+      'firedrill.crash-loop / memory/fast',
+      'firedrill.llm-rate-limit / memory/fast',
+      'firedrill.network-partition / memory/fast',
+      'firedrill.resource-exhaustion / memory/fast',
+      'firedrill.control / memory/fast control',
+    ]);
+    // every case is unique: a reporter keys its history on classname + name
+    expect(new Set(caseNames(mixed)).size).toBe(caseNames(mixed).length);
+    const total = caseNames(mixed).length;
+    expect(mixed).toContain(
+      `<testsuite name="firedrill" tests="${total}" failures="6" errors="1" skipped="0"`,
+    );
     expect(mixed).toContain('timestamp="2026-02-02T02:00:00" hostname="ci-runner"');
   });
 
-  it('names cases firedrill.<scenario> / run k of n, with time in seconds', () => {
-    const first = testcase(mixed, 'firedrill.db-outage', 'run 1 of 2');
-    // preflight 20 s + steady 10 s + MTTD 60 s + remediation delay 5 s + 2 steps of 2 s, recovered at 180 s
-    // after injection, restore 4 s: the run spans 30 + 180 + 4 = 214 s.
-    expect(first).toMatch(/time="214\.000"/);
-    expect(first).not.toContain('<failure');
-    // the scenario's extra steps brought it back, not the runbook: a failed drill
-    expect(testcase(mixed, 'firedrill.crash-loop', 'run 1 of 2')).toContain(
-      '<failure type="outcome" message="runbook did not resolve it: 1 extra step supplied by the scenario; the system came back with them">',
+  it('keeps the same case names whatever --repeat was: repeats are one case with their distribution', () => {
+    const once = renderJUnit(repeatInvocation().slice(0, 1), { hostname: 'h' });
+    expect(caseNames(once)).toEqual(caseNames(repeat));
+    const db = testcase(repeat, 'firedrill.db-outage', 'memory/fast');
+    // MTTD 60, 120, 600 s; MTTR 300, 600, 2400 s
+    for (const [name, value] of [
+      ['runs', '3'],
+      ['outcome', 'resolved-by-runbook x3'],
+      ['mttd.n', '3'],
+      ['mttd.meanMs', '260000'],
+      ['mttd.p50Ms', '120000'],
+      ['mttd.minMs', '60000'],
+      ['mttd.maxMs', '600000'],
+      ['mttr.p50Ms', '600000'],
+      ['mttr.maxMs', '2400000'],
+      ['targetMttdMs', '300000'],
+    ])
+      expect(db).toContain(`<property name="${name}" value="${value}"/>`);
+    expect(db).toContain(
+      '<failure type="target-missed" message="run 3 of 3: MTTD 10m 00s missed target &lt; 5m 00s; MTTR 40m 00s missed target &lt; 30m 00s">',
     );
+    const single = testcase(once, 'firedrill.db-outage', 'memory/fast');
+    expect(single).toContain('<property name="mttdMs" value="60000"/>');
+    expect(single).not.toContain('<failure');
   });
 
-  it('fails a run whose outcome is not resolved, or that missed a target', () => {
-    expect(testcase(mixed, 'firedrill.llm-rate-limit', 'run 1 of 1')).toContain(
+  it('fails a scenario case whose outcome is not resolved, or that missed a target', () => {
+    expect(testcase(mixed, 'firedrill.llm-rate-limit', 'memory/fast')).toContain(
       '<failure type="outcome" message="outcome unresolved">',
     );
-    expect(testcase(mixed, 'firedrill.network-partition', 'run 1 of 1')).toContain(
+    expect(testcase(mixed, 'firedrill.network-partition', 'memory/fast')).toContain(
       'message="outcome not-detected"',
     );
-    expect(testcase(mixed, 'firedrill.crash-loop', 'run 2 of 2')).toContain('message="outcome self-healed"');
-    expect(testcase(mixed, 'firedrill.db-outage', 'run 2 of 2')).toContain(
-      '<failure type="target-missed" message="MTTD 6m 40s missed target &lt; 5m 00s">',
+    const crash = testcase(mixed, 'firedrill.crash-loop', 'memory/fast');
+    expect(crash).toContain('run 1 of 2: runbook did not resolve it');
+    expect(crash).toContain('run 2 of 2: outcome self-healed');
+    expect(testcase(mixed, 'firedrill.db-outage', 'memory/fast')).toContain(
+      '<failure type="target-missed" message="run 2 of 2: MTTD 6m 40s missed target &lt; 5m 00s">',
     );
   });
 
-  it('fails a control run when anything fired, and marks an aborted run as an error', () => {
-    expect(testcase(mixed, 'firedrill.control', 'run 1 of 2')).not.toContain('<failure');
-    expect(testcase(mixed, 'firedrill.control', 'run 2 of 2')).toContain(
-      '<failure type="false-positive" message="false positive: APIResponseTimeDegraded fired with no fault injected">',
+  it('fails a control case when anything fired, and marks an aborted run as an error', () => {
+    expect(testcase(mixed, 'firedrill.control', 'memory/fast control')).toContain(
+      '<failure type="false-positive" message="run 2 of 2: false positive: APIResponseTimeDegraded fired with no fault injected">',
     );
-    expect(testcase(mixed, 'firedrill.resource-exhaustion', 'run 1 of 1')).toContain('<error type="aborted"');
+    expect(testcase(mixed, 'firedrill.resource-exhaustion', 'memory/fast')).toContain(
+      '<error type="aborted"',
+    );
   });
 
-  it('puts the step summary in system-out, escaped', () => {
-    const xml = renderJUnit(repeatInvocation(), { hostname: 'h' });
-    const run1 = testcase(xml, 'firedrill.db-outage', 'run 1 of 3');
-    expect(run1).toContain('<system-out>run db-outage-rep-1 (fault run): outcome resolved-by-runbook');
-    expect(run1).toContain(
+  it('gives each executed runbook step a case that fails with its file:line and finding', () => {
+    const exec = testcase(
+      repeat,
+      'firedrill.db-outage.runbook',
+      'agent-agency-outage.md:154 kubectl exec -it deploy/x -- nc -zv agent-agency-postgres 5432 | head',
+    );
+    expect(exec).toContain(
+      '<failure type="not-runnable" message="run 1 of 3: fixtures/runbook/agent-agency-outage.md:154: not runnable here: no kubectl exec on local">',
+    );
+    expect(exec).toContain('<property name="status" value="not-runnable"/>');
+    const ok = testcase(
+      repeat,
+      'firedrill.db-outage.runbook',
+      'agent-agency-outage.md:160 kubectl rollout restart deployment/agent-agency-postgres -n agent-agency',
+    );
+    expect(ok).not.toContain('<failure');
+    expect(ok).toContain('<property name="kind" value="remediation"/>');
+  });
+
+  it("puts each run's step summary in the scenario case's system-out, escaped", () => {
+    const db = testcase(repeat, 'firedrill.db-outage', 'memory/fast');
+    expect(db).toContain('<system-out>run db-outage-rep-1 (fault run): outcome resolved-by-runbook');
+    expect(db).toContain('run db-outage-rep-3 (fault run)');
+    expect(db).toContain(
       '[not-runnable] L154 kubectl exec -it deploy/x -- nc -zv agent-agency-postgres 5432 | head',
     );
-    expect(run1).toContain('finding: not runnable here (L154)');
-    expect(xml).not.toContain('<script>');
+    expect(db).toContain('finding: not runnable here (L154)');
+    expect(repeat).not.toContain('<script>');
   });
 });
 

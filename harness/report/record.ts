@@ -72,6 +72,8 @@ export const runRecordSchema = z.object({
   counterfactual: z.boolean().default(false),
   platform: z.enum(['local', 'kube', 'memory']),
   detectionSource: z.string(),
+  /** The alert windows detection ran with: `fast` (drill windows) or `production` (the runbook's). */
+  alertProfile: z.enum(['fast', 'production']).optional(),
   runbook: z.object({ file: z.string(), section: z.string(), sha256: z.string().optional() }),
   hostMap: z.record(z.string(), z.string()).default({}),
   startedAt: z.string(),

@@ -114,8 +114,9 @@ describe('writeRunReports() and the GitHub step summary', () => {
     const appended = await readFile(summary, 'utf8');
     expect(appended.startsWith('earlier step\n# Fire drill: db-outage')).toBe(true);
     expect(await readFile(paths.markdown, 'utf8')).toBe(renderRunMarkdown(records));
+    // one scenario case (run 3 missed its targets) and three step cases (one not runnable)
     expect(await readFile(paths.junit, 'utf8')).toContain(
-      '<testsuite name="firedrill" tests="3" failures="1"',
+      '<testsuite name="firedrill" tests="4" failures="2"',
     );
     expect(await readFile(paths.html, 'utf8')).toContain('<svg');
   });

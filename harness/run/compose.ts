@@ -321,6 +321,7 @@ export async function runOne(req: DrillRequest): Promise<RunRecord> {
       clock: req.clock,
       log: req.log,
       signal: req.signal,
+      alertProfile: req.profile,
       limitations: stepLimitations,
       ...(hooked.onPhase ? { onPhase: hooked.onPhase } : {}),
     });

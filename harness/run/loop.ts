@@ -311,6 +311,7 @@ export async function runDrill(o: DrillOptions): Promise<RunRecord> {
     counterfactual: o.mode === 'counterfactual',
     platform: o.stack.platform,
     detectionSource: o.detection.name,
+    ...(o.alertProfile ? { alertProfile: o.alertProfile } : {}),
     runbook: {
       file: o.runbook.file,
       section: o.runbook.section,

@@ -2,7 +2,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Ledger } from '../core/ledger.ts';
 import type { Logger } from '../core/log.ts';
 import type { Phase } from '../core/timeline.ts';
-import type { DetectionSource } from '../detection/types.ts';
+import type { DetectionProfile, DetectionSource } from '../detection/types.ts';
 import type { RunningStack } from '../platforms/types.ts';
 import type { StepResult } from '../report/record.ts';
 import type { Scenario } from '../scenario/schema.ts';
@@ -77,6 +77,8 @@ export interface DrillOptions {
    */
   readonly signal: AbortSignal;
   readonly detectionPollMs?: number;
+  /** Which alert windows the detection evaluates (fast drill windows or the production ones); recorded with every number. */
+  readonly alertProfile?: DetectionProfile;
   /** How long a control run watches the unbroken system for alerts; default 30 s. */
   readonly controlWindowMs?: number;
   /** How long to wait after the runbook's steps before deciding they did not restore health. */
