@@ -5,7 +5,15 @@
  */
 import { fmtDuration } from './format.ts';
 import type { RunRecord } from './record.ts';
-import { diagnosticSawOutage, findingsOf, judge, meetsTarget, outcomeLabel, runKind } from './verdict.ts';
+import {
+  diagnosticSawOutage,
+  findingsOf,
+  judge,
+  judgedTime,
+  meetsTarget,
+  outcomeLabel,
+  runKind,
+} from './verdict.ts';
 
 export interface Headline {
   readonly status: 'pass' | 'failure' | 'error';
@@ -32,12 +40,18 @@ export function headline(r: RunRecord): Headline {
   const findings = findingsOf(r).length;
   const unexpected = r.alertsFired.filter((a) => !a.expected).length;
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  const timed = (name: string, ms: number | null, target: number) =>
-    `${name} ${fmtDuration(ms)} (target < ${fmtDuration(target)}) ${mark(meetsTarget(ms, target))}`;
+  // On fast windows the measured time is shown, and the projection the target is judged on beside it.
+  const timed = (metric: 'mttd' | 'mttr') => {
+    const t = judgedTime(r, metric);
+    const target = r.targets[`${metric}Ms`];
+    const measured = fmtDuration(r.metrics[`${metric}Ms`]);
+    const shown = t.projected ? `${measured} on fast windows, ${fmtDuration(t.ms)} projected` : measured;
+    return `${metric.toUpperCase()} ${shown} (target < ${fmtDuration(target)}) ${mark(meetsTarget(t.ms, target))}`;
+  };
   const timing =
     runKind(r) === 'control'
       ? `alerts fired: ${r.alertsFired.length ? r.alertsFired.map((a) => a.alert).join(', ') : 'none'} (target: none)`
-      : `${timed('MTTD', r.metrics.mttdMs, r.targets.mttdMs)} · ${timed('MTTR', r.metrics.mttrMs, r.targets.mttrMs)}`;
+      : `${timed('mttd')} · ${timed('mttr')}`;
   return {
     status: v.status,
     outcome: `${outcomeLabel(r)} — ${STATUS_WORD[v.status]}${v.reasons.length ? `: ${v.reasons.join('; ')}` : ''}`,

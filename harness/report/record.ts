@@ -80,7 +80,26 @@ export const runRecordSchema = z.object({
   finishedAt: z.string(),
   outcome: z.enum(OUTCOMES),
   abortReason: z.string().optional(),
-  metrics: z.object({ mttdMs: ms, mttrMs: ms, timeToRemediateMs: ms, customerImpactMs: ms }),
+  metrics: z.object({
+    mttdMs: ms,
+    mttrMs: ms,
+    timeToRemediateMs: ms,
+    customerImpactMs: ms,
+    /** Fast-profile runs: MTTD/MTTR moved to the production alert windows; the verdict uses these. */
+    projectedMttdMs: ms.optional(),
+    projectedMttrMs: ms.optional(),
+  }),
+  /** The windows of the alert that detected the fault, in the profile that ran and in production. */
+  alertWindows: z
+    .object({
+      alert: z.string(),
+      profile: z.enum(['fast', 'production']),
+      forMs: z.number(),
+      floorMs: z.number(),
+      productionForMs: z.number(),
+      productionFloorMs: z.number(),
+    })
+    .optional(),
   targets: z.object({
     mttdMs: z.number(),
     mttrMs: z.number(),

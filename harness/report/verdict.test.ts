@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { stackLabels } from './charts/run-charts.ts';
+import { headline } from './headline.ts';
 import type { RunRecord } from './record.ts';
 import { syntheticRecord } from './testing/synthetic.ts';
 import { FINDING_LABEL, findingsOf, judge, meetsTarget, stepStatusText, verdictOf } from './verdict.ts';
@@ -25,6 +26,32 @@ describe('judge()', () => {
     });
     expect(judge(syntheticRecord({ startedAtMs: start, outcome: 'resolved-by-runbook' })).status).toBe(
       'pass',
+    );
+  });
+});
+
+describe('judge() on the fast alert profile', () => {
+  it('judges the projection to the production windows and says so, next to what was measured', () => {
+    const base = syntheticRecord({
+      startedAtMs: start,
+      outcome: 'resolved-by-runbook',
+      mttdMs: 4_000,
+      mttrMs: 60_000,
+    });
+    const r: RunRecord = {
+      ...base,
+      alertProfile: 'fast',
+      metrics: { ...base.metrics, projectedMttdMs: 304_000, projectedMttrMs: 360_000 },
+    };
+    expect(judge(base).status).toBe('pass');
+    expect(judge(r)).toEqual({
+      status: 'failure',
+      reasons: [
+        'MTTD projected to production windows 5m 04s (measured 4.0 s on fast windows) missed target < 5m 00s',
+      ],
+    });
+    expect(headline(r).timing).toMatch(
+      /^MTTD 4\.0 s on fast windows, 5m 04s projected \(target < 5m 00s\) ✗/,
     );
   });
 });

@@ -3,6 +3,7 @@
  * runbook executor for one run, and guarantees the stack comes down and the ledger closes.
  * Everything below this file receives its collaborators; nothing reaches for globals.
  */
+
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -12,6 +13,7 @@ import { UserError } from '../core/errors.ts';
 import { defaultLedgerDir, Ledger, stateRoot } from '../core/ledger.ts';
 import type { Logger } from '../core/log.ts';
 import type { Phase } from '../core/timeline.ts';
+import { loadProfileTiming } from '../detection/alert-source.ts';
 import { probeDetection } from '../detection/probes.ts';
 import { LocalPrometheus, PROMETHEUS_BINARY, prometheusInstalled } from '../detection/prometheus.ts';
 import type { DetectionProfile, DetectionSource } from '../detection/types.ts';
@@ -322,6 +324,10 @@ export async function runOne(req: DrillRequest): Promise<RunRecord> {
       log: req.log,
       signal: req.signal,
       alertProfile: req.profile,
+      alertTimings: {
+        ran: loadProfileTiming(req.profile),
+        production: loadProfileTiming('production'),
+      },
       limitations: stepLimitations,
       ...(hooked.onPhase ? { onPhase: hooked.onPhase } : {}),
     });

@@ -16,7 +16,7 @@ import type { PlatformAction } from '../platforms/types.ts';
 import type { StepResult } from '../report/record.ts';
 import { type ScenarioInput, scenarioSchema } from '../scenario/schema.ts';
 import { runDrill } from './loop.ts';
-import type { DrillMode, RunbookPlan, StepHooks } from './types.ts';
+import type { DrillMode, DrillOptions, RunbookPlan, StepHooks } from './types.ts';
 
 // Short, real timeouts: these tests pin ordering and outcomes, not speed.
 const scenario = (over: Partial<ScenarioInput> = {}) =>
@@ -84,6 +84,7 @@ async function drill(
     mode?: DrillMode;
     signal?: AbortSignal;
     detection?: DetectionSource;
+    alertTimings?: DrillOptions['alertTimings'];
   } = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'fd-loop-'));
@@ -104,6 +105,9 @@ async function drill(
     detectionPollMs: 5,
     settleMs: 100,
     controlWindowMs: 300,
+    ...(over.alertTimings
+      ? { alertTimings: over.alertTimings, alertProfile: over.alertTimings.ran.profile }
+      : {}),
   });
   return { record, ledger, verifier };
 }
@@ -162,6 +166,33 @@ describe('run loop', () => {
     // stamped at confirmation this read 0 (the alert beat the confirmation)
     expect(record.metrics.mttdMs).toBeGreaterThanOrEqual(90);
     expect(record.metrics.mttdMs).toBeLessThan(290);
+  });
+
+  it('a fast-profile run is judged on its MTTD and MTTR projected to the production windows', async () => {
+    const timing = (profile: 'fast' | 'production', forMs: number, intervalMs: number) => ({
+      profile,
+      scrapeIntervalMs: intervalMs,
+      evaluationIntervalMs: intervalMs,
+      alerts: { DatabaseUnreachable: { forMs, params: {} } } as never,
+    });
+    // production adds 10 min (for) + 2 x 1 min over the fast windows' near-zero floor
+    const alertTimings = { ran: timing('fast', 0, 0), production: timing('production', 600_000, 60_000) };
+    const stack = createMemoryStack({ db: { replicas: 1 }, api: { replicas: 3 } });
+    const { record } = await drill(stack, plan(stack, [{ verb: 'rollout-restart', workload: 'db' }]), {
+      alertTimings,
+    });
+    expect(record.outcome).toBe('resolved-by-runbook');
+    expect(record.alertProfile).toBe('fast');
+    expect(record.alertWindows).toMatchObject({
+      alert: 'DatabaseUnreachable',
+      floorMs: 0,
+      productionFloorMs: 720_000,
+    });
+    expect(record.metrics.projectedMttdMs).toBeCloseTo(record.metrics.mttdMs! + 720_000, 6);
+    expect(record.metrics.projectedMttrMs).toBeCloseTo(record.metrics.mttrMs! + 720_000, 6);
+    // measured in milliseconds, but 12 min on production windows: the 5 min MTTD target is missed
+    expect(record.metrics.mttdMs).toBeLessThan(5_000);
+    expect(record.targetsMet).toBe(false);
   });
 
   it('steady state writes the integrity records and waits for a noisy alert to clear before injecting', async () => {

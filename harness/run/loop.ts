@@ -3,10 +3,12 @@
  * Every phase has a deadline; restore runs whatever happened before it. The record it returns
  * is derived from the timeline, never assembled from separate bookkeeping.
  */
+
 import { isoOf } from '../core/clock.ts';
 import { errorMessage, PhaseTimeout } from '../core/errors.ts';
 import { deriveMetrics, deriveOutcome } from '../core/metrics.ts';
 import { type Phase, Timeline } from '../core/timeline.ts';
+import { alertWindows, project } from '../detection/projection.ts';
 import { createFault, type InjectedFault } from '../faults/index.ts';
 import { RUN_RECORD_VERSION, type RunRecord, type StepResult } from '../report/record.ts';
 import { customerImpactMs } from '../verify/impact.ts';
@@ -283,7 +285,20 @@ export async function runDrill(o: DrillOptions): Promise<RunRecord> {
   }
 
   const events = tl.events();
-  const metrics = deriveMetrics(events);
+  const measured = deriveMetrics(events);
+  const detectedBy = tl.first('detected')?.alert;
+  const windows = detectedBy && o.alertTimings ? alertWindows(detectedBy, o.alertTimings) : undefined;
+  // A fast-profile run is judged on what the production windows would have given.
+  const projected =
+    windows && windows.profile === 'fast'
+      ? {
+          projectedMttdMs: project(measured.mttdMs, windows),
+          projectedMttrMs: project(measured.mttrMs, windows),
+        }
+      : undefined;
+  const metrics = { ...measured, ...projected };
+  const judgedMttd = projected ? projected.projectedMttdMs : measured.mttdMs;
+  const judgedMttr = projected ? projected.projectedMttrMs : measured.mttrMs;
   const outcome = deriveOutcome(events, { aborted: abortReason !== undefined });
   const samples = o.load?.samples() ?? [];
   const injectedAt = tl.first('injected')?.at.monoMs;
@@ -292,16 +307,22 @@ export async function runDrill(o: DrillOptions): Promise<RunRecord> {
   // The runbook's own targets (or --target-* flags) when the plan resolved them, else the scenario's.
   const targets = o.runbook.targets ?? scenario.targets;
   const judged = { ...scenario, targets: { mttdMs: targets.mttdMs, mttrMs: targets.mttrMs } };
-  const reasons = escalationReasons({ outcome, metrics, scenario: judged, lastRoundFailures, steps });
+  const reasons = escalationReasons({
+    outcome,
+    metrics: { ...metrics, mttdMs: judgedMttd, mttrMs: judgedMttr },
+    scenario: judged,
+    lastRoundFailures,
+    steps,
+  });
   const resolved = outcome === 'resolved-by-runbook' || outcome === 'resolved-with-extra-steps';
   const targetsMet =
     o.mode === 'control'
       ? alerts.fired().length === 0 && outcome !== 'aborted'
       : resolved &&
-        metrics.mttdMs !== null &&
-        metrics.mttdMs < targets.mttdMs &&
-        metrics.mttrMs !== null &&
-        metrics.mttrMs < targets.mttrMs;
+        judgedMttd !== null &&
+        judgedMttd < targets.mttdMs &&
+        judgedMttr !== null &&
+        judgedMttr < targets.mttrMs;
 
   return {
     version: RUN_RECORD_VERSION,
@@ -312,6 +333,7 @@ export async function runDrill(o: DrillOptions): Promise<RunRecord> {
     platform: o.stack.platform,
     detectionSource: o.detection.name,
     ...(o.alertProfile ? { alertProfile: o.alertProfile } : {}),
+    ...(windows ? { alertWindows: windows } : {}),
     runbook: {
       file: o.runbook.file,
       section: o.runbook.section,

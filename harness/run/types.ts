@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Ledger } from '../core/ledger.ts';
 import type { Logger } from '../core/log.ts';
 import type { Phase } from '../core/timeline.ts';
+import type { ProfileTimings } from '../detection/projection.ts';
 import type { DetectionProfile, DetectionSource } from '../detection/types.ts';
 import type { RunningStack } from '../platforms/types.ts';
 import type { StepResult } from '../report/record.ts';
@@ -79,6 +80,8 @@ export interface DrillOptions {
   readonly detectionPollMs?: number;
   /** Which alert windows the detection evaluates (fast drill windows or the production ones); recorded with every number. */
   readonly alertProfile?: DetectionProfile;
+  /** The alert timings of that profile and of production: a fast run's MTTD/MTTR are projected to production. */
+  readonly alertTimings?: ProfileTimings;
   /** How long a control run watches the unbroken system for alerts; default 30 s. */
   readonly controlWindowMs?: number;
   /** How long to wait after the runbook's steps before deciding they did not restore health. */
