@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadProfileTiming } from './alert-source.ts';
-import { alertWindows, project } from './projection.ts';
+import { alertWindows, controlWindow, project } from './projection.ts';
 
 const timings = { ran: loadProfileTiming('fast'), production: loadProfileTiming('production') };
 
@@ -29,5 +29,14 @@ describe('projection of fast-profile times to the production alert windows', () 
     expect(project(70_000, prod)).toBe(70_000);
     const slowerFast = { ...w, floorMs: 200_000 };
     expect(project(250_000, slowerFast)).toBe(250_000);
+  });
+});
+
+describe('the control window', () => {
+  it("covers the profile's longest alert floor, never less than 30 s", () => {
+    // production: APIErrorRateHigh and APIResponseTimeDegraded wait 5m, on 15 s scrapes and evaluations
+    expect(controlWindow(timings.production)).toEqual({ ms: 330_000, longest: 'APIErrorRateHigh (330 s)' });
+    // fast: the longest floor is 7 s; the window stays at its 30 s minimum
+    expect(controlWindow(timings.ran).ms).toBe(30_000);
   });
 });

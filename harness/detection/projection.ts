@@ -60,3 +60,16 @@ export function project(measuredMs: number | null, w: AlertWindows): number | nu
   if (w.profile === 'production') return measuredMs;
   return Math.max(measuredMs, measuredMs - w.floorMs + w.productionFloorMs);
 }
+
+/**
+ * How long a control run must watch a quiet system so that any rule of the profile could have
+ * fired: the longest floor (for + scrape + evaluation) among its alerts, and never under `minMs`.
+ */
+export function controlWindow(timing: ProfileTiming, minMs = 30_000): { ms: number; longest: string } {
+  let longest = { alert: '', floorMs: 0 };
+  for (const [alert, a] of Object.entries(timing.alerts)) {
+    const floorMs = floorOf(timing, a);
+    if (floorMs > longest.floorMs) longest = { alert, floorMs };
+  }
+  return { ms: Math.max(minMs, longest.floorMs), longest: `${longest.alert} (${longest.floorMs / 1000} s)` };
+}

@@ -15,6 +15,7 @@ import type { Logger } from '../core/log.ts';
 import type { Phase } from '../core/timeline.ts';
 import { loadProfileTiming } from '../detection/alert-source.ts';
 import { probeDetection } from '../detection/probes.ts';
+import { controlWindow } from '../detection/projection.ts';
 import { LocalPrometheus, PROMETHEUS_BINARY, prometheusInstalled } from '../detection/prometheus.ts';
 import type { DetectionProfile, DetectionSource } from '../detection/types.ts';
 import { isKubeStack } from '../platforms/kube/is-kube.ts';
@@ -304,6 +305,7 @@ export async function runOne(req: DrillRequest): Promise<RunRecord> {
     const hooked = testFault
       ? withTestFault(testFault, req.scenario, plan, req.onPhase)
       : { scenario: req.scenario, plan, onPhase: req.onPhase };
+    const timings = { ran: loadProfileTiming(req.profile), production: loadProfileTiming('production') };
     return await runDrill({
       runId,
       scenario: hooked.scenario,
@@ -324,10 +326,8 @@ export async function runOne(req: DrillRequest): Promise<RunRecord> {
       log: req.log,
       signal: req.signal,
       alertProfile: req.profile,
-      alertTimings: {
-        ran: loadProfileTiming(req.profile),
-        production: loadProfileTiming('production'),
-      },
+      alertTimings: timings,
+      controlWindowMs: controlWindow(timings.ran).ms,
       limitations: stepLimitations,
       ...(hooked.onPhase ? { onPhase: hooked.onPhase } : {}),
     });

@@ -204,6 +204,8 @@ export async function runDrill(o: DrillOptions): Promise<RunRecord> {
 
     // a control run watches a quiet system for a while: anything that fires is a false positive
     const detectWindow = o.mode === 'control' ? (o.controlWindowMs ?? 30_000) : scenario.detection.timeoutMs;
+    if (o.mode === 'control')
+      tl.add({ type: 'note', message: `control window ${Math.round(detectWindow / 1000)} s` });
     await phase(
       'detect',
       detectWindow + 1000,
