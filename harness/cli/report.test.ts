@@ -174,3 +174,54 @@ describe('pnpm report', () => {
     expect(await readFile(RUN_RECORD_SCHEMA_PATH, 'utf8')).toBe(renderRunRecordJsonSchema());
   });
 });
+
+describe('pnpm report never mixes alert profiles', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = join(root, 'profiles');
+    const fast = syntheticHistory({ startMs: Date.now() - 30 * DAY, days: 20 });
+    for (const r of fast) await writeRunRecord(dir, { ...r, alertProfile: 'fast' });
+    // three production-profile drills, MTTD 2 min each: a distribution of its own
+    for (const r of fast.filter((x) => !x.control && !x.counterfactual).slice(0, 3))
+      await writeRunRecord(dir, {
+        ...r,
+        runId: `prod-${r.runId}`,
+        alertProfile: 'production',
+        metrics: { ...r.metrics, mttdMs: 120_000 },
+      });
+  });
+
+  it('reviews the profile with most runs and names the runs it left out', async () => {
+    const out = join(root, 'profiles-out');
+    const r = await report('--out', out, dir);
+    expect(r.code).toBe(0);
+    const md = await readFile(join(out, 'quarterly.md'), 'utf8');
+    expect(md).toMatch(
+      /Alert profile: fast \(drill windows; judged on MTTD\/MTTR projected to the production windows\)\. Not mixed in: 3 runs on the production profile \(pnpm report --profile production\)\./,
+    );
+    expect(md).not.toContain('prod-');
+  });
+
+  it('--profile production reviews those runs only; a p95 of fewer than 5 runs is not shown', async () => {
+    const out = join(root, 'profiles-prod');
+    const r = await report('--profile', 'production', '--out', out, dir);
+    expect(r.code).toBe(0);
+    const md = await readFile(join(out, 'quarterly.md'), 'utf8');
+    expect(md).toContain('Alert profile: production');
+    expect(md).toMatch(/mean 2m 00s, p95 — \(n<5\) \(n=3\)/);
+  });
+
+  it('refuses an unknown profile, or one with no runs, in one line', async () => {
+    expect(await report('--profile', 'slow', dir)).toMatchObject({
+      code: 2,
+      stderr: 'report: --profile slow: expected fast or production\n',
+    });
+    const fastOnly = join(root, 'fast-only');
+    await writeRunRecord(fastOnly, syntheticHistory({ startMs: Date.now() - 2 * DAY, days: 1 })[0]!);
+    const r = await report('--profile', 'production', fastOnly);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^report: --profile production: no run records on that alert profile since .*; profiles there: fast \(1 run\)\n$/,
+    );
+  });
+});

@@ -6,7 +6,7 @@
 // Exit 0 with the written paths on stdout; 2 with one line on stderr for bad input (missing
 // folder, no records in range, none of --runbook, bad --since). Invalid record files are
 // skipped with a warning.
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { Command } from 'commander';
 import { systemClock } from '../core/clock.ts';
 import { UserError } from '../core/errors.ts';
@@ -37,6 +37,7 @@ interface Options {
   since: string;
   out: string;
   runbook?: string;
+  profile?: string;
   writeSchema?: boolean;
 }
 
@@ -68,11 +69,30 @@ async function quarterly(dir: string, opts: Options): Promise<number> {
       );
     }
   }
-  const report = aggregate(selected, { now, sinceMs });
+  // One alert profile per review: a fast drill's seconds and a production drill's minutes are not one distribution.
+  const profileOf = (r: RunRecord) => r.alertProfile ?? 'fast';
+  const counts = countBy(selected.filter(inWindow), profileOf);
+  if (opts.profile !== undefined && opts.profile !== 'fast' && opts.profile !== 'production')
+    throw new UserError(`--profile ${opts.profile}: expected fast or production`);
+  const profile =
+    opts.profile ?? [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0] ?? 'fast';
+  if (!counts.has(profile))
+    throw new UserError(
+      `--profile ${profile}: no run records on that alert profile since ${fmtWall(sinceMs)}; profiles there: ${[...counts].map(([p, n]) => `${p} (${plural(n, 'run')})`).join(', ')}`,
+    );
+  const others = [...counts].filter(([p]) => p !== profile);
+  const report = aggregate(selected.filter((r) => profileOf(r) === profile).map(withRepoPath), {
+    now,
+    sinceMs,
+  });
   const ctx = {
     source: dir,
     invalid,
     generatedAtMs: now,
+    profile,
+    otherProfiles: others.map(
+      ([p, n]) => `${plural(n, 'run')} on the ${p} profile (pnpm report --profile ${p})`,
+    ),
     ...(opts.runbook !== undefined ? { runbookFilter: opts.runbook } : {}),
   };
   const md = join(opts.out, 'quarterly.md');
@@ -83,6 +103,23 @@ async function quarterly(dir: string, opts: Options): Promise<number> {
   return 0;
 }
 
+const countBy = <T>(xs: readonly T[], key: (x: T) => string): Map<string, number> => {
+  const m = new Map<string, number>();
+  for (const x of xs) m.set(key(x), (m.get(key(x)) ?? 0) + 1);
+  return m;
+};
+
+/**
+ * Runbook paths as a reviewer reads them: relative to the repository (the cwd) when the file is
+ * in it or beside it (`../shared/...`); a path from another machine stays as recorded.
+ */
+function withRepoPath(r: RunRecord): RunRecord {
+  if (!isAbsolute(r.runbook.file)) return r;
+  const rel = relative(process.cwd(), r.runbook.file);
+  if (rel.startsWith('../../') || isAbsolute(rel)) return r;
+  return { ...r, runbook: { ...r.runbook, file: rel } };
+}
+
 async function main(argv: string[]): Promise<number> {
   let code = 0;
   const program = new Command('report')
@@ -91,6 +128,10 @@ async function main(argv: string[]): Promise<number> {
     .option('--since <duration>', 'review window ending now, e.g. 90d, 12w, 36h', '90d')
     .option('--out <dir>', 'where quarterly.md and quarterly.html are written', 'reports')
     .option('--runbook <path>', 'review only the drills that verified this runbook file')
+    .option(
+      '--profile <profile>',
+      'alert profile to review, fast or production (default: the one with most runs)',
+    )
     .option('--write-schema', 'regenerate harness/report/run-record.schema.json and exit')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })

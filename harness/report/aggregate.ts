@@ -18,7 +18,7 @@
 import { type Distribution, distribution, OUTCOMES, type Outcome } from '../core/metrics.ts';
 import type { RunRecord } from './record.ts';
 import { type WeekPoint, weeklyTrend } from './trends.ts';
-import { controlFired, meetsTarget, runKind } from './verdict.ts';
+import { controlFired, judgedTime, meetsTarget, runKind } from './verdict.ts';
 
 export const RECURRENCE_WINDOW_MS = 30 * 86_400_000;
 
@@ -92,8 +92,9 @@ export function aggregateScenario(
 
   const targetSet = new Set(sorted.map((r) => `${r.targets.mttdMs}/${r.targets.mttrMs}`));
   const targets = targetSet.size === 1 ? sorted.at(-1)!.targets : null;
-  const mttd = distribution(fault.map((r) => r.metrics.mttdMs));
-  const mttr = distribution(fault.map((r) => r.metrics.mttrMs));
+  // on the fast profile, the projection to production windows: the figure the targets are about
+  const mttd = distribution(fault.map((r) => judgedTime(r, 'mttd').ms));
+  const mttr = distribution(fault.map((r) => judgedTime(r, 'mttr').ms));
 
   const fpAlerts: Record<string, number> = {};
   for (const r of control.filter(controlFired))

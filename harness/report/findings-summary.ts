@@ -8,6 +8,8 @@ import { type FindingKind, findingsOf } from './verdict.ts';
 
 export interface FindingSummary {
   readonly kind: FindingKind;
+  /** The runbook file, as the records name it. */
+  readonly file: string;
   readonly section: string;
   readonly line: number | undefined;
   readonly command: string;
@@ -21,8 +23,8 @@ export interface FindingSummary {
   readonly example: string;
 }
 
-const stepKey = (s: { section: string; line?: number | undefined; command: string }) =>
-  `${s.section}\u0000${s.line ?? ''}\u0000${s.command}`;
+const stepKey = (file: string, s: { section: string; line?: number | undefined; command: string }) =>
+  `${file}\u0000${s.section}\u0000${s.line ?? ''}\u0000${s.command}`;
 
 /** Findings grouped by step and kind, most frequent first, then by runbook line. */
 export function summarizeFindings(records: readonly RunRecord[]): FindingSummary[] {
@@ -33,10 +35,11 @@ export function summarizeFindings(records: readonly RunRecord[]): FindingSummary
   >();
   for (const r of records) {
     const at = Date.parse(r.startedAt);
-    for (const key of new Set(r.steps.map(stepKey))) ranIn.set(key, (ranIn.get(key) ?? 0) + 1);
+    for (const key of new Set(r.steps.map((s) => stepKey(r.runbook.file, s))))
+      ranIn.set(key, (ranIn.get(key) ?? 0) + 1);
     const seen = new Set<string>();
     for (const finding of findingsOf(r)) {
-      const key = `${finding.kind}\u0000${stepKey(finding.step)}`;
+      const key = `${finding.kind}\u0000${stepKey(r.runbook.file, finding.step)}`;
       if (seen.has(key)) continue;
       seen.add(key);
       const prev = groups.get(key);
@@ -44,6 +47,7 @@ export function summarizeFindings(records: readonly RunRecord[]): FindingSummary
       groups.set(key, {
         f: {
           kind: finding.kind,
+          file: r.runbook.file,
           section: finding.step.section,
           line: finding.step.line,
           command: finding.step.command,
@@ -58,7 +62,7 @@ export function summarizeFindings(records: readonly RunRecord[]): FindingSummary
   return [...groups.values()]
     .map(({ f, scenarios }) => ({
       ...f,
-      ranIn: ranIn.get(stepKey(f)) ?? f.runs,
+      ranIn: ranIn.get(stepKey(f.file, f)) ?? f.runs,
       scenarios: [...scenarios].sort(),
     }))
     .sort(

@@ -99,3 +99,8 @@ export function excerpt(text: string, max = 200): string {
   const flat = text.trim();
   return flat.length <= max ? flat : `${flat.slice(0, max)}…`;
 }
+
+/** A p95 of fewer than five runs is one of the runs, not a percentile: it is not shown. */
+export const P95_MIN_N = 5;
+export const fmtP95 = (d: { n: number; p95: number | null }): string =>
+  d.n < P95_MIN_N ? `— (n<${P95_MIN_N})` : fmtDuration(d.p95);

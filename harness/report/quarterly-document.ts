@@ -27,6 +27,10 @@ export interface QuarterlyRenderContext {
   readonly generatedAtMs: number;
   /** The `--runbook` argument the records were selected with, if any. */
   readonly runbookFilter?: string;
+  /** The alert profile of every run in the review (a review never mixes profiles). */
+  readonly profile?: string;
+  /** Runs in range on other profiles, left out, each with how to review them. */
+  readonly otherProfiles?: readonly string[];
 }
 
 /** Running text: plain, or a path or command shown as code. */
@@ -88,6 +92,15 @@ export function reviewBlocks(q: QuarterlyReport, ctx: QuarterlyRenderContext): B
     },
     { kind: 'paragraph', tone: 'meta', text: runbookLine(q.runbooks, ctx.runbookFilter) },
   ];
+  if (ctx.profile)
+    blocks.push({
+      kind: 'paragraph',
+      tone: 'meta',
+      text: [
+        `Alert profile: ${ctx.profile} (${ctx.profile === 'fast' ? 'drill windows; judged on MTTD/MTTR projected to the production windows' : "the runbook's production windows"}).` +
+          (ctx.otherProfiles?.length ? ` Not mixed in: ${ctx.otherProfiles.join('; ')}.` : ''),
+      ],
+    });
   if (ctx.invalid.length)
     blocks.push(
       { kind: 'paragraph', tone: 'bad', text: [`${ctx.invalid.length} file(s) skipped as invalid:`] },

@@ -67,10 +67,10 @@ describe('renderQuarterlyMarkdown() on the hand-computed history', () => {
 
   it('lists runbook findings with line numbers and how often', () => {
     expect(md).toContain(
-      '| step failed | L160 | Scenario 2: Database Connection Issues | `kubectl rollout restart deployment/agent-agency-postgres -n agent-agency` | 1 of 5 runs | db-outage |',
+      '| step failed | `fixtures/runbook/agent-agency-outage.md` | L160 | Scenario 2: Database Connection Issues | `kubectl rollout restart deployment/agent-agency-postgres -n agent-agency` | 1 of 5 runs | db-outage |',
     );
     expect(md).toContain(
-      '| missing from runbook (extra step needed) | not in runbook | Scenario 2: Database Connection Issues | `scale agent-agency-postgres to 1 replica` | 1 of 1 runs | db-outage |',
+      '| missing from runbook (extra step needed) | `fixtures/runbook/agent-agency-outage.md` | not in runbook | Scenario 2: Database Connection Issues | `scale agent-agency-postgres to 1 replica` | 1 of 1 runs | db-outage |',
     );
   });
 

@@ -3,9 +3,9 @@
  * writer, so the two formats always show the same numbers.
  */
 import type { ScenarioKpis } from './aggregate.ts';
-import { fmtDuration, fmtMinutes, fmtRatio, fmtWall } from './format.ts';
+import { fmtDuration, fmtMinutes, fmtP95, fmtRatio, fmtWall } from './format.ts';
 import { kpiRows, type QuarterlyReport } from './quarterly.ts';
-import { weekLabel } from './trends.ts';
+import { type WeekPoint, weekLabel } from './trends.ts';
 import { FINDING_LABEL } from './verdict.ts';
 
 /** A cell: text, a command shown as code, or a met/missed mark. */
@@ -36,13 +36,13 @@ export function timingTable(q: QuarterlyReport): Table {
     String(s.mttd.n),
     fmtDuration(s.mttd.mean),
     fmtDuration(s.mttd.p50),
-    fmtDuration(s.mttd.p95),
+    fmtP95(s.mttd),
     target(s.targets?.mttdMs),
     { met: s.mttdMet },
     String(s.mttr.n),
     fmtDuration(s.mttr.mean),
     fmtDuration(s.mttr.p50),
-    fmtDuration(s.mttr.p95),
+    fmtP95(s.mttr),
     target(s.targets?.mttrMs),
     { met: s.mttrMet },
   ];
@@ -167,6 +167,22 @@ export function counterfactualTable(q: QuarterlyReport): Table {
   return { header: ['scenario', 'counterfactual runs', 'outcomes', 'runbook needed?'], rows, numeric: [1] };
 }
 
+type EmptyRun = { readonly emptyWeeks: number; readonly fromMs: number; readonly toMs: number };
+
+/** Consecutive weeks without a single run become one row. */
+export function collapseEmptyWeeks(weeks: readonly WeekPoint[]): (WeekPoint | EmptyRun)[] {
+  const out: (WeekPoint | EmptyRun)[] = [];
+  for (const w of weeks) {
+    const empty = w.faultRuns === 0 && w.controlRuns === 0 && Object.keys(w.outcomes).length === 0;
+    const last = out.at(-1);
+    if (!empty) out.push(w);
+    else if (last && 'emptyWeeks' in last)
+      out[out.length - 1] = { emptyWeeks: last.emptyWeeks + 1, fromMs: last.fromMs, toMs: w.weekStartMs };
+    else out.push({ emptyWeeks: 1, fromMs: w.weekStartMs, toMs: w.weekStartMs });
+  }
+  return out;
+}
+
 export function weeklyTable(q: QuarterlyReport): Table {
   return {
     header: [
@@ -178,24 +194,37 @@ export function weeklyTable(q: QuarterlyReport): Table {
       'control runs',
       'false positives',
     ],
-    rows: q.overall.weekly.map((w) => [
-      weekLabel(w.weekStartMs),
-      String(w.faultRuns),
-      fmtDuration(w.mttdMeanMs),
-      fmtDuration(w.mttrMeanMs),
-      w.accuracy === null ? '—' : `${(w.accuracy * 100).toFixed(0)}%`,
-      String(w.controlRuns),
-      String(w.falsePositives),
-    ]),
+    rows: collapseEmptyWeeks(q.overall.weekly).map((w) =>
+      'emptyWeeks' in w
+        ? [
+            `${weekLabel(w.fromMs)} – ${weekLabel(w.toMs)}`,
+            `no runs (${w.emptyWeeks} weeks)`,
+            '',
+            '',
+            '',
+            '',
+            '',
+          ]
+        : [
+            weekLabel(w.weekStartMs),
+            String(w.faultRuns),
+            fmtDuration(w.mttdMeanMs),
+            fmtDuration(w.mttrMeanMs),
+            w.accuracy === null ? '—' : `${(w.accuracy * 100).toFixed(0)}%`,
+            String(w.controlRuns),
+            String(w.falsePositives),
+          ],
+    ),
     numeric: [1, 2, 3, 4, 5, 6],
   };
 }
 
 export function findingsTable(q: QuarterlyReport): Table {
   return {
-    header: ['finding', 'line', 'section', 'step', 'how often', 'scenarios', 'last seen', 'example'],
+    header: ['finding', 'file', 'line', 'section', 'step', 'how often', 'scenarios', 'last seen', 'example'],
     rows: q.findings.map((f) => [
       FINDING_LABEL[f.kind],
+      { code: f.file },
       f.line === undefined ? 'not in runbook' : `L${f.line}`,
       f.section,
       { code: f.command },

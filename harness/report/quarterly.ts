@@ -4,7 +4,7 @@
  */
 import { type AggregateOptions, aggregateScenario, type ScenarioKpis } from './aggregate.ts';
 import { type FindingSummary, summarizeFindings } from './findings-summary.ts';
-import { fmtDuration, fmtMinutes, fmtRatio } from './format.ts';
+import { fmtDuration, fmtMinutes, fmtP95, fmtRatio } from './format.ts';
 import type { RunRecord } from './record.ts';
 
 /** The runbook's false-positive target ("< 5%"); it gives no number for the process metrics. */
@@ -47,13 +47,17 @@ export interface RunbookCoverage {
 export function aggregate(records: readonly RunRecord[], opts: AggregateOptions): QuarterlyReport {
   const history = records.filter((r) => Date.parse(r.startedAt) <= opts.now);
   const inRange = history.filter((r) => Date.parse(r.startedAt) >= opts.sinceMs);
-  const names = [...new Set(inRange.map((r) => r.scenario.name))];
+  // One row per scenario, and per platform when the range has drills on more than one: a local
+  // emulation and a cluster are not one distribution.
+  const split = new Set(inRange.map((r) => r.platform)).size > 1;
+  const rowOf = (r: RunRecord) => (split ? `${r.scenario.name} (${r.platform})` : r.scenario.name);
+  const names = [...new Set(inRange.map(rowOf))];
   const scenarios = names
     .map((n) =>
       aggregateScenario(
         n,
-        inRange.filter((r) => r.scenario.name === n),
-        history.filter((r) => r.scenario.name === n),
+        inRange.filter((r) => rowOf(r) === n),
+        history.filter((r) => rowOf(r) === n),
         opts,
       ),
     )
@@ -130,14 +134,14 @@ export function kpiRows(q: QuarterlyReport): KpiRow[] {
     {
       kpi: 'MTTR (mean time to resolution)',
       target: o.targets ? `< ${fmtDuration(o.targets.mttrMs)}` : perScenario,
-      measured: `mean ${fmtDuration(o.mttr.mean)}, p95 ${fmtDuration(o.mttr.p95)} (n=${o.mttr.n})`,
+      measured: `mean ${fmtDuration(o.mttr.mean)}, p95 ${fmtP95(o.mttr)} (n=${o.mttr.n})`,
       met: o.targets ? o.mttrMet : allMet(q.scenarios.map((s) => s.mttrMet)),
       note: o.withoutMttr ? `${o.withoutMttr} fault runs never recovered and are not in the mean` : '',
     },
     {
       kpi: 'MTTD (mean time to detection)',
       target: o.targets ? `< ${fmtDuration(o.targets.mttdMs)}` : perScenario,
-      measured: `mean ${fmtDuration(o.mttd.mean)}, p95 ${fmtDuration(o.mttd.p95)} (n=${o.mttd.n})`,
+      measured: `mean ${fmtDuration(o.mttd.mean)}, p95 ${fmtP95(o.mttd)} (n=${o.mttd.n})`,
       met: o.targets ? o.mttdMet : allMet(q.scenarios.map((s) => s.mttdMet)),
       note: `detection rate ${fmtRatio(o.detectionRate)}`,
     },

@@ -4,7 +4,7 @@
  */
 import type { Outcome } from '../core/metrics.ts';
 import type { RunRecord } from './record.ts';
-import { controlFired, runKind } from './verdict.ts';
+import { controlFired, judgedTime, runKind } from './verdict.ts';
 
 const WEEK_MS = 7 * 86_400_000;
 
@@ -21,6 +21,12 @@ export interface WeekPoint {
   readonly controlRuns: number;
   readonly outcomes: Readonly<Partial<Record<Outcome, number>>>;
 }
+
+/** The time a target is judged on (the production projection on fast windows), if any. */
+const judged = (r: RunRecord, metric: 'mttd' | 'mttr'): number[] => {
+  const ms = judgedTime(r, metric).ms;
+  return ms === null ? [] : [ms];
+};
 
 /** Monday 00:00 UTC of the week containing `ms`. */
 export function weekStart(ms: number): number {
@@ -54,8 +60,8 @@ export function weeklyTrend(
     points.push({
       weekStartMs: w,
       faultRuns: fault.length,
-      mttdMeanMs: mean(fault.flatMap((r) => (r.metrics.mttdMs === null ? [] : [r.metrics.mttdMs]))),
-      mttrMeanMs: mean(fault.flatMap((r) => (r.metrics.mttrMs === null ? [] : [r.metrics.mttrMs]))),
+      mttdMeanMs: mean(fault.flatMap((r) => judged(r, 'mttd'))),
+      mttrMeanMs: mean(fault.flatMap((r) => judged(r, 'mttr'))),
       accuracy: verdict.length
         ? verdict.filter((r) => r.outcome === 'resolved-by-runbook').length / verdict.length
         : null,
