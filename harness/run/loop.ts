@@ -309,12 +309,23 @@ export async function runDrill(o: DrillOptions): Promise<RunRecord> {
   // The runbook's own targets (or --target-* flags) when the plan resolved them, else the scenario's.
   const targets = o.runbook.targets ?? scenario.targets;
   const judged = { ...scenario, targets: { mttdMs: targets.mttdMs, mttrMs: targets.mttrMs } };
+  const recoveredAt = tl.first('recovered')?.at.monoMs ?? Number.POSITIVE_INFINITY;
+  const incidentFailures = events.flatMap((e) =>
+    e.type === 'verify.round' &&
+    injectedAt !== undefined &&
+    e.at.monoMs >= injectedAt &&
+    e.at.monoMs <= recoveredAt
+      ? e.failures
+      : [],
+  );
   const reasons = escalationReasons({
     outcome,
     metrics: { ...metrics, mttdMs: judgedMttd, mttrMs: judgedMttr },
     scenario: judged,
     lastRoundFailures,
     steps,
+    incidentFailures,
+    observedSeverity,
   });
   const resolved = outcome === 'resolved-by-runbook' || outcome === 'resolved-with-extra-steps';
   const targetsMet =

@@ -69,8 +69,19 @@ export function createHttpVerifier(opts: HttpVerifierOptions): Verifier {
 
   const checks: Record<VerificationCheck, () => Promise<void>> = {
     health: () => expectOk('/health'),
+    // every dependency, not only the first that fails: how many are down is what escalation reads
     dependencies: async () => {
-      for (const path of ['/health/database', '/health/redis', '/health/external-apis']) await expectOk(path);
+      const paths = ['/health/database', '/health/redis', '/health/external-apis'];
+      const failed = await Promise.all(
+        paths.map((path) =>
+          expectOk(path).then(
+            () => undefined,
+            (err: unknown) => (err instanceof Error ? err.message : String(err)),
+          ),
+        ),
+      );
+      const problems = failed.filter((f): f is string => f !== undefined);
+      if (problems.length) throw new Error(problems.join('; '));
     },
     functional: async () => {
       const id = await postTask('firedrill verification task');

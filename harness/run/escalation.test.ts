@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { scenarioSchema } from '../scenario/schema.ts';
+import { type EscalationInput, escalationReasons } from './escalation.ts';
+
+const scenario = scenarioSchema.parse({
+  name: 'db-outage',
+  title: 'Database down',
+  severity: 'critical',
+  runbook: { section: 'database' },
+  fault: { kind: 'dependency-down', workload: 'db' },
+  detection: { alerts: ['DatabaseUnreachable'] },
+});
+const MIN = 60_000;
+const quiet: EscalationInput = {
+  outcome: 'resolved-by-runbook',
+  metrics: { mttdMs: 1 * MIN, mttrMs: 5 * MIN, timeToRemediateMs: 4 * MIN, customerImpactMs: null },
+  scenario,
+  lastRoundFailures: [],
+  steps: [],
+  incidentFailures: ['health: GET /health answered 503'],
+  observedSeverity: 'high',
+};
+const reasons = (over: Partial<EscalationInput>) => escalationReasons({ ...quiet, ...over });
+
+describe('escalationReasons(): the runbook triggers, from measured data', () => {
+  it('escalates nothing for a short outage of one service resolved by the runbook', () => {
+    expect(reasons({})).toEqual([]);
+  });
+
+  it('names each trigger that held, with its reason', () => {
+    expect(
+      reasons({
+        outcome: 'resolved-with-extra-steps',
+        metrics: {
+          mttdMs: 2 * MIN,
+          mttrMs: 40 * MIN,
+          timeToRemediateMs: 38 * MIN,
+          customerImpactMs: 40 * MIN,
+        },
+        observedSeverity: 'critical',
+        incidentFailures: [
+          'dependencies: GET /health/database answered 503; GET /health/external-apis answered 503',
+          'data-integrity: record 7 written before the fault is gone',
+        ],
+      }),
+    ).toEqual([
+      'outage lasted 40 min, past the 30 min threshold',
+      'fix needed steps the runbook does not have',
+      'data loss suspected: records written before the fault are missing or changed',
+      'customer impact critical: the drill traffic saw a complete outage',
+      'production database issue: /health/database failed during the incident',
+      'external dependency failure: /health/external-apis failed during the incident',
+      'more than one service affected: database, external-apis',
+      'root cause unclear after 15 min: recovered 38 min after detection',
+    ]);
+  });
+
+  it('an outage that was never detected or never resolved says so', () => {
+    expect(reasons({ outcome: 'not-detected', metrics: { ...quiet.metrics, mttdMs: null } })).toContain(
+      'monitoring did not detect the outage',
+    );
+    const unresolved = reasons({
+      outcome: 'unresolved',
+      metrics: { ...quiet.metrics, mttrMs: null, timeToRemediateMs: null },
+    });
+    expect(unresolved).toContain('outage not resolved by the runbook within the drill');
+    expect(unresolved).toContain('root cause unclear after 15 min: never recovered');
+  });
+});
