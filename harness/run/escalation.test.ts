@@ -13,7 +13,7 @@ const scenario = scenarioSchema.parse({
 const MIN = 60_000;
 const quiet: EscalationInput = {
   outcome: 'resolved-by-runbook',
-  metrics: { mttdMs: 1 * MIN, mttrMs: 5 * MIN, timeToRemediateMs: 4 * MIN, customerImpactMs: null },
+  metrics: { mttdMs: 1 * MIN, mttrMs: 5 * MIN, timeToRemediateMs: 4 * MIN },
   scenario,
   lastRoundFailures: [],
   steps: [],

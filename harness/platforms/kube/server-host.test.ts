@@ -18,9 +18,9 @@ const iface = (address: string, cidr: string, family: 'IPv4' | 'IPv6'): NetworkI
     scopeid: 0,
   }) as NetworkInterfaceInfo;
 
-/** A host with a LAN address and a kind docker bridge, and no loopback interface listed. */
+/** A host on a LAN (/24) with a kind docker bridge, and no loopback interface listed. */
 const HOST = {
-  eth0: [iface('203.0.113.10', '203.0.113.10/32', 'IPv4')],
+  eth0: [iface('203.0.113.10', '203.0.113.10/24', 'IPv4')],
   'br-kind': [
     iface('172.18.0.1', '172.18.0.1/16', 'IPv4'),
     iface('fc00:f853:ccd:e793::1', 'fc00:f853:ccd:e793::1/64', 'IPv6'),
@@ -44,6 +44,7 @@ describe('serverIsLocal()', () => {
     expect(serverIsLocal('https://172.18.0.2:6443', HOST)).toBe(true);
     expect(serverIsLocal('https://[fc00:f853:ccd:e793::3]:6443', HOST)).toBe(true);
     expect(serverIsLocal('https://172.19.0.2:6443', HOST)).toBe(false);
+    // another machine on the LAN is not this machine, though its subnet is an interface's
     expect(serverIsLocal('https://203.0.113.11:6443', HOST)).toBe(false);
     expect(serverIsLocal('https://172.18.0.2:6443', {})).toBe(false);
   });

@@ -1,8 +1,9 @@
 /**
  * Where an API server is, judged from its URL alone: no DNS lookup and no packet, so a guard
  * that refuses a server has told nobody about it. "On this machine" means a loopback address,
- * `localhost`, or an address inside the subnet of one of this machine's network interfaces (a
- * kind node container on a docker bridge). A hostname is never resolved: it is not local.
+ * `localhost`, or an address inside the subnet of one of this machine's container bridges (a
+ * kind node container on a docker bridge). A LAN interface does not count: the hosts on its
+ * subnet are other machines. A hostname is never resolved: it is not local.
  */
 import { BlockList, isIP } from 'node:net';
 import { type NetworkInterfaceInfo, networkInterfaces } from 'node:os';
@@ -19,11 +20,15 @@ export function serverHost(server: string): string | undefined {
   }
 }
 
+/** Bridges that container engines and local clusters create: their subnets exist only here. */
+const CONTAINER_BRIDGE = /^(docker\d*|br-[0-9a-z-]+|cni\d*|podman\d*|virbr\d*|fdr\d*|kind\w*)$/;
+
 function localNetworks(interfaces: Interfaces): BlockList {
   const list = new BlockList();
   list.addSubnet('127.0.0.0', 8, 'ipv4');
   list.addAddress('::1', 'ipv6');
-  for (const addrs of Object.values(interfaces))
+  for (const [name, addrs] of Object.entries(interfaces)) {
+    if (!CONTAINER_BRIDGE.test(name)) continue;
     for (const a of addrs ?? []) {
       const prefix = Number(a.cidr?.split('/')[1]);
       const type = a.family === 'IPv4' ? 'ipv4' : 'ipv6';
@@ -32,6 +37,7 @@ function localNetworks(interfaces: Interfaces): BlockList {
       if (Number.isInteger(prefix)) list.addSubnet(address, prefix, type);
       else list.addAddress(address, type);
     }
+  }
   return list;
 }
 
