@@ -35,7 +35,6 @@ describe('escalationReasons(): the runbook triggers, from measured data', () => 
           mttdMs: 2 * MIN,
           mttrMs: 40 * MIN,
           timeToRemediateMs: 38 * MIN,
-          customerImpactMs: 40 * MIN,
         },
         observedSeverity: 'critical',
         incidentFailures: [
