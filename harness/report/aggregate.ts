@@ -18,7 +18,7 @@
 import { type Distribution, distribution, OUTCOMES, type Outcome } from '../core/metrics.ts';
 import type { RunRecord } from './record.ts';
 import { type WeekPoint, weeklyTrend } from './trends.ts';
-import { controlFired, judgedTime, meetsTarget, runKind } from './verdict.ts';
+import { controlFired, judgedTime, meetsTarget, runKind, SEVERITY_RESPONSE_MS } from './verdict.ts';
 
 export const RECURRENCE_WINDOW_MS = 30 * 86_400_000;
 
@@ -58,6 +58,10 @@ export interface ScenarioKpis {
   readonly falsePositiveRate: Ratio;
   readonly recurrenceRate: Ratio;
   readonly customerImpactMs: number;
+  /** The most severe impact the drills' own traffic saw (the runbook's severity table), and per severity how many runs. */
+  readonly worstSeverity: RunRecord['observedSeverity'];
+  /** Fault runs whose detection came within the response time of the severity they caused. */
+  readonly responseTimeMet: Ratio;
   /** Per alert: control runs in which it fired. */
   readonly falsePositiveAlerts: Readonly<Record<string, number>>;
   /** Per alert: fault runs in which it fired although the scenario did not expect it. */
@@ -73,6 +77,18 @@ export interface AggregateOptions {
 }
 
 const startOf = (r: RunRecord) => Date.parse(r.startedAt);
+
+const SEVERITY_ORDER: RunRecord['observedSeverity'][] = ['critical', 'high', 'medium', 'low'];
+
+/** Runs that caused an impact, and of those the ones detected within that severity's response time. */
+function responseTimes(runs: readonly RunRecord[]): Ratio {
+  const judged = runs.filter((r) => r.observedSeverity !== 'none');
+  const met = judged.filter((r) => {
+    const ms = judgedTime(r, 'mttd').ms;
+    return ms !== null && ms < SEVERITY_RESPONSE_MS[r.observedSeverity as keyof typeof SEVERITY_RESPONSE_MS];
+  });
+  return ratio(met.length, judged.length);
+}
 
 export function aggregateScenario(
   name: string,
@@ -129,6 +145,8 @@ export function aggregateScenario(
     falsePositiveRate: ratio(control.filter(controlFired).length, control.length),
     recurrenceRate: recurrence(verdict, history),
     customerImpactMs: sorted.reduce((s, r) => s + (r.metrics.customerImpactMs ?? 0), 0),
+    worstSeverity: SEVERITY_ORDER.find((sev) => verdict.some((r) => r.observedSeverity === sev)) ?? 'none',
+    responseTimeMet: responseTimes(verdict),
     falsePositiveAlerts: fpAlerts,
     unexpectedAlerts: unexpected,
     weekly: first ? weeklyTrend(sorted, { sinceMs: opts.sinceMs, now: opts.now }) : [],

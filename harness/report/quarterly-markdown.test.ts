@@ -51,10 +51,11 @@ describe('renderQuarterlyMarkdown() on the hand-computed history', () => {
       '| db-outage | 6 | 3m 25s | 2m 30s | 8m 30s | < 5m 00s | ✅ | 5 | 10m 18s | 10m 00s | 19m 00s | < 30m 00s | ✅ |',
     );
     expect(md).toContain(
-      '| db-outage | 8 | 1 | 85.7% (6/7) | 42.9% (3/7) | 28.6% (2/7) | 75.0% (3/4) | 83.5 min | 2 never recovered |',
+      // critical impact asks for detection within 5 min: 30, 60, 120, 180 and 240 s made it; 600 s and not-detected did not
+      '| db-outage | 8 | 1 | 85.7% (6/7) | 42.9% (3/7) | 28.6% (2/7) | 75.0% (3/4) | 83.5 min | critical | 71.4% (5/7) | 2 never recovered |',
     );
     expect(md).toContain(
-      '| crash-loop | 2 | 0 | 100.0% (2/2) | 50.0% (1/2) | 0.0% (0/2) | 0.0% (0/1) | 16.7 min | 1 never recovered |',
+      '| crash-loop | 2 | 0 | 100.0% (2/2) | 50.0% (1/2) | 0.0% (0/2) | 0.0% (0/1) | 16.7 min | critical | 100.0% (2/2) | 1 never recovered |',
     );
   });
 

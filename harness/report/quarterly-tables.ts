@@ -77,6 +77,8 @@ export function processTable(q: QuarterlyReport): Table {
     fmtRatio(s.escalationRate),
     fmtRatio(s.recurrenceRate),
     fmtMinutes(s.customerImpactMs),
+    s.worstSeverity,
+    fmtRatio(s.responseTimeMet),
     s.withoutMttr ? `${s.withoutMttr} never recovered` : '',
   ];
   return {
@@ -89,6 +91,8 @@ export function processTable(q: QuarterlyReport): Table {
       'escalation',
       'recurrence (30 d)',
       'customer impact',
+      'worst observed severity',
+      'detected within its response time',
       '',
     ],
     rows: [...faultScenarios(q).map(row), row(q.overall)],
