@@ -120,6 +120,10 @@ describe('nightly chaos workflow', () => {
     const control = steps.find((s) => /--control/.test(s.run ?? ''));
     expect(control?.if).toBe('always()');
     expect(control?.run).toMatch(/--platform kube/);
+    const production = steps.find((s) => /--profile production/.test(s.run ?? ''));
+    expect(production?.run).toMatch(/pnpm scenario --all/);
+    expect(production?.run).not.toMatch(/--repeat/);
+    expect(production?.if).toMatch(/always\(\)/);
     const review = steps.find((s) => /pnpm report/.test(s.run ?? ''));
     expect(review?.run).toMatch(/GITHUB_STEP_SUMMARY/);
     expect(review?.if).toBe('always()');
