@@ -43,7 +43,12 @@ export async function drillUserRunbook(opts: {
     }
     const runsDir = join(reports, 'runs');
     const records = new Map<string, RunRecord>();
-    for (const f of existsSync(runsDir) ? readdirSync(runsDir).sort() : []) {
+    // runs/ also holds each run's suggested runbook patch (<runId>.runbook.patch)
+    for (const f of existsSync(runsDir)
+      ? readdirSync(runsDir)
+          .filter((n) => n.endsWith('.json'))
+          .sort()
+      : []) {
       const r = runRecordSchema.parse(JSON.parse(readFileSync(join(runsDir, f), 'utf8')));
       records.set(r.scenario.name, r); // the latest run of a scenario wins
     }
