@@ -45,7 +45,8 @@ export function escalationReasons(input: EscalationInput): string[] {
   if (outcome === 'not-detected') reasons.push('monitoring did not detect the outage');
   if (outcome === 'resolved-with-extra-steps') reasons.push('fix needed steps the runbook does not have');
   const seen = [...(input.incidentFailures ?? []), ...input.lastRoundFailures];
-  if (seen.some((f) => f.startsWith('data-integrity')))
+  // A record that is gone or changed, not a read that failed because the API was down.
+  if (seen.some((f) => /^data-integrity: .*(is gone|changed:)/.test(f)))
     reasons.push('data loss suspected: records written before the fault are missing or changed');
   if (input.observedSeverity === 'critical')
     reasons.push('customer impact critical: the drill traffic saw a complete outage');
