@@ -39,6 +39,8 @@ export interface SyntheticRunSpec {
   readonly mttrMs?: number;
   readonly customerImpactMs?: number | null;
   readonly escalated?: boolean;
+  /** Defaults to one reason when escalated. */
+  readonly escalationReasons?: readonly string[];
   /** Alerts seen firing; `expected` defaults to true for fault runs and false for control runs. */
   readonly alerts?: readonly { alert: string; expected?: boolean; afterMs?: number }[];
   readonly steps?: readonly SyntheticStep[];
@@ -176,7 +178,9 @@ export function syntheticRecord(spec: SyntheticRunSpec): RunRecord {
     targetsMet: met(metrics.mttdMs, targets.mttdMs) && met(metrics.mttrMs, targets.mttrMs),
     observedSeverity: spec.observedSeverity ?? (control || aborted ? 'none' : 'critical'),
     escalated: spec.escalated ?? false,
-    escalationReasons: spec.escalated ? ['outage duration > 30 minutes'] : [],
+    escalationReasons: [
+      ...(spec.escalationReasons ?? (spec.escalated ? ['outage duration > 30 minutes'] : [])),
+    ],
     alertsFired: firedAlerts,
     steps: stepResults,
     restore: { ok: true, reverted: aborted ? [] : [`synthetic-${scenario}`], errors: [] },

@@ -1,0 +1,163 @@
+/**
+ * The runbook's escalation contacts (L1..Ln with response times) checked against a drill's
+ * timeline, where they apply:
+ *
+ * - L1, the on-call the harness stands in for, is paged by the detection: met when the first
+ *   runbook step started within L1's response time of it.
+ * - Each escalation trigger that fired (harness/run/escalation.ts, reasons in the record) makes
+ *   the next level due at the moment the trigger fired, or at detection if that came later
+ *   (nobody can act on an incident before it is noticed). Triggers that fire at one instant
+ *   are one escalation; a later trigger, with the incident still in hand, goes one level
+ *   further ("escalate to the next level"), up to the last contact. A drill has no human to
+ *   answer, so these levels get a "due by" deadline (due + the level's response time) and are
+ *   never met or missed: not measurable.
+ */
+import type { EscalationContact } from '../runbook/model.ts';
+import type { RunRecord } from './record.ts';
+import { runKind } from './verdict.ts';
+
+export type ResponseStatus = 'met' | 'missed' | 'not-measurable';
+
+export interface ResponseCheck {
+  /** As the runbook writes it, e.g. "L2". */
+  readonly level: string;
+  readonly contact: string;
+  readonly responseTime: string;
+  /** Runbook line of the contact's row. */
+  readonly line: number;
+  /** What made the level due: "detection", or the escalation reason(s). */
+  readonly because: string;
+  /** Wall-clock ms the level became due; null when the timeline does not say. */
+  readonly dueAtWallMs: number | null;
+  /** dueAtWallMs + the level's response time. */
+  readonly deadlineWallMs: number | null;
+  readonly status: ResponseStatus;
+  /** L1: how long after detection the first runbook step started. */
+  readonly respondedAfterMs?: number;
+  /** Why a level is not measurable. */
+  readonly note?: string;
+}
+
+type Event = RunRecord['timeline'][number];
+
+/** Instants the triggers are read from, as wall-clock ms. */
+interface Moments {
+  first(pred: (e: Event) => boolean): number | null;
+  ofType(type: string): number | null;
+  /** First verification round whose failures, together with the earlier ones, satisfy `pred`. */
+  round(pred: (failuresSoFar: readonly string[]) => boolean): number | null;
+}
+
+function moments(events: readonly Event[]): Moments {
+  const first = (pred: (e: Event) => boolean) => events.find(pred)?.at.wallMs ?? null;
+  return {
+    first,
+    ofType: (type) => first((e) => e.type === type),
+    round(pred) {
+      const seen: string[] = [];
+      for (const e of events) {
+        if (e.type !== 'verify.round' || !Array.isArray(e['failures'])) continue;
+        seen.push(...(e['failures'] as string[]));
+        if (pred(seen)) return e.at.wallMs;
+      }
+      return null;
+    },
+  };
+}
+
+const failingDeps = (failures: readonly string[]) =>
+  new Set(failures.flatMap((f) => [...f.matchAll(/\/health\/([a-z-]+) answered/g)].map((m) => m[1]!)));
+
+const plus = (a: number | null, ms: number) => (a === null ? null : a + ms);
+
+/** "root cause unclear after 15 min: ..." -> 15 minutes after detection. */
+const afterBox = (m: Moments, reason: string) => {
+  const box = /after (\d+) min/.exec(reason);
+  return box ? plus(m.ofType('detected'), Number(box[1]) * 60_000) : null;
+};
+
+/** When each kind of escalation reason fired, by the words harness/run/escalation.ts writes it with. */
+const TRIGGER_TIMES: readonly [RegExp, (m: Moments, r: RunRecord, reason: string) => number | null][] = [
+  [/^outage lasted/, (m, r) => plus(m.ofType('injected'), r.targets.mttrMs)],
+  [/^outage not resolved/, (m) => m.first((e) => e.type === 'phase.end' && e['phase'] === 'verify')],
+  [/^monitoring did not detect/, (m) => m.first((e) => e.type === 'phase.end' && e['phase'] === 'detect')],
+  [/^fix needed steps/, (m) => m.first((e) => e.type === 'step.start' && e['extra'] === true)],
+  [/^data loss/, (m) => m.round((f) => f.some((x) => /^data-integrity: .*(is gone|changed:)/.test(x)))],
+  [/^customer impact critical/, (m) => m.ofType('injected')],
+  [/^production database/, (m) => m.round((f) => failingDeps(f).has('database'))],
+  [/^external dependency/, (m) => m.round((f) => failingDeps(f).has('external-apis'))],
+  [/^more than one service/, (m) => m.round((f) => failingDeps(f).size > 1)],
+  [/^root cause unclear/, (m, _, reason) => afterBox(m, reason)],
+];
+
+/** Each escalation reason with the instant its trigger fired (null: not in the timeline). */
+export function triggerTimes(r: RunRecord): { reason: string; atWallMs: number | null }[] {
+  const m = moments(r.timeline);
+  return r.escalationReasons.map((reason) => {
+    const at = TRIGGER_TIMES.find(([re]) => re.test(reason))?.[1](m, r, reason) ?? null;
+    return { reason, atWallMs: at };
+  });
+}
+
+const respond = (c: EscalationContact) => ({
+  level: c.level,
+  contact: c.contact,
+  responseTime: c.responseTime,
+  line: c.line,
+});
+
+/**
+ * Every contact level that applied to the run, in order. Control and aborted runs have none.
+ *
+ * @example
+ * const contacts = runbook.escalation.contacts; // L1..L4 from the runbook's table
+ * for (const c of responseChecks(record, contacts)) console.log(c.level, c.status, c.deadlineWallMs);
+ */
+export function responseChecks(r: RunRecord, contacts: readonly EscalationContact[]): ResponseCheck[] {
+  if (runKind(r) !== 'fault' || r.outcome === 'aborted' || contacts.length === 0) return [];
+  return [onCall(r, contacts[0]!), ...escalations(r, contacts.slice(1))];
+}
+
+function onCall(r: RunRecord, l1: EscalationContact): ResponseCheck {
+  const detected = moments(r.timeline).ofType('detected');
+  const base = { ...respond(l1), because: 'detection', dueAtWallMs: detected };
+  const deadlineWallMs = l1.responseTimeMs === undefined ? null : plus(detected, l1.responseTimeMs);
+  if (detected === null)
+    return { ...base, deadlineWallMs, status: 'not-measurable', note: 'not detected: nobody was paged' };
+  const started = moments(r.timeline).first(
+    (e) => e.type === 'step.start' && e['extra'] !== true && e.at.wallMs >= detected,
+  );
+  if (started === null)
+    return { ...base, deadlineWallMs, status: 'not-measurable', note: 'no runbook step ran after detection' };
+  if (deadlineWallMs === null)
+    return { ...base, deadlineWallMs, status: 'not-measurable', note: 'the runbook gives no response time' };
+  return {
+    ...base,
+    deadlineWallMs,
+    status: started <= deadlineWallMs ? 'met' : 'missed',
+    respondedAfterMs: started - detected,
+  };
+}
+
+function escalations(r: RunRecord, above: readonly EscalationContact[]): ResponseCheck[] {
+  if (above.length === 0) return [];
+  const detected = moments(r.timeline).ofType('detected');
+  // one escalation per distinct instant; a trigger is acted on once the incident is noticed
+  const byInstant = new Map<number | null, string[]>();
+  for (const t of triggerTimes(r)) {
+    const due = t.atWallMs === null || detected === null ? t.atWallMs : Math.max(t.atWallMs, detected);
+    byInstant.set(due, [...(byInstant.get(due) ?? []), t.reason]);
+  }
+  const ordered = [...byInstant].sort(([a], [b]) => (a ?? Infinity) - (b ?? Infinity));
+  return ordered.map(([due, reasons], i) => {
+    const level = above[Math.min(i, above.length - 1)]!;
+    return {
+      ...respond(level),
+      because: reasons.join('; '),
+      dueAtWallMs: due,
+      deadlineWallMs: level.responseTimeMs === undefined ? null : plus(due, level.responseTimeMs),
+      status: 'not-measurable' as const,
+      note: 'a drill has no one to answer the escalation',
+    };
+  });
+}
