@@ -61,6 +61,10 @@ describe('pnpm report', () => {
     expect(md).toMatch(/^# Reliability review: /);
     expect(md).toContain('| False-positive rate | < 5% |');
     expect(md).toContain('**1 file(s) skipped as invalid:**');
+    // response times come from the drilled runbook's own contacts table, read from the file
+    expect(md).toMatch(
+      /\n\| L1 \| Platform on-call \| within 5 minutes \| `fixtures\/runbook\/agent-agency-outage\.md:\d+` \| [1-9]\d* \|/,
+    );
     const html = await readFile(join(out, 'quarterly.html'), 'utf8');
     expect(html.match(/<svg /g)?.length).toBe(5);
   });

@@ -19,6 +19,7 @@ import { aggregate, runbookCoverage } from '../report/quarterly.ts';
 import { renderQuarterlyHtml } from '../report/quarterly-html.ts';
 import { renderQuarterlyMarkdown } from '../report/quarterly-markdown.ts';
 import type { RunRecord } from '../report/record.ts';
+import { readEscalationContacts } from '../report/runbook-contacts.ts';
 import { runbookMatcher } from '../report/runbook-filter.ts';
 import { DEFAULT_RUNS_DIR, readRunRecords } from '../report/store.ts';
 import { parseProgram, runCli } from './main.ts';
@@ -81,10 +82,9 @@ async function quarterly(dir: string, opts: Options): Promise<number> {
       `--profile ${profile}: no run records on that alert profile since ${fmtWall(sinceMs)}; profiles there: ${[...counts].map(([p, n]) => `${p} (${plural(n, 'run')})`).join(', ')}`,
     );
   const others = [...counts].filter(([p]) => p !== profile);
-  const report = aggregate(selected.filter((r) => profileOf(r) === profile).map(withRepoPath), {
-    now,
-    sinceMs,
-  });
+  const reviewed = selected.filter((r) => profileOf(r) === profile).map(withRepoPath);
+  const contactsOf = await readEscalationContacts(reviewed.map((r) => r.runbook.file));
+  const report = aggregate(reviewed, { now, sinceMs, contactsOf });
   const ctx = {
     source: dir,
     invalid,

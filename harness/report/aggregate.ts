@@ -17,6 +17,7 @@
  */
 import { type Distribution, distribution, OUTCOMES, type Outcome } from '../core/metrics.ts';
 import type { RunRecord } from './record.ts';
+import { type ContactsOf, responsesOfRuns } from './response-times.ts';
 import { type WeekPoint, weeklyTrend } from './trends.ts';
 import { controlFired, judgedTime, meetsTarget, runKind, SEVERITY_RESPONSE_MS } from './verdict.ts';
 
@@ -62,6 +63,10 @@ export interface ScenarioKpis {
   readonly worstSeverity: RunRecord['observedSeverity'];
   /** Fault runs whose detection came within the response time of the severity they caused. */
   readonly responseTimeMet: Ratio;
+  /** Detected fault runs whose first runbook step started within L1's (on-call) response time. */
+  readonly onCallResponse: Ratio;
+  /** Per escalation level above L1: runs in which a trigger made it due (not measurable in a drill). */
+  readonly escalationsDue: Readonly<Record<string, number>>;
   /** Per alert: control runs in which it fired. */
   readonly falsePositiveAlerts: Readonly<Record<string, number>>;
   /** Per alert: fault runs in which it fired although the scenario did not expect it. */
@@ -74,6 +79,8 @@ export interface AggregateOptions {
   readonly now: number;
   /** Start of the range, epoch ms (inclusive); records before it serve only as recurrence history. */
   readonly sinceMs: number;
+  /** The runbook's escalation contacts (L1..Ln), per runbook file as the records name it. */
+  readonly contactsOf?: ContactsOf;
 }
 
 const startOf = (r: RunRecord) => Date.parse(r.startedAt);
@@ -122,6 +129,7 @@ export function aggregateScenario(
       unexpected[alert] = (unexpected[alert] ?? 0) + 1;
 
   const first = sorted[0];
+  const responses = responsesOfRuns(verdict, opts.contactsOf ?? (() => undefined));
   return {
     scenario: name,
     title: sorted.at(-1)?.scenario.title ?? name,
@@ -147,6 +155,8 @@ export function aggregateScenario(
     customerImpactMs: sorted.reduce((s, r) => s + (r.metrics.customerImpactMs ?? 0), 0),
     worstSeverity: SEVERITY_ORDER.find((sev) => verdict.some((r) => r.observedSeverity === sev)) ?? 'none',
     responseTimeMet: responseTimes(verdict),
+    onCallResponse: ratio(responses.onCallMet, responses.onCallJudged),
+    escalationsDue: responses.runsDue,
     falsePositiveAlerts: fpAlerts,
     unexpectedAlerts: unexpected,
     weekly: first ? weeklyTrend(sorted, { sinceMs: opts.sinceMs, now: opts.now }) : [],

@@ -14,6 +14,7 @@ import {
   kpiTable,
   outcomesTable,
   processTable,
+  responseTable,
   type Table,
   timingTable,
   weeklyTable,
@@ -74,6 +75,11 @@ function runbookLine(runbooks: readonly RunbookCoverage[], filter: string | unde
   ];
 }
 
+function noContacts(q: QuarterlyReport): string {
+  if (q.overall.verdictRuns === 0) return NO_FAULT_RUNS;
+  return `No escalation contacts table with response times could be read from ${q.contactsUnknown.join(', ')}.`;
+}
+
 export function reviewBlocks(q: QuarterlyReport, ctx: QuarterlyRenderContext): Block[] {
   const o = q.overall;
   const fp = falsePositiveTables(q);
@@ -122,6 +128,8 @@ export function reviewBlocks(q: QuarterlyReport, ctx: QuarterlyRenderContext): B
     table(timingTable(q), NO_FAULT_RUNS),
     h(2, 'Process KPIs, per scenario'),
     table(processTable(q), NO_FAULT_RUNS),
+    h(3, "Response times (the runbook's escalation contacts)"),
+    table(responseTable(q), noContacts(q)),
     h(3, 'Outcomes'),
     table(outcomesTable(q), NO_FAULT_RUNS),
     h(3, 'Counterfactual runs (no remediation)'),

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { aggregate } from './quarterly.ts';
 import { renderQuarterlyMarkdown } from './quarterly-markdown.ts';
+import { readEscalationContacts } from './runbook-contacts.ts';
 import { fixedHistory, RANGE } from './testing/fixed-history.ts';
 import { syntheticRecord } from './testing/synthetic.ts';
 import { syntheticHistory } from './testing/synthetic-history.ts';
@@ -12,7 +13,12 @@ const ctx = {
 };
 
 describe('renderQuarterlyMarkdown() on the hand-computed history', () => {
-  const md = renderQuarterlyMarkdown(aggregate(fixedHistory(), RANGE), ctx);
+  let md = '';
+  beforeAll(async () => {
+    // the records name the fixture runbook: its L1..L3 table is what the response times are checked against
+    const contactsOf = await readEscalationContacts(['fixtures/runbook/agent-agency-outage.md']);
+    md = renderQuarterlyMarkdown(aggregate(fixedHistory(), { ...RANGE, contactsOf }), ctx);
+  });
 
   it('states the period, what was read and what was skipped', () => {
     expect(md).toMatch(/^# Reliability review: 2026-01-01 to 2026-03-31\n/);
@@ -52,10 +58,35 @@ describe('renderQuarterlyMarkdown() on the hand-computed history', () => {
     );
     expect(md).toContain(
       // critical impact asks for detection within 5 min: 30, 60, 120, 180 and 240 s made it; 600 s and not-detected did not
-      '| db-outage | 8 | 1 | 85.7% (6/7) | 42.9% (3/7) | 28.6% (2/7) | 75.0% (3/4) | 83.5 min | critical | 71.4% (5/7) | 2 never recovered |',
+      // L1: the first runbook step 5 s after detection in all 5 runs that detected and ran the runbook
+      // (db-5 was not detected, db-8 healed first); L2 due in the two escalated runs
+      '| db-outage | 8 | 1 | 85.7% (6/7) | 42.9% (3/7) | 28.6% (2/7) | 75.0% (3/4) | 83.5 min | critical | 71.4% (5/7) | 100.0% (5/5) | L2 ×2 | 2 never recovered |',
     );
     expect(md).toContain(
-      '| crash-loop | 2 | 0 | 100.0% (2/2) | 50.0% (1/2) | 0.0% (0/2) | 0.0% (0/1) | 16.7 min | critical | 100.0% (2/2) | 1 never recovered |',
+      '| crash-loop | 2 | 0 | 100.0% (2/2) | 50.0% (1/2) | 0.0% (0/2) | 0.0% (0/1) | 16.7 min | critical | 100.0% (2/2) | 100.0% (2/2) | none | 1 never recovered |',
+    );
+  });
+
+  it("checks the runbook's escalation contacts: L1 met or missed, the levels above only due by", () => {
+    expect(md).toContain("### Response times (the runbook's escalation contacts)");
+    // L1 deadline = detection + 5 min: MTTDs 30 s .. 10 min over the 7 detected runs
+    expect(md).toContain(
+      '| L1 | Platform on-call | within 5 minutes | `fixtures/runbook/agent-agency-outage.md:228` | 9 | 7 | 0 | 2 | 6m 45s / 15m 00s |',
+    );
+    // db-6 lasted past the 30 min threshold: L2 due then, answer due 15 min later; db-3's
+    // "not resolved" has no verify phase end in its synthetic timeline, so no deadline
+    expect(md).toContain(
+      '| L2 | DevOps lead | within 15 minutes | `fixtures/runbook/agent-agency-outage.md:229` | 2 | 0 | 0 | 2 | 45m 00s / 45m 00s |',
+    );
+    expect(md).toContain(
+      '| L3 | Head of engineering | within 30 minutes | `fixtures/runbook/agent-agency-outage.md:230` | 0 |',
+    );
+  });
+
+  it('says so when the runbook has no readable escalation contacts', () => {
+    const without = renderQuarterlyMarkdown(aggregate(fixedHistory(), RANGE), ctx);
+    expect(without).toContain(
+      '_No escalation contacts table with response times could be read from fixtures/runbook/agent-agency-outage.md._',
     );
   });
 

@@ -5,6 +5,7 @@
 import type { ScenarioKpis } from './aggregate.ts';
 import { fmtDuration, fmtMinutes, fmtP95, fmtRatio, fmtWall } from './format.ts';
 import { kpiRows, type QuarterlyReport } from './quarterly.ts';
+import type { LevelSummary } from './response-times.ts';
 import { type WeekPoint, weekLabel } from './trends.ts';
 import { FINDING_LABEL } from './verdict.ts';
 
@@ -79,6 +80,8 @@ export function processTable(q: QuarterlyReport): Table {
     fmtMinutes(s.customerImpactMs),
     s.worstSeverity,
     fmtRatio(s.responseTimeMet),
+    fmtRatio(s.onCallResponse),
+    fmtDue(s.escalationsDue),
     s.withoutMttr ? `${s.withoutMttr} never recovered` : '',
   ];
   return {
@@ -93,10 +96,54 @@ export function processTable(q: QuarterlyReport): Table {
       'customer impact',
       'worst observed severity',
       'detected within its response time',
+      'on-call (L1) started within its response time',
+      'escalations due (not measurable)',
       '',
     ],
     rows: [...faultScenarios(q).map(row), row(q.overall)],
     numeric: [1, 2, 7],
+  };
+}
+
+/** "L2 ×3, L3 ×1": in how many runs each level above the on-call was due. */
+const fmtDue = (due: Readonly<Record<string, number>>) =>
+  Object.entries(due)
+    .map(([level, runs]) => `${level} ×${runs}`)
+    .join(', ') || 'none';
+
+/**
+ * The runbook's escalation contacts against the drills: L1 (the on-call the harness stands in
+ * for) met or missed; the levels above only "due by", since no one answers in a drill.
+ */
+export function responseTable(q: QuarterlyReport): Table {
+  const dueBy = (l: LevelSummary) =>
+    l.runsDue === 0
+      ? '—'
+      : `${fmtDuration(l.deadlineAfterInjection.p50)} / ${fmtDuration(l.deadlineAfterInjection.max)}`;
+  return {
+    header: [
+      'level',
+      'contact',
+      'response time',
+      'runbook',
+      'runs due',
+      'met',
+      'missed',
+      'not measurable',
+      'due by, after injection (p50 / max)',
+    ],
+    rows: q.responseLevels.map((l) => [
+      l.level,
+      l.contact,
+      l.responseTime,
+      { code: `${l.file}:${l.line}` },
+      String(l.runsDue),
+      String(l.met),
+      String(l.missed),
+      String(l.notMeasurable),
+      dueBy(l),
+    ]),
+    numeric: [4, 5, 6, 7],
   };
 }
 
@@ -263,4 +310,12 @@ export const DEFINITIONS: readonly [string, string][] = [
     'failures (verdict other than resolved-by-runbook) that follow a failure of the same scenario within 30 days ÷ failures',
   ],
   ['customer impact', 'total time the drill traffic saw failures or slow responses, over all runs'],
+  [
+    'on-call (L1) response',
+    "detected fault runs whose first runbook step started within the runbook's L1 response time of the detection ÷ those runs",
+  ],
+  [
+    'escalations due',
+    'each escalation trigger that fired makes the next contact level due when it fired (or at detection, if later); triggers at one instant are one escalation. Its deadline is that time + the level\'s response time: shown as "due by", never met or missed, since no one answers a drill',
+  ],
 ];

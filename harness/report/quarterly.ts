@@ -6,6 +6,8 @@ import { type AggregateOptions, aggregateScenario, type ScenarioKpis } from './a
 import { type FindingSummary, summarizeFindings } from './findings-summary.ts';
 import { fmtDuration, fmtMinutes, fmtP95, fmtRatio } from './format.ts';
 import type { RunRecord } from './record.ts';
+import { type LevelSummary, summarizeResponses } from './response-times.ts';
+import { runKind } from './verdict.ts';
 
 /** The runbook's false-positive target ("< 5%"); it gives no number for the process metrics. */
 export const FALSE_POSITIVE_TARGET = 0.05;
@@ -26,6 +28,10 @@ export interface QuarterlyReport {
   readonly limitations: readonly { text: string; runs: number }[];
   /** Records a reviewer should look at before trusting the numbers (one line each). */
   readonly dataWarnings: readonly string[];
+  /** The runbook's escalation contacts against the fault runs' timelines, one row per level. */
+  readonly responseLevels: readonly LevelSummary[];
+  /** Runbook files of fault runs whose escalation contacts are unknown (not readable, or no table). */
+  readonly contactsUnknown: readonly string[];
 }
 
 export interface RunbookCoverage {
@@ -68,10 +74,14 @@ export function aggregate(records: readonly RunRecord[], opts: AggregateOptions)
   const limitations = new Map<string, number>();
   for (const r of inRange)
     for (const l of new Set(r.limitations)) limitations.set(l, (limitations.get(l) ?? 0) + 1);
+  const contactsOf = opts.contactsOf ?? (() => undefined);
+  const faultRuns = inRange.filter((r) => runKind(r) === 'fault' && r.outcome !== 'aborted');
   return {
     sinceMs: opts.sinceMs,
     now: opts.now,
     records: inRange.length,
+    responseLevels: summarizeResponses(faultRuns, contactsOf),
+    contactsUnknown: [...new Set(faultRuns.map((r) => r.runbook.file))].filter((f) => !contactsOf(f)?.length),
     runbooks: runbookCoverage(inRange),
     scenarios,
     overall,

@@ -12,6 +12,7 @@
  *   answer, so these levels get a "due by" deadline (due + the level's response time) and are
  *   never met or missed: not measurable.
  */
+import { type Distribution, distribution } from '../core/metrics.ts';
 import type { EscalationContact } from '../runbook/model.ts';
 import type { RunRecord } from './record.ts';
 import { runKind } from './verdict.ts';
@@ -158,6 +159,79 @@ function escalations(r: RunRecord, above: readonly EscalationContact[]): Respons
       deadlineWallMs: level.responseTimeMs === undefined ? null : plus(due, level.responseTimeMs),
       status: 'not-measurable' as const,
       note: 'a drill has no one to answer the escalation',
+    };
+  });
+}
+
+/** The escalation contacts of a runbook file as the records name it; undefined when unknown. */
+export type ContactsOf = (runbookFile: string) => readonly EscalationContact[] | undefined;
+
+const checksOf = (r: RunRecord, contactsOf: ContactsOf) =>
+  responseChecks(r, contactsOf(r.runbook.file) ?? []);
+
+/** Per scenario row: L1 met out of the runs it could be judged in, and in how many runs each level was due. */
+export function responsesOfRuns(
+  records: readonly RunRecord[],
+  contactsOf: ContactsOf,
+): { onCallMet: number; onCallJudged: number; runsDue: Readonly<Record<string, number>> } {
+  let onCallMet = 0;
+  let onCallJudged = 0;
+  const runsDue: Record<string, number> = {};
+  for (const r of records) {
+    const [l1, ...above] = checksOf(r, contactsOf);
+    if (l1?.status === 'met') onCallMet++;
+    if (l1?.status === 'met' || l1?.status === 'missed') onCallJudged++;
+    for (const level of new Set(above.map((c) => c.level))) runsDue[level] = (runsDue[level] ?? 0) + 1;
+  }
+  return { onCallMet, onCallJudged, runsDue };
+}
+
+export interface LevelSummary {
+  readonly file: string;
+  readonly level: string;
+  readonly contact: string;
+  readonly responseTime: string;
+  readonly line: number;
+  /** Runs in which the level was due (L1: every fault run it was checked in). */
+  readonly runsDue: number;
+  readonly met: number;
+  readonly missed: number;
+  readonly notMeasurable: number;
+  /** The level's first deadline in each run it was due in, counted from the injection. */
+  readonly deadlineAfterInjection: Distribution;
+}
+
+/** One row per contact level of each runbook, in the runbook's order, over the given runs. */
+export function summarizeResponses(records: readonly RunRecord[], contactsOf: ContactsOf): LevelSummary[] {
+  type Due = { statuses: ResponseStatus[]; deadlineAfterInjectionMs: number | null };
+  const rows = new Map<string, { contact: EscalationContact; file: string; runs: Due[] }>();
+  const key = (file: string, level: string) => `${file}\0${level}`;
+  for (const file of new Set(records.map((r) => r.runbook.file)))
+    for (const contact of contactsOf(file) ?? [])
+      rows.set(key(file, contact.level), { contact, file, runs: [] });
+  for (const r of records) {
+    const injected = moments(r.timeline).ofType('injected');
+    const checks = checksOf(r, contactsOf);
+    for (const level of new Set(checks.map((c) => c.level))) {
+      const ofLevel = checks.filter((c) => c.level === level);
+      const deadline = ofLevel[0]!.deadlineWallMs;
+      rows.get(key(r.runbook.file, level))?.runs.push({
+        statuses: ofLevel.map((c) => c.status),
+        // relative to the injection, so runs on different days compare
+        deadlineAfterInjectionMs: deadline === null || injected === null ? null : deadline - injected,
+      });
+    }
+  }
+  return [...rows.values()].map(({ contact, file, runs }) => {
+    const count = (s: ResponseStatus) => runs.flatMap((d) => d.statuses).filter((x) => x === s).length;
+    return {
+      file,
+      ...respond(contact),
+      runsDue: runs.length,
+      met: count('met'),
+      missed: count('missed'),
+      notMeasurable: count('not-measurable'),
+      deadlineAfterInjection: distribution(runs.map((d) => d.deadlineAfterInjectionMs)),
     };
   });
 }

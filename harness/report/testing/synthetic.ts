@@ -179,7 +179,7 @@ export function syntheticRecord(spec: SyntheticRunSpec): RunRecord {
     observedSeverity: spec.observedSeverity ?? (control || aborted ? 'none' : 'critical'),
     escalated: spec.escalated ?? false,
     escalationReasons: [
-      ...(spec.escalationReasons ?? (spec.escalated ? ['outage duration > 30 minutes'] : [])),
+      ...(spec.escalationReasons ?? (spec.escalated ? [defaultReason(outcome, metrics, targets)] : [])),
     ],
     alertsFired: firedAlerts,
     steps: stepResults,
@@ -188,6 +188,17 @@ export function syntheticRecord(spec: SyntheticRunSpec): RunRecord {
     limitations: [...(spec.limitations ?? [])],
   };
   return runRecordSchema.parse(record);
+}
+
+/** Worded as harness/run/escalation.ts words it, so readers of the reasons see real ones. */
+function defaultReason(
+  outcome: Outcome,
+  metrics: { mttrMs: number | null },
+  targets: { mttrMs: number },
+): string {
+  if (outcome === 'unresolved' || metrics.mttrMs === null)
+    return 'outage not resolved by the runbook within the drill';
+  return `outage lasted ${Math.round(metrics.mttrMs / 60_000)} min, past the ${Math.round(targets.mttrMs / 60_000)} min threshold`;
 }
 
 function withOutcomeSteps(outcome: Outcome): SyntheticStep[] {
