@@ -159,6 +159,8 @@ describe.skipIf(Boolean(skipReason))('nightly workflow on a simulated GitHub-hos
         simulatedActions.some((a) => s.uses!.startsWith(a)),
         `${s.uses} is not simulated`,
       ).toBe(true);
+    // it stops where the workflow creates the cluster, not earlier on a stray word
+    expect(job.steps[steps.length]?.uses).toMatch(/^helm\/kind-action@/);
     const runSteps = steps.filter((s) => s.run);
     expect(runSteps.map((s) => s.name)).toContain('Install dependencies');
     for (const [i, step] of runSteps.entries()) {
