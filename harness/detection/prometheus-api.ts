@@ -9,8 +9,12 @@ import type { AlertObservation, DetectionSource } from './types.ts';
 
 const REQUEST_TIMEOUT_MS = 5_000;
 
+/** `path` under `baseUrl`, keeping the base's own path (a server behind a route prefix, /prometheus). */
+export const apiUrl = (baseUrl: string, path: string): string =>
+  new URL(path.replace(/^\//, ''), baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`).toString();
+
 async function getJson<T>(baseUrl: string, path: string): Promise<T> {
-  const url = new URL(path, baseUrl).toString();
+  const url = apiUrl(baseUrl, path);
   let res: Response;
   try {
     res = await fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
@@ -95,6 +99,15 @@ export async function fetchRuleProgress(
   };
 }
 
+/** Names of the alerting rules Prometheus has loaded. */
+export async function fetchAlertRuleNames(baseUrl: string): Promise<string[]> {
+  const data = await getJson<{ groups: { rules: { type: string; name: string }[] }[] }>(
+    baseUrl,
+    '/api/v1/rules?type=alert',
+  );
+  return data.groups.flatMap((g) => g.rules.filter((r) => r.type === 'alerting').map((r) => r.name));
+}
+
 /** A scrape's sample is stored a little after its timestamp; evaluations must come after that. */
 const SCRAPE_APPEND_MARGIN_MS = 250;
 
@@ -160,7 +173,7 @@ async function pollReady(
     const dead = opts.isDead?.();
     if (dead) throw new Error(dead);
     try {
-      const ready = await fetch(new URL('/-/ready', baseUrl), { signal: AbortSignal.timeout(1_000) });
+      const ready = await fetch(apiUrl(baseUrl, '/-/ready'), { signal: AbortSignal.timeout(1_000) });
       if (ready.ok) {
         const waiting = await check();
         if (waiting === undefined) return;

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { UserError } from '../core/errors.ts';
+import { parseMonitoringUrl, parsePort } from './monitoring-url.ts';
+import { apiUrl } from './prometheus-api.ts';
+
+describe('monitoring URLs', () => {
+  it('keeps scheme, host, port and a route prefix; drops a trailing slash', () => {
+    expect(parseMonitoringUrl('--prometheus-url', 'http://127.0.0.1:9090/')).toBe('http://127.0.0.1:9090');
+    expect(parseMonitoringUrl('--prometheus-url', 'https://mon.example/prometheus/')).toBe(
+      'https://mon.example/prometheus',
+    );
+  });
+
+  it.each([
+    ['prometheus:9090', /must be http:\/\/ or https:\/\//],
+    ['not a url', /is not a URL/],
+    ['ftp://127.0.0.1:9090', /must be http/],
+    ['http://admin:secret@127.0.0.1:9090', /credentials in the URL/],
+    ['http://127.0.0.1:9090/?x=1', /query or fragment/],
+  ])('refuses %s in one line naming the flag', (value, why) => {
+    const attempt = () => parseMonitoringUrl('--alertmanager-url', value);
+    expect(attempt).toThrow(UserError);
+    expect(attempt).toThrow(why);
+    expect(attempt).toThrow(/^--alertmanager-url: [^\n]+$/);
+  });
+
+  it('API paths stay under the route prefix', () => {
+    expect(apiUrl('https://mon.example/prometheus', '/api/v1/alerts')).toBe(
+      'https://mon.example/prometheus/api/v1/alerts',
+    );
+    expect(apiUrl('http://127.0.0.1:9090', '/-/ready')).toBe('http://127.0.0.1:9090/-/ready');
+  });
+
+  it('ports: 0 to 65535', () => {
+    expect(parsePort('--page-receiver-port', '0')).toBe(0);
+    expect(parsePort('--page-receiver-port', '9095')).toBe(9095);
+    for (const bad of ['-1', '65536', 'x', '1.5', ''])
+      expect(() => parsePort('--page-receiver-port', bad)).toThrow(UserError);
+  });
+});
