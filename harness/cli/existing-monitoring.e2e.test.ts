@@ -109,3 +109,23 @@ describe.skipIf(!installed)('pnpm scenario with existing monitoring (local platf
     );
   }, 300_000);
 });
+
+it('--dry-run says where alert state and pages would come from, and contacts neither', async () => {
+  // nothing listens at either address: a dry run that contacted them would fail
+  const run = runCli(
+    'scenario.ts',
+    [
+      'db-outage',
+      '--dry-run',
+      '--prometheus-url',
+      'http://192.0.2.1:9090/',
+      '--alertmanager-url',
+      'http://192.0.2.1:9093',
+    ],
+    { FIREDRILL_STATE_DIR: tempStateDir() },
+  );
+  expect(await run.exited).toBe(0);
+  expect(run.stdout()).toContain(
+    'monitoring: alert state from the Prometheus at http://192.0.2.1:9090 and its own rules; pages from the Alertmanager at http://192.0.2.1:9093 to a receiver at a free loopback port (nothing contacted)',
+  );
+});

@@ -235,6 +235,7 @@ async function main(): Promise<number> {
 
   if (opts.dryRun) {
     if (opts.platform === 'kube') process.stdout.write(await dryRunGuard(opts));
+    if (opts.prometheusUrl) process.stdout.write(`${dryRunMonitoring(opts)}\n`);
     for (const s of scenarios) {
       const file = resolve(opts.runbook ?? join(repoRoot, s.runbook.file));
       const { runbook } = loadRunbook(file);
@@ -360,6 +361,14 @@ function refuseMonitoringConflicts(opts: Options): void {
   if (opts.pageReceiverPort !== undefined && !opts.alertmanagerUrl)
     throw new UserError('--page-receiver-port needs --alertmanager-url');
 }
+
+/** Where alert state and pages would come from; nothing is contacted. */
+const dryRunMonitoring = (opts: Options): string =>
+  `monitoring: alert state from the Prometheus at ${opts.prometheusUrl} and its own rules` +
+  (opts.alertmanagerUrl
+    ? `; pages from the Alertmanager at ${opts.alertmanagerUrl} to a receiver at ${opts.pageReceiverPort ? `127.0.0.1:${opts.pageReceiverPort}` : 'a free loopback port'}`
+    : '') +
+  ' (nothing contacted)';
 
 /** A --var the runbook has no placeholder for is most likely a typo: say so, and run anyway. */
 function warnUnusedVariables(vars: Record<string, string>, runbook: Runbook, file: string): void {
