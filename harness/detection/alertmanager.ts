@@ -16,21 +16,6 @@ const MAX_BODY_BYTES = 1024 * 1024;
 /** Bounded memory whatever posts to the receiver. */
 const MAX_PAGES = 10_000;
 
-/** Throws a UserError when the Alertmanager does not answer `/-/ready` with 200. */
-export async function checkAlertmanagerReady(baseUrl: string): Promise<void> {
-  let status: number;
-  try {
-    const res = await fetch(apiUrl(baseUrl, '/-/ready'), { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-    status = res.status;
-  } catch (err) {
-    throw new UserError(
-      `--alertmanager-url: Alertmanager at ${baseUrl} did not answer /-/ready: ${errorMessage((err as Error).cause ?? err)}`,
-    );
-  }
-  if (status !== 200)
-    throw new UserError(`--alertmanager-url: Alertmanager at ${baseUrl} answered /-/ready with ${status}`);
-}
-
 /** Names of the alerts Alertmanager holds as active (not silenced or inhibited). */
 export async function fetchActiveAlertNames(baseUrl: string): Promise<string[]> {
   const url = apiUrl(baseUrl, '/api/v2/alerts?active=true&silenced=false&inhibited=false');

@@ -4,13 +4,16 @@
  * drill's fault, and the Alertmanager's page reaches the harness's webhook receiver.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Gauge, Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { systemClock } from '../core/clock.ts';
+import { UserError } from '../core/errors.ts';
 import { Ledger } from '../core/ledger.ts';
+import { listenOnLoopback } from '../core/listen.ts';
 import { silentLogger } from '../core/log.ts';
 import { createMemoryStack, type MemoryStack, memoryVerifier } from '../platforms/memory/index.ts';
 import { runRecordSchema } from '../report/record.ts';
@@ -19,7 +22,11 @@ import { runDrill } from '../run/loop.ts';
 import type { RunbookPlan } from '../run/types.ts';
 import { scenarioSchema } from '../scenario/schema.ts';
 import { type PageReceiver, startPageReceiver } from './alertmanager.ts';
-import { type ExistingMonitoring, existingMonitoringSource } from './existing-monitoring.ts';
+import {
+  checkExistingMonitoring,
+  type ExistingMonitoring,
+  existingMonitoringSource,
+} from './existing-monitoring.ts';
 import { type MetricsServer, startMetricsServer } from './metrics-server.ts';
 import {
   PROMETHEUS_BINARY,
@@ -205,4 +212,18 @@ describe.skipIf(!installed)('existing monitoring: user Prometheus + Debian Alert
     expect(record.metrics).not.toHaveProperty('mttdPageMs');
     expect(record.timeline.some((e) => e.type === 'paged' || e.type === 'paging')).toBe(false);
   }, 120_000);
+
+  it('preflight: both servers ready passes; an Alertmanager nothing answers at is one line naming its flag', async () => {
+    await checkExistingMonitoring({ prometheusUrl: prometheus.url, alertmanagerUrl: alertmanager.url });
+    const closed = createServer();
+    const port = await listenOnLoopback(closed);
+    await new Promise((r) => closed.close(r));
+    await expect(
+      checkExistingMonitoring({ prometheusUrl: prometheus.url, alertmanagerUrl: `http://127.0.0.1:${port}` }),
+    ).rejects.toThrow(
+      new UserError(
+        `--alertmanager-url: Alertmanager at http://127.0.0.1:${port} is not ready (/-/ready: connect ECONNREFUSED 127.0.0.1:${port})`,
+      ),
+    );
+  });
 });

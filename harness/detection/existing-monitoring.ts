@@ -7,13 +7,8 @@
 import { type Clock, systemClock } from '../core/clock.ts';
 import { errorMessage, UserError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
-import {
-  checkAlertmanagerReady,
-  fetchActiveAlertNames,
-  type PageReceiver,
-  startPageReceiver,
-} from './alertmanager.ts';
-import { apiUrl, fetchAlertRuleNames, prometheusSource } from './prometheus-api.ts';
+import { fetchActiveAlertNames, type PageReceiver, startPageReceiver } from './alertmanager.ts';
+import { fetchAlertRuleNames, notReadyReason, prometheusSource } from './prometheus-api.ts';
 import type { DetectionSource, Notification } from './types.ts';
 
 export interface ExistingMonitoring {
@@ -34,18 +29,14 @@ export function describeMonitoring(m: ExistingMonitoring): string {
 
 /** Both servers answer `/-/ready`; throws a UserError (one line) otherwise. Reads only. */
 export async function checkExistingMonitoring(m: ExistingMonitoring): Promise<void> {
-  let status: number | string;
-  try {
-    status = (await fetch(apiUrl(m.prometheusUrl, '/-/ready'), { signal: AbortSignal.timeout(5_000) }))
-      .status;
-  } catch (err) {
-    status = errorMessage((err as Error).cause ?? err);
+  const servers: [flag: string, what: string, url: string][] = [
+    ['--prometheus-url', 'Prometheus', m.prometheusUrl],
+  ];
+  if (m.alertmanagerUrl) servers.push(['--alertmanager-url', 'Alertmanager', m.alertmanagerUrl]);
+  for (const [flag, what, url] of servers) {
+    const why = await notReadyReason(url);
+    if (why) throw new UserError(`${flag}: ${what} at ${url} is not ready (${why})`);
   }
-  if (status !== 200)
-    throw new UserError(
-      `--prometheus-url: Prometheus at ${m.prometheusUrl} is not ready (/-/ready: ${status})`,
-    );
-  if (m.alertmanagerUrl) await checkAlertmanagerReady(m.alertmanagerUrl);
 }
 
 /**

@@ -32,6 +32,19 @@ async function getJson<T>(baseUrl: string, path: string): Promise<T> {
   return body.data;
 }
 
+/**
+ * Why the server at `baseUrl` is not ready, or undefined when it is: one look at `/-/ready`,
+ * which Prometheus and Alertmanager both serve.
+ */
+export async function notReadyReason(baseUrl: string): Promise<string | undefined> {
+  try {
+    const res = await fetch(apiUrl(baseUrl, '/-/ready'), { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    return res.ok ? undefined : `/-/ready answered ${res.status}`;
+  } catch (err) {
+    return `/-/ready: ${errorMessage((err as Error).cause ?? err)}`;
+  }
+}
+
 interface ApiAlert {
   labels: Record<string, string>;
   state: string;
