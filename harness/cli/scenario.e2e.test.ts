@@ -265,6 +265,14 @@ current-context: kind-gone
       /^firedrill: error: --prometheus-url replaces --detection/,
     ],
     [
+      ['--prometheus-url', 'http://127.0.0.1:9090', '--profile', 'fast'],
+      /^firedrill: error: --prometheus-url replaces --profile/,
+    ],
+    [
+      ['--prometheus-url', 'http://127.0.0.1:9090', '--page-receiver-port', '9095'],
+      /^firedrill: error: --page-receiver-port needs --alertmanager-url$/,
+    ],
+    [
       ['--prometheus-url', 'http://127.0.0.1:9090', '--page-receiver-port', '70000'],
       /^firedrill: error: --page-receiver-port: expected a port number/,
     ],

@@ -347,19 +347,15 @@ async function main(): Promise<number> {
 
 /** Existing monitoring replaces firedrill's own detection: flags that configure that one conflict. */
 function refuseMonitoringConflicts(opts: Options): void {
-  if (!opts.prometheusUrl) {
-    if (opts.alertmanagerUrl)
-      throw new UserError('--alertmanager-url needs --prometheus-url (the Prometheus that sends to it)');
-    if (opts.pageReceiverPort !== undefined)
-      throw new UserError('--page-receiver-port needs --alertmanager-url');
-    return;
-  }
+  if (opts.alertmanagerUrl && !opts.prometheusUrl)
+    throw new UserError('--alertmanager-url needs --prometheus-url (the Prometheus that sends to it)');
+  if (opts.pageReceiverPort !== undefined && !opts.alertmanagerUrl)
+    throw new UserError('--page-receiver-port needs --alertmanager-url');
+  if (!opts.prometheusUrl) return;
   if (program.getOptionValueSource('detection') === 'cli')
     throw new UserError('--prometheus-url replaces --detection: alert state comes from that Prometheus');
   if (program.getOptionValueSource('profile') === 'cli')
     throw new UserError("--prometheus-url replaces --profile: that Prometheus's own rules set the windows");
-  if (opts.pageReceiverPort !== undefined && !opts.alertmanagerUrl)
-    throw new UserError('--page-receiver-port needs --alertmanager-url');
 }
 
 /** Where alert state and pages would come from; nothing is contacted. */

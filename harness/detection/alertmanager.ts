@@ -7,10 +7,9 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { type Clock, systemClock } from '../core/clock.ts';
 import { errorMessage, UserError } from '../core/errors.ts';
-import { apiUrl } from './prometheus-api.ts';
+import { fetchJson } from './prometheus-api.ts';
 import type { Notification } from './types.ts';
 
-const REQUEST_TIMEOUT_MS = 5_000;
 /** An Alertmanager notification is a few KiB; anything near this is not one. */
 const MAX_BODY_BYTES = 1024 * 1024;
 /** Bounded memory whatever posts to the receiver. */
@@ -18,18 +17,12 @@ const MAX_PAGES = 10_000;
 
 /** Names of the alerts Alertmanager holds as active (not silenced or inhibited). */
 export async function fetchActiveAlertNames(baseUrl: string): Promise<string[]> {
-  const url = apiUrl(baseUrl, '/api/v2/alerts?active=true&silenced=false&inhibited=false');
-  let res: Response;
-  try {
-    res = await fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-  } catch (err) {
-    throw new Error(
-      `Alertmanager at ${baseUrl} did not answer /api/v2/alerts: ${errorMessage((err as Error).cause ?? err)}`,
-    );
-  }
-  const body = (await res.json().catch(() => undefined)) as { labels?: { alertname?: string } }[] | undefined;
+  const path = '/api/v2/alerts?active=true&silenced=false&inhibited=false';
+  const { res, body } = await fetchJson(baseUrl, path, 'Alertmanager');
   if (!res.ok || !Array.isArray(body)) throw new Error(`Alertmanager /api/v2/alerts answered ${res.status}`);
-  return body.flatMap((a) => (a.labels?.alertname ? [a.labels.alertname] : []));
+  return (body as { labels?: { alertname?: string } }[]).flatMap((a) =>
+    a.labels?.alertname ? [a.labels.alertname] : [],
+  );
 }
 
 export interface PageReceiver {

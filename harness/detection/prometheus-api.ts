@@ -13,19 +13,29 @@ const REQUEST_TIMEOUT_MS = 5_000;
 export const apiUrl = (baseUrl: string, path: string): string =>
   new URL(path.replace(/^\//, ''), baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`).toString();
 
-async function getJson<T>(baseUrl: string, path: string): Promise<T> {
-  const url = apiUrl(baseUrl, path);
+/**
+ * GET `path` under `baseUrl` and parse its JSON body (undefined when it is none). `server` names
+ * the server in the error when it does not answer: Prometheus, or the Alertmanager behind it.
+ */
+export async function fetchJson(
+  baseUrl: string,
+  path: string,
+  server = 'Prometheus',
+): Promise<{ res: Response; body: unknown }> {
   let res: Response;
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    res = await fetch(apiUrl(baseUrl, path), { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   } catch (err) {
     throw new Error(
-      `Prometheus at ${baseUrl} did not answer ${path}: ${errorMessage((err as Error).cause ?? err)}`,
+      `${server} at ${baseUrl} did not answer ${path}: ${errorMessage((err as Error).cause ?? err)}`,
     );
   }
-  const body = (await res.json().catch(() => undefined)) as
-    | { status?: string; data?: T; error?: string }
-    | undefined;
+  return { res, body: await res.json().catch(() => undefined) };
+}
+
+async function getJson<T>(baseUrl: string, path: string): Promise<T> {
+  const { res, body: raw } = await fetchJson(baseUrl, path);
+  const body = raw as { status?: string; data?: T; error?: string } | undefined;
   if (!res.ok || body?.status !== 'success' || body.data === undefined) {
     throw new Error(`Prometheus ${path} answered ${res.status}: ${body?.error ?? 'no data'}`);
   }

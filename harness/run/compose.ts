@@ -146,9 +146,8 @@ async function createDetection(
   early: EarlyPrometheus | undefined,
 ): Promise<{ source: DetectionSource; feed?: (s: RequestSample) => void; note?: string }> {
   if (req.monitoring) {
-    const { log, clock } = req;
     const expected = req.scenario.detection.alerts;
-    const source = existingMonitoringSource(req.monitoring, { clock, log, expected });
+    const source = existingMonitoringSource(req.monitoring, { clock: req.clock, log: req.log, expected });
     return { source, note: describeMonitoring(req.monitoring) };
   }
   if (early && stack.scrapeTargets) {
@@ -213,7 +212,7 @@ function backgroundLoad(start: () => RunningLoad): BackgroundLoad {
 
 /** The platform, checked: throws UserError (one line) when it cannot run a drill. */
 async function checkedPlatform(req: DrillRequest, ledger: Ledger) {
-  if (req.detection === 'prometheus' && !req.monitoring && !prometheusInstalled())
+  if (req.detection === 'prometheus' && !prometheusInstalled())
     throw new UserError(
       `--detection prometheus: ${PROMETHEUS_BINARY} not found; apt-get install prometheus, set FIREDRILL_PROMETHEUS_BIN, or use --detection probes`,
     );
