@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { headlineText } from './headline.ts';
 import { appendStepSummary, writeRunReports } from './publish.ts';
 import { renderRunHtml } from './run-html.ts';
 import { renderRunMarkdown } from './run-markdown.ts';
@@ -144,6 +145,8 @@ describe('MTTD to the page (existing monitoring with an Alertmanager)', () => {
     const html = renderRunHtml(records, { generatedAtMs: 0 });
     expect(html).toContain('<td>MTTD to page (Alertmanager notification)</td>');
     expect(html).toContain('<td>MTTD to page</td>');
+    expect(headlineText(records[0]!)).toMatch(/MTTD 1m 00s \(target < 5m 00s\) ✓ · paged 1m 30s · MTTR /);
+    expect(headlineText(records[2]!)).toContain(' · paged — · ');
   });
 
   it('is absent when no Alertmanager was watched', () => {
