@@ -7,8 +7,8 @@ import { systemClock } from '../core/clock.ts';
 import { errorMessage, UserError } from '../core/errors.ts';
 import { stderrLogger } from '../core/log.ts';
 import { unwritableReason } from '../core/writable.ts';
-import { openExistingMonitoring } from '../detection/existing-monitoring.ts';
-import { parseMonitoringUrl, parsePort } from '../detection/monitoring-url.ts';
+import { OFF_LOOPBACK, openExistingMonitoring } from '../detection/existing-monitoring.ts';
+import { onLoopback, parseMonitoringUrl, parsePort } from '../detection/monitoring-url.ts';
 import { createFault } from '../faults/index.ts';
 import type { RunRecord } from '../report/record.ts';
 import { type DrillRequest, PRODUCTION_API, preflight, runOne } from '../run/compose.ts';
@@ -297,6 +297,8 @@ async function main(): Promise<number> {
     progress.line(
       `page receiver: ${monitoring.receiver.url} (the Alertmanager's webhook_configs url for the scenario's alerts)`,
     );
+  if (monitoring?.alertmanagerUrl && !onLoopback(monitoring.alertmanagerUrl))
+    progress.line(`warning: ${OFF_LOOPBACK}`);
 
   let exitCode: number | undefined;
   const onSignal = (sig: Interrupt) => {

@@ -8,6 +8,7 @@ import { type Clock, systemClock } from '../core/clock.ts';
 import { errorMessage, UserError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { fetchActiveAlertNames, type PageReceiver, startPageReceiver } from './alertmanager.ts';
+import { onLoopback } from './monitoring-url.ts';
 import { fetchAlertRuleNames, notReadyReason, prometheusSource } from './prometheus-api.ts';
 import type { DetectionSource, Notification } from './types.ts';
 
@@ -22,10 +23,15 @@ export interface ExistingMonitoring {
 /** One line for the run record: what detected, and how a page would have reached the harness. */
 export function describeMonitoring(m: ExistingMonitoring): string {
   const chain = m.alertmanagerUrl
-    ? `; pages through the Alertmanager at ${m.alertmanagerUrl} to the receiver at ${m.receiver?.url ?? '(none)'}`
+    ? `; pages through the Alertmanager at ${m.alertmanagerUrl} to the receiver at ${m.receiver?.url ?? '(none)'}` +
+      (onLoopback(m.alertmanagerUrl) ? '' : ` (${OFF_LOOPBACK})`)
     : '';
   return `detection by the existing Prometheus at ${m.prometheusUrl} with its own rules (not firedrill's)${chain}`;
 }
+
+/** Said wherever an Alertmanager off loopback is used: why MTTD to the page may stay empty. */
+export const OFF_LOOPBACK =
+  'that Alertmanager is not on loopback: it can show the alert as routed, but its page cannot reach a receiver on 127.0.0.1';
 
 /** Both servers answer `/-/ready`; throws a UserError (one line) otherwise. Reads only. */
 export async function checkExistingMonitoring(m: ExistingMonitoring): Promise<void> {

@@ -28,6 +28,16 @@ export function parseMonitoringUrl(flag: string, value: string): string {
   return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
 }
 
+/**
+ * Whether the server is reached on loopback. Only such an Alertmanager shares this machine's
+ * loopback with the harness's page receiver; one elsewhere (another host, a container, a pod)
+ * can be read but cannot page it. Judged from the URL, like the kube guard: no DNS lookup.
+ */
+export function onLoopback(url: string): boolean {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 /** A TCP port for the harness's page receiver; 0 lets the kernel pick one. */
 export function parsePort(flag: string, value: string): number {
   const port = Number(value);
