@@ -4,7 +4,8 @@
 # (apt); otherwise names the packages and stops. Fast when nothing is missing (dpkg queries only).
 #
 #   ensure-system.sh drill [COMMAND...]   servers a drill on the local platform runs
-#   ensure-system.sh test [COMMAND...]    those plus what the test suite uses (browser, XML schema checker)
+#   ensure-system.sh test [COMMAND...]    those plus what the test suite uses (browser, XML schema
+#                                         checker, an Alertmanager standing in for a user's monitoring)
 #
 # With a COMMAND (package.json: pnpm appends the user's arguments to it), the script then execs
 # it. A COMMAND that only prints (--help, -h, --list, --version, -V, --dry-run) needs no system
@@ -13,7 +14,7 @@
 # (a GitHub-hosted runner has none of them and no root).
 set -euo pipefail
 drill=(postgresql redis-server prometheus stress-ng util-linux iproute2)
-test=("${drill[@]}" chromium libxml2-utils iptables python3)
+test=("${drill[@]}" chromium libxml2-utils iptables python3 prometheus-alertmanager)
 case "${1:-}" in
   drill) want=("${drill[@]}") ;;
   test) want=("${test[@]}") ;;

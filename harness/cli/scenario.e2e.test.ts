@@ -4,8 +4,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { listenOnLoopback } from '../core/listen.ts';
 import { cgroupsOfRuns, processesOfRuns, REPO, runCli, runIdsIn, runPnpm, tempStateDir } from './testing.ts';
 
 const nothingLeft = (stateDir: string, runIds: string[]) => {
@@ -240,6 +242,54 @@ current-context: kind-gone
       /^firedrill: error: FIREDRILL_TEST_FAULTS="remediate:crash": unknown test hook/,
       { FIREDRILL_TEST_FAULTS: 'remediate:crash' },
     ));
+
+  it.each([
+    [
+      ['--prometheus-url', 'ftp://127.0.0.1:9090'],
+      /^firedrill: error: --prometheus-url: "ftp:\/\/127\.0\.0\.1:9090" must be http/,
+    ],
+    [
+      ['--prometheus-url', 'http://u:p@127.0.0.1:9090'],
+      /^firedrill: error: --prometheus-url: credentials in the URL/,
+    ],
+    [
+      ['--alertmanager-url', 'localhost:9093'],
+      /^firedrill: error: --alertmanager-url: "localhost:9093" must be http/,
+    ],
+    [
+      ['--alertmanager-url', 'http://127.0.0.1:9093'],
+      /^firedrill: error: --alertmanager-url needs --prometheus-url/,
+    ],
+    [
+      ['--prometheus-url', 'http://127.0.0.1:9090', '--detection', 'probes'],
+      /^firedrill: error: --prometheus-url replaces --detection/,
+    ],
+    [
+      ['--prometheus-url', 'http://127.0.0.1:9090', '--profile', 'fast'],
+      /^firedrill: error: --prometheus-url replaces --profile/,
+    ],
+    [
+      ['--prometheus-url', 'http://127.0.0.1:9090', '--page-receiver-port', '9095'],
+      /^firedrill: error: --page-receiver-port needs --alertmanager-url$/,
+    ],
+    [
+      ['--prometheus-url', 'http://127.0.0.1:9090', '--page-receiver-port', '70000'],
+      /^firedrill: error: --page-receiver-port: expected a port number/,
+    ],
+  ])('existing monitoring flags %j', (flags, message) => expectRefused(['db-outage', ...flags], message));
+
+  it('a --prometheus-url nothing answers at', async () => {
+    const closed = createServer();
+    const port = await listenOnLoopback(closed);
+    await new Promise((r) => closed.close(r));
+    await expectRefusedAtPreflight(
+      ['db-outage', '--prometheus-url', `http://127.0.0.1:${port}`],
+      new RegExp(
+        `^firedrill: error: --prometheus-url: Prometheus at http://127\\.0\\.0\\.1:${port} is not ready \\(/-/ready: connect ECONNREFUSED`,
+      ),
+      {},
+    );
+  });
 
   it('a --reports under /proc (root may "write" there; the drill hung at its end)', () =>
     expectRefused(

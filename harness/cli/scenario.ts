@@ -7,6 +7,8 @@ import { systemClock } from '../core/clock.ts';
 import { errorMessage, UserError } from '../core/errors.ts';
 import { stderrLogger } from '../core/log.ts';
 import { unwritableReason } from '../core/writable.ts';
+import { OFF_LOOPBACK, openExistingMonitoring } from '../detection/existing-monitoring.ts';
+import { onLoopback, parseMonitoringUrl, parsePort } from '../detection/monitoring-url.ts';
 import { createFault } from '../faults/index.ts';
 import type { RunRecord } from '../report/record.ts';
 import { type DrillRequest, PRODUCTION_API, preflight, runOne } from '../run/compose.ts';
@@ -90,6 +92,21 @@ const program = new Command('pnpm scenario')
       .choices(['auto', 'prometheus', 'probes'])
       .default('auto'),
   )
+  .option(
+    '--prometheus-url <url>',
+    'detect with this running Prometheus and its own rules (read only); firedrill starts none',
+    (v: string) => parseMonitoringUrl('--prometheus-url', v),
+  )
+  .option(
+    '--alertmanager-url <url>',
+    'with --prometheus-url: the Alertmanager it sends to (read only); MTTD to the page is recorded',
+    (v: string) => parseMonitoringUrl('--alertmanager-url', v),
+  )
+  .option(
+    '--page-receiver-port <port>',
+    "port on 127.0.0.1 of firedrill's webhook receiver for the Alertmanager's pages (default: any free one)",
+    (v: string) => parsePort('--page-receiver-port', v),
+  )
   .addOption(
     new Option(
       '--profile <profile>',
@@ -145,6 +162,9 @@ interface Options {
   control?: boolean;
   counterfactual?: boolean;
   detection: 'auto' | 'prometheus' | 'probes';
+  prometheusUrl?: string;
+  alertmanagerUrl?: string;
+  pageReceiverPort?: number;
   profile: 'fast' | 'production';
   reports: string;
   dryRun?: boolean;
@@ -206,6 +226,7 @@ async function main(): Promise<number> {
     if (!warnedRunbooks.has(file)) warnUnusedVariables(opts.var, runbook, file);
     warnedRunbooks.add(file);
   }
+  refuseMonitoringConflicts(opts);
   const mode: DrillMode = opts.control ? 'control' : opts.counterfactual ? 'counterfactual' : 'drill';
   const targetOverrides: TargetOverrides = {
     ...(opts.targetMttd !== undefined ? { mttdMs: opts.targetMttd } : {}),
@@ -214,6 +235,7 @@ async function main(): Promise<number> {
 
   if (opts.dryRun) {
     if (opts.platform === 'kube') process.stdout.write(await dryRunGuard(opts));
+    if (opts.prometheusUrl) process.stdout.write(`${dryRunMonitoring(opts)}\n`);
     for (const s of scenarios) {
       const file = resolve(opts.runbook ?? join(repoRoot, s.runbook.file));
       const { runbook } = loadRunbook(file);
@@ -241,6 +263,7 @@ async function main(): Promise<number> {
   const progress = createProgress(clock);
   const ctl = new AbortController();
   const kube = opts.platform === 'kube' ? kubeOptions(opts) : undefined;
+  let monitoring: Awaited<ReturnType<typeof openExistingMonitoring>> | undefined;
   const request = (scenario: Scenario): DrillRequest => ({
     scenario,
     mode,
@@ -251,6 +274,7 @@ async function main(): Promise<number> {
     ...(opts.allowHostCommands ? { allowHostCommands: true } : {}),
     targetOverrides,
     detection: opts.detection,
+    ...(monitoring ? { monitoring } : {}),
     profile: opts.profile,
     repoRoot,
     clock,
@@ -261,6 +285,20 @@ async function main(): Promise<number> {
   // Every drill of this invocation runs on the same platform: one that cannot run any (missing
   // binaries, unreachable cluster) is refused now, in one line, before anything is written.
   await preflight(request(scenarios[0]!));
+  monitoring = opts.prometheusUrl
+    ? await openExistingMonitoring({
+        prometheusUrl: opts.prometheusUrl,
+        ...(opts.alertmanagerUrl ? { alertmanagerUrl: opts.alertmanagerUrl } : {}),
+        ...(opts.pageReceiverPort !== undefined ? { pageReceiverPort: opts.pageReceiverPort } : {}),
+        clock,
+      })
+    : undefined;
+  if (monitoring?.receiver)
+    progress.line(
+      `page receiver: ${monitoring.receiver.url} (the Alertmanager's webhook_configs url for the scenario's alerts)`,
+    );
+  if (monitoring?.alertmanagerUrl && !onLoopback(monitoring.alertmanagerUrl))
+    progress.line(`warning: ${OFF_LOOPBACK}`);
 
   let exitCode: number | undefined;
   const onSignal = (sig: Interrupt) => {
@@ -301,12 +339,34 @@ async function main(): Promise<number> {
     }
   }
 
+  await monitoring?.close();
   const written = await writeInvocationReports(reportsDir, records, clock.now().wallMs);
   if (opts.json) process.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
   else process.stdout.write(`${written.map((f) => `report: ${f}`).join('\n')}\n`);
   if (exitCode) return exitCode;
   return verdictExitCode(records);
 }
+
+/** Existing monitoring replaces firedrill's own detection: flags that configure that one conflict. */
+function refuseMonitoringConflicts(opts: Options): void {
+  if (opts.alertmanagerUrl && !opts.prometheusUrl)
+    throw new UserError('--alertmanager-url needs --prometheus-url (the Prometheus that sends to it)');
+  if (opts.pageReceiverPort !== undefined && !opts.alertmanagerUrl)
+    throw new UserError('--page-receiver-port needs --alertmanager-url');
+  if (!opts.prometheusUrl) return;
+  if (program.getOptionValueSource('detection') === 'cli')
+    throw new UserError('--prometheus-url replaces --detection: alert state comes from that Prometheus');
+  if (program.getOptionValueSource('profile') === 'cli')
+    throw new UserError("--prometheus-url replaces --profile: that Prometheus's own rules set the windows");
+}
+
+/** Where alert state and pages would come from; nothing is contacted. */
+const dryRunMonitoring = (opts: Options): string =>
+  `monitoring: alert state from the Prometheus at ${opts.prometheusUrl} and its own rules` +
+  (opts.alertmanagerUrl
+    ? `; pages from the Alertmanager at ${opts.alertmanagerUrl} to a receiver at ${opts.pageReceiverPort ? `127.0.0.1:${opts.pageReceiverPort}` : 'a free loopback port'}`
+    : '') +
+  ' (nothing contacted)';
 
 /** A --var the runbook has no placeholder for is most likely a typo: say so, and run anyway. */
 function warnUnusedVariables(vars: Record<string, string>, runbook: Runbook, file: string): void {

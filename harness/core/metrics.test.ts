@@ -21,6 +21,23 @@ describe('metrics', () => {
     expect(deriveMetrics([injected])).toEqual({ mttdMs: null, mttrMs: null, timeToRemediateMs: null });
   });
 
+  it('MTTD to the page: the first expected page after injection; null when watched and none came', () => {
+    const paging = ev({ type: 'paging' }, 500);
+    const page = (alert: string, expected: boolean, ms: number) =>
+      ev({ type: 'paged', alert, expected, receiver: 'pager' }, ms);
+    const events = [
+      paging,
+      page('A', false, 900),
+      injected,
+      detected,
+      page('B', false, 4200),
+      page('A', true, 5500),
+    ];
+    expect(deriveMetrics(events).mttdPageMs).toBe(4500);
+    expect(deriveMetrics([paging, injected, detected]).mttdPageMs).toBeNull();
+    expect(deriveMetrics([injected, detected, page('A', true, 5500)])).not.toHaveProperty('mttdPageMs');
+  });
+
   it('derives exactly one outcome', () => {
     const extra = ev({ type: 'step.start', stepId: 'e', title: 'e', extra: true }, 6000);
     expect(deriveOutcome([injected, detected, started, recovered], { aborted: false })).toBe(

@@ -20,6 +20,11 @@ export interface DrillMetrics {
   readonly mttdMs: number | null;
   readonly mttrMs: number | null;
   readonly timeToRemediateMs: number | null;
+  /**
+   * paged - injected: the first page of a scenario alert; null when none came. Present only when
+   * the drill watched for pages (a `paging` event: existing monitoring with an Alertmanager).
+   */
+  readonly mttdPageMs?: number | null;
 }
 
 const firstAt = (events: readonly Stamped[], type: TimelineEvent['type']): Instant | undefined =>
@@ -29,12 +34,18 @@ export function deriveMetrics(events: readonly Stamped[]): DrillMetrics {
   const injected = firstAt(events, 'injected');
   const detected = firstAt(events, 'detected');
   const recovered = firstAt(events, 'recovered');
+  const paged = injected && firstPage(events, injected);
   return {
     mttdMs: injected && detected ? elapsedMs(injected, detected) : null,
     mttrMs: injected && recovered ? elapsedMs(injected, recovered) : null,
     timeToRemediateMs: detected && recovered ? elapsedMs(detected, recovered) : null,
+    ...(firstAt(events, 'paging') ? { mttdPageMs: paged ? elapsedMs(injected, paged) : null } : {}),
   };
 }
+
+/** The first page of an expected alert at or after the injection. */
+const firstPage = (events: readonly Stamped[], injected: Instant): Instant | undefined =>
+  events.find((e) => e.type === 'paged' && e.expected && e.at.monoMs >= injected.monoMs)?.at;
 
 /**
  * Exactly one outcome per run. `aborted` wins (no verdict without a valid baseline), then

@@ -15,6 +15,12 @@ export type TimelineEvent =
   | { type: 'detected'; alert: string; source: string; activeAtWallMs?: number }
   /** Any alert seen firing (including ones the scenario did not expect). */
   | { type: 'alert'; alert: string; source: string; state: 'pending' | 'firing' | 'resolved' }
+  /** The detection source reports pages (an Alertmanager is watched): MTTD to the page is measured. */
+  | { type: 'paging' }
+  /** The alert reached the user's Alertmanager (seen in its API); `expected`: a scenario alert after injection. */
+  | { type: 'routed'; alert: string; expected: boolean }
+  /** The Alertmanager's notification (the page) reached the harness's webhook receiver. */
+  | { type: 'paged'; alert: string; expected: boolean; receiver?: string }
   | { type: 'remediation.started' }
   | { type: 'step.start'; stepId: string; title: string; extra: boolean }
   | { type: 'step.end'; stepId: string; status: StepStatus; exitCode?: number }

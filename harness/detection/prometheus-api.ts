@@ -9,23 +9,50 @@ import type { AlertObservation, DetectionSource } from './types.ts';
 
 const REQUEST_TIMEOUT_MS = 5_000;
 
-async function getJson<T>(baseUrl: string, path: string): Promise<T> {
-  const url = new URL(path, baseUrl).toString();
+/** `path` under `baseUrl`, keeping the base's own path (a server behind a route prefix, /prometheus). */
+export const apiUrl = (baseUrl: string, path: string): string =>
+  new URL(path.replace(/^\//, ''), baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`).toString();
+
+/**
+ * GET `path` under `baseUrl` and parse its JSON body (undefined when it is none). `server` names
+ * the server in the error when it does not answer: Prometheus, or the Alertmanager behind it.
+ */
+export async function fetchJson(
+  baseUrl: string,
+  path: string,
+  server = 'Prometheus',
+): Promise<{ res: Response; body: unknown }> {
   let res: Response;
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    res = await fetch(apiUrl(baseUrl, path), { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   } catch (err) {
     throw new Error(
-      `Prometheus at ${baseUrl} did not answer ${path}: ${errorMessage((err as Error).cause ?? err)}`,
+      `${server} at ${baseUrl} did not answer ${path}: ${errorMessage((err as Error).cause ?? err)}`,
     );
   }
-  const body = (await res.json().catch(() => undefined)) as
-    | { status?: string; data?: T; error?: string }
-    | undefined;
+  return { res, body: await res.json().catch(() => undefined) };
+}
+
+async function getJson<T>(baseUrl: string, path: string): Promise<T> {
+  const { res, body: raw } = await fetchJson(baseUrl, path);
+  const body = raw as { status?: string; data?: T; error?: string } | undefined;
   if (!res.ok || body?.status !== 'success' || body.data === undefined) {
     throw new Error(`Prometheus ${path} answered ${res.status}: ${body?.error ?? 'no data'}`);
   }
   return body.data;
+}
+
+/**
+ * Why the server at `baseUrl` is not ready, or undefined when it is: one look at `/-/ready`,
+ * which Prometheus and Alertmanager both serve.
+ */
+export async function notReadyReason(baseUrl: string): Promise<string | undefined> {
+  try {
+    const res = await fetch(apiUrl(baseUrl, '/-/ready'), { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    return res.ok ? undefined : `/-/ready answered ${res.status}`;
+  } catch (err) {
+    return `/-/ready: ${errorMessage((err as Error).cause ?? err)}`;
+  }
 }
 
 interface ApiAlert {
@@ -95,6 +122,15 @@ export async function fetchRuleProgress(
   };
 }
 
+/** Names of the alerting rules Prometheus has loaded. */
+export async function fetchAlertRuleNames(baseUrl: string): Promise<string[]> {
+  const data = await getJson<{ groups: { rules: { type: string; name: string }[] }[] }>(
+    baseUrl,
+    '/api/v1/rules?type=alert',
+  );
+  return data.groups.flatMap((g) => g.rules.filter((r) => r.type === 'alerting').map((r) => r.name));
+}
+
 /** A scrape's sample is stored a little after its timestamp; evaluations must come after that. */
 const SCRAPE_APPEND_MARGIN_MS = 250;
 
@@ -160,7 +196,7 @@ async function pollReady(
     const dead = opts.isDead?.();
     if (dead) throw new Error(dead);
     try {
-      const ready = await fetch(new URL('/-/ready', baseUrl), { signal: AbortSignal.timeout(1_000) });
+      const ready = await fetch(apiUrl(baseUrl, '/-/ready'), { signal: AbortSignal.timeout(1_000) });
       if (ready.ok) {
         const waiting = await check();
         if (waiting === undefined) return;

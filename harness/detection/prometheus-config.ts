@@ -19,6 +19,22 @@ export interface PrometheusConfigInput {
   readonly evaluationIntervalMs: number;
   readonly rulesFile: string;
   readonly targetsFile: string;
+  /** Where firing alerts are sent, e.g. http://127.0.0.1:9093; none: alerts stay in Prometheus. */
+  readonly alertmanagerUrl?: string;
+}
+
+/** Prometheus' `alerting` section for one Alertmanager, by scheme, host and path prefix. */
+function alertingTo(url: string) {
+  const u = new URL(url);
+  return {
+    alertmanagers: [
+      {
+        scheme: u.protocol.slice(0, -1),
+        path_prefix: u.pathname.replace(/\/+$/, '') || '/',
+        static_configs: [{ targets: [u.host] }],
+      },
+    ],
+  };
 }
 
 const seconds = (ms: number): string => `${Math.max(1, Math.round(ms / 1000))}s`;
@@ -31,6 +47,7 @@ export function renderPrometheusConfig(input: PrometheusConfigInput): string {
       scrape_timeout: seconds(Math.min(input.scrapeIntervalMs, 10_000)),
       evaluation_interval: seconds(input.evaluationIntervalMs),
     },
+    ...(input.alertmanagerUrl ? { alerting: alertingTo(input.alertmanagerUrl) } : {}),
     rule_files: [input.rulesFile],
     scrape_configs: [
       {

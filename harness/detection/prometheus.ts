@@ -39,6 +39,8 @@ export interface PrometheusOptions {
   readonly log: Logger;
   /** Defaults to fixtures/monitoring/rules/<profile>.yml. */
   readonly rulesFile?: string;
+  /** Send firing alerts to this Alertmanager (tests stand up a user's monitoring this way). */
+  readonly alertmanagerUrl?: string;
   readonly binary?: string;
   readonly readyTimeoutMs?: number;
   readonly clock?: Clock;
@@ -147,6 +149,7 @@ export class LocalPrometheus implements RunningPrometheus {
         evaluationIntervalMs: this.timing.evaluationIntervalMs,
         rulesFile,
         targetsFile: this.targetsFile,
+        ...(this.opts.alertmanagerUrl ? { alertmanagerUrl: this.opts.alertmanagerUrl } : {}),
       }),
     );
     // Another process may take the probed port before Prometheus binds it: try a few.

@@ -3,6 +3,7 @@
  * the fixture's alert rules, or built-in probes evaluating the same rules over probe results.
  * Both report alerts with Prometheus semantics: `pending` while the `for` window runs, then `firing`.
  */
+import type { Instant } from '../core/clock.ts';
 
 export interface AlertObservation {
   readonly alert: string;
@@ -20,6 +21,22 @@ export interface DetectionSource {
   /** Alerts currently pending or firing. */
   poll(): Promise<readonly AlertObservation[]>;
   stop(): Promise<void>;
+  /**
+   * What the alerting chain did with the alerts since start(), oldest first: an alert that
+   * reached Alertmanager, a notification (the page) its receiver got. Only existing monitoring
+   * with an Alertmanager has this chain.
+   */
+  notifications?(): readonly Notification[];
+}
+
+/** One step of an alert on its way to a human, seen by the harness at `at`. */
+export interface Notification {
+  /** `routed`: Alertmanager holds the alert; `paged`: the webhook receiver got its notification. */
+  readonly kind: 'routed' | 'paged';
+  readonly alert: string;
+  readonly at: Instant;
+  /** Alertmanager's receiver name, for `paged`. */
+  readonly receiver?: string;
 }
 
 /** Alert-rule timing profile: `production` uses the runbook's windows, `fast` is scaled for drills. */

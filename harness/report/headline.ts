@@ -51,7 +51,7 @@ export function headline(r: RunRecord): Headline {
   const timing =
     runKind(r) === 'control'
       ? `alerts fired: ${r.alertsFired.length ? r.alertsFired.map((a) => a.alert).join(', ') : 'none'} (target: none)`
-      : `${timed('mttd')} · ${timed('mttr')}`;
+      : [timed('mttd'), ...paged(r), timed('mttr')].join(' · ');
   return {
     status: v.status,
     outcome: `${outcomeLabel(r)} — ${STATUS_WORD[v.status]}${v.reasons.length ? `: ${v.reasons.join('; ')}` : ''}`,
@@ -59,6 +59,10 @@ export function headline(r: RunRecord): Headline {
     timing,
   };
 }
+
+/** MTTD to the page, measured, when an Alertmanager was watched. */
+const paged = (r: RunRecord): string[] =>
+  r.metrics.mttdPageMs === undefined ? [] : [`paged ${fmtDuration(r.metrics.mttdPageMs)}`];
 
 /** The headline as one line of text. */
 export const headlineText = (r: RunRecord): string => {

@@ -11,6 +11,8 @@ export interface ScenarioSummary {
   readonly title: string;
   readonly runs: readonly RunRecord[];
   readonly mttd: Distribution;
+  /** MTTD to the page, when an Alertmanager was watched (existing monitoring). */
+  readonly mttdPage?: Distribution;
   readonly mttr: Distribution;
   readonly timeToRemediate: Distribution;
   readonly customerImpact: Distribution;
@@ -33,11 +35,13 @@ export function summarizeInvocation(records: readonly RunRecord[]): ScenarioSumm
     // A control run has no fault, so its "MTTD" would only time a false alarm: keep it out.
     const timed = runs.filter((r) => runKind(r) !== 'control');
     const controls = runs.filter((r) => runKind(r) === 'control' && r.outcome !== 'aborted');
+    const paging = timed.filter((r) => r.metrics.mttdPageMs !== undefined);
     return {
       scenario,
       title: last.scenario.title,
       runs,
       mttd: distribution(timed.map((r) => r.metrics.mttdMs)),
+      ...(paging.length ? { mttdPage: distribution(paging.map((r) => r.metrics.mttdPageMs)) } : {}),
       mttr: distribution(timed.map((r) => r.metrics.mttrMs)),
       timeToRemediate: distribution(timed.map((r) => r.metrics.timeToRemediateMs)),
       customerImpact: distribution(runs.map((r) => r.metrics.customerImpactMs)),

@@ -88,6 +88,11 @@ export const runRecordSchema = z.object({
     /** Fast-profile runs: MTTD/MTTR moved to the production alert windows; the verdict uses these. */
     projectedMttdMs: ms.optional(),
     projectedMttrMs: ms.optional(),
+    /**
+     * Existing monitoring with an Alertmanager: injected to the first page of a scenario alert the
+     * webhook receiver got (measured); null when none came. Absent when no Alertmanager was watched.
+     */
+    mttdPageMs: ms.optional(),
   }),
   /** The windows of the alert that detected the fault, in the profile that ran and in production. */
   alertWindows: z

@@ -78,6 +78,7 @@ function summarySection(records: readonly RunRecord[]): string {
               `&lt; ${fmtDuration(s.targets.mttdMs)}`,
               htmlMark(meetsTarget(s.mttd.mean, s.targets.mttdMs)),
             ],
+            ...(s.mttdPage ? [['MTTD to page', ...distCells(s.mttdPage), '—', '']] : []),
             [
               'MTTR',
               ...distCells(s.mttr),

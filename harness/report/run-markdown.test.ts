@@ -2,7 +2,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { headlineText } from './headline.ts';
 import { appendStepSummary, writeRunReports } from './publish.ts';
+import { renderRunHtml } from './run-html.ts';
 import { renderRunMarkdown } from './run-markdown.ts';
 import { HOSTILE, mixedInvocation, repeatInvocation } from './testing/invocations.ts';
 
@@ -123,5 +125,32 @@ describe('writeRunReports() and the GitHub step summary', () => {
 
   it('does not touch any summary outside GitHub Actions', async () => {
     expect(await appendStepSummary('# x', {})).toBeUndefined();
+  });
+});
+
+describe('MTTD to the page (existing monitoring with an Alertmanager)', () => {
+  const paged = (pages: (number | null)[]) =>
+    repeatInvocation().map((r, i) => ({ ...r, metrics: { ...r.metrics, mttdPageMs: pages[i] ?? null } }));
+
+  it('sits beside MTTD in the summary and in each run, in Markdown and HTML; "—" when no page came', () => {
+    const records = paged([90_000, 150_000, null]);
+    const md = renderRunMarkdown(records);
+    expect(md).toContain('| MTTD to page | 2 | 2m 00s | 2m 00s | 2m 27s | 1m 30s | 2m 30s | — |');
+    expect(md).toMatch(
+      /\| MTTD \| 1m 00s \| < 5m 00s \| ✅ \|\n\| MTTD to page \(Alertmanager notification\) \| 1m 30s \| — \|/,
+    );
+    expect(md.slice(md.indexOf('`db-outage-rep-3`'))).toContain(
+      '| MTTD to page (Alertmanager notification) | — | — |',
+    );
+    const html = renderRunHtml(records, { generatedAtMs: 0 });
+    expect(html).toContain('<td>MTTD to page (Alertmanager notification)</td>');
+    expect(html).toContain('<td>MTTD to page</td>');
+    expect(headlineText(records[0]!)).toMatch(/MTTD 1m 00s \(target < 5m 00s\) ✓ · paged 1m 30s · MTTR /);
+    expect(headlineText(records[2]!)).toContain(' · paged — · ');
+  });
+
+  it('is absent when no Alertmanager was watched', () => {
+    const md = renderRunMarkdown(repeatInvocation());
+    expect(md).not.toContain('MTTD to page');
   });
 });

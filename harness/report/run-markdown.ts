@@ -60,6 +60,7 @@ function summarySection(records: readonly RunRecord[]): string {
             s.mttd,
             `< ${fmtDuration(s.targets.mttdMs)} ${mark(meetsTarget(s.mttd.mean, s.targets.mttdMs))}`,
           ),
+          ...(s.mttdPage ? [distRow('MTTD to page', s.mttdPage, '—')] : []),
           distRow(
             'MTTR',
             s.mttr,

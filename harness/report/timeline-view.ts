@@ -35,6 +35,7 @@ const field = (e: RecordEvent, key: string): unknown => (e as Record<string, unk
 const MARKER_EVENTS: readonly [string, string][] = [
   ['injected', 'injected'],
   ['detected', 'detected'],
+  ['paged', 'paged'],
   ['remediation.started', 'remediation started'],
   ['recovered', 'recovered'],
 ];

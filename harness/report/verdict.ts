@@ -267,11 +267,28 @@ export function metricRows(r: RunRecord): MetricRow[] {
   };
   return [
     ...timeRows('mttd'),
+    ...pageRow(r),
     ...timeRows('mttr'),
     { metric: 'time to remediate', measured: fmtDuration(m.timeToRemediateMs), target: '—' },
     impact,
   ];
 }
+
+/**
+ * MTTD to the page beside MTTD to `firing`, when the drill watched an Alertmanager: measured, not
+ * projected (the user's Alertmanager grouping is the production one), and not judged: the
+ * targets are the runbook's MTTD, which `firing` meets.
+ */
+const pageRow = (r: RunRecord): MetricRow[] =>
+  r.metrics.mttdPageMs === undefined
+    ? []
+    : [
+        {
+          metric: 'MTTD to page (Alertmanager notification)',
+          measured: fmtDuration(r.metrics.mttdPageMs),
+          target: '—',
+        },
+      ];
 
 /** Status cell text: the status, the exit code when it matters, and why a diagnostic's failure is fine. */
 export function stepStatusText(s: StepResult): string {

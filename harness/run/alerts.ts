@@ -7,7 +7,7 @@ import type { Clock, Instant } from '../core/clock.ts';
 import { errorMessage } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { Timeline } from '../core/timeline.ts';
-import type { AlertObservation, DetectionSource } from '../detection/types.ts';
+import type { AlertObservation, DetectionSource, Notification } from '../detection/types.ts';
 
 export interface AlertWatch {
   /** Start polling; resolves once the first poll is in (answered or failed). */
@@ -87,6 +87,18 @@ export function watchAlerts(
     }
   };
 
+  // Routed and paged are stamped when the harness saw them; MTTD to the page derives from `paged`.
+  const handled = new Set<Notification>();
+  const notify = () => {
+    for (const n of source.notifications?.() ?? []) {
+      if (handled.has(n)) continue;
+      handled.add(n);
+      const expected = armed && opts.expected.includes(n.alert);
+      const receiver = n.receiver === undefined ? {} : { receiver: n.receiver };
+      opts.timeline.add({ type: n.kind, alert: n.alert, expected, ...receiver }, n.at);
+    }
+  };
+
   return {
     detected,
     arm() {
@@ -99,6 +111,7 @@ export function watchAlerts(
     },
     start() {
       if (firstPoll) return firstPoll;
+      if (source.notifications) opts.timeline.add({ type: 'paging' });
       let polled!: () => void;
       firstPoll = new Promise<void>((r) => {
         polled = r;
@@ -107,6 +120,7 @@ export function watchAlerts(
         while (!abort.signal.aborted) {
           try {
             observe(await source.poll());
+            notify();
           } catch (err) {
             // a monitoring outage is itself worth seeing, but must not stop the drill
             if (errorMessage(err) !== lastError)
@@ -123,6 +137,7 @@ export function watchAlerts(
     async stop() {
       abort.abort();
       await loop;
+      notify(); // a page that came in after the last poll
     },
     firingNow: () => [...state].filter(([, s]) => s === 'firing').map(([a]) => a),
     pendingNow: () => [...state].filter(([, s]) => s === 'pending').map(([a]) => a),

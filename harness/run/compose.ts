@@ -14,6 +14,11 @@ import { defaultLedgerDir, Ledger, stateRoot } from '../core/ledger.ts';
 import type { Logger } from '../core/log.ts';
 import type { Phase } from '../core/timeline.ts';
 import { loadProfileTiming } from '../detection/alert-source.ts';
+import {
+  describeMonitoring,
+  type ExistingMonitoring,
+  existingMonitoringSource,
+} from '../detection/existing-monitoring.ts';
 import { probeDetection } from '../detection/probes.ts';
 import { controlWindow } from '../detection/projection.ts';
 import { LocalPrometheus, PROMETHEUS_BINARY, prometheusInstalled } from '../detection/prometheus.ts';
@@ -55,6 +60,8 @@ export interface DrillRequest {
   /** `--target-mttd` / `--target-mttr`, in ms. */
   readonly targetOverrides?: TargetOverrides;
   readonly detection: 'auto' | 'prometheus' | 'probes';
+  /** `--prometheus-url` (and `--alertmanager-url`): detect with these, start no Prometheus of ours. */
+  readonly monitoring?: ExistingMonitoring;
   readonly profile: DetectionProfile;
   readonly repoRoot: string;
   readonly clock: Clock;
@@ -94,7 +101,7 @@ async function createPlatform(req: DrillRequest, ledger: Ledger): Promise<Platfo
 const DOWN_DEADLINE_MS = 10 * 60_000;
 
 const wantsPrometheus = (req: DrillRequest): boolean =>
-  req.detection === 'prometheus' || (req.detection === 'auto' && prometheusInstalled());
+  !req.monitoring && (req.detection === 'prometheus' || (req.detection === 'auto' && prometheusInstalled()));
 
 /** A Prometheus launched before its targets are known; stop() is safe at any point. */
 interface EarlyPrometheus {
@@ -138,6 +145,11 @@ async function createDetection(
   orchestratorUrl: string,
   early: EarlyPrometheus | undefined,
 ): Promise<{ source: DetectionSource; feed?: (s: RequestSample) => void; note?: string }> {
+  if (req.monitoring) {
+    const expected = req.scenario.detection.alerts;
+    const source = existingMonitoringSource(req.monitoring, { clock: req.clock, log: req.log, expected });
+    return { source, note: describeMonitoring(req.monitoring) };
+  }
   if (early && stack.scrapeTargets) {
     const { prom, launched } = early;
     const scrapeTargets = () => stack.scrapeTargets!();
@@ -325,8 +337,10 @@ export async function runOne(req: DrillRequest): Promise<RunRecord> {
       clock: req.clock,
       log: req.log,
       signal: req.signal,
-      alertProfile: req.profile,
-      alertTimings: timings,
+      // the user's own rules are their production windows: nothing to project
+      ...(req.monitoring
+        ? { alertProfile: 'production' as const }
+        : { alertProfile: req.profile, alertTimings: timings }),
       controlWindowMs: controlWindow(timings.ran).ms,
       limitations: stepLimitations,
       ...(hooked.onPhase ? { onPhase: hooked.onPhase } : {}),
