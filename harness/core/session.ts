@@ -16,6 +16,15 @@ import { errorMessage } from './errors.ts';
 
 export class Session implements AsyncDisposable {
   private stack = new AsyncDisposableStack();
+  private readonly onAbandonedUndoError: (err: Error) => void;
+
+  /**
+   * `onAbandonedUndoError`: where the failures of an `await using` disposal go. That disposal
+   * runs on the way out of a failed acquisition, whose own error is the one to report.
+   */
+  constructor(onAbandonedUndoError: (err: Error) => void = () => {}) {
+    this.onAbandonedUndoError = onAbandonedUndoError;
+  }
 
   /** Keep `value` and register its undo, run when the session ends. */
   adopt<T>(value: T, undo: (value: T) => unknown): T {
@@ -42,22 +51,46 @@ export class Session implements AsyncDisposable {
     return next;
   }
 
-  /** Undo everything, last acquired first; every undo runs, and all failures are reported in one Error. */
+  /**
+   * Undo everything, last acquired first. Every undo runs; a single failure is rethrown as it
+   * is, several as one Error that names them all.
+   */
   async close(): Promise<void> {
     try {
       await this.stack.disposeAsync();
     } catch (err) {
-      throw new Error(failures(err).join('; '));
+      const all = failures(err);
+      throw all.length === 1 ? all[0] : new Error(all.map(errorMessage).join('; '));
     }
   }
 
+  /** The end of an `await using` block: undo, and hand failures to onAbandonedUndoError. */
   async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
+    await this.close().catch((err: unknown) =>
+      this.onAbandonedUndoError(err instanceof Error ? err : new Error(String(err))),
+    );
   }
 }
 
-/** The messages inside a SuppressedError chain (the disposal's error and the ones it replaced). */
-function failures(err: unknown): string[] {
+/** The errors inside a SuppressedError chain, oldest first. */
+function failures(err: unknown): unknown[] {
   if (err instanceof SuppressedError) return [...failures(err.suppressed), ...failures(err.error)];
-  return [errorMessage(err)];
+  return [err];
+}
+
+/**
+ * `resource`, with its `down()` closing `session` after it, whether or not the down succeeded:
+ * what an acquisition held for the resource's lifetime (a lock) ends with it.
+ */
+export function downThen<T extends { down(): Promise<void> }>(resource: T, session: Session): T {
+  const down = resource.down.bind(resource);
+  return Object.assign(resource, {
+    down: async () => {
+      try {
+        await down();
+      } finally {
+        await session.close();
+      }
+    },
+  });
 }
