@@ -6,15 +6,15 @@ import { systemClock } from '../core/clock.ts';
 import { Ledger } from '../core/ledger.ts';
 import { silentLogger } from '../core/log.ts';
 import type { DetectionSource } from '../detection/types.ts';
+import type { PlatformAction } from '../platforms/types.ts';
+import type { StepResult } from '../runbook/step-result.ts';
+import { type ScenarioInput, scenarioSchema } from '../scenario/schema.ts';
 import {
   createMemoryStack,
   type MemoryStack,
   memoryDetection,
   memoryVerifier,
-} from '../platforms/memory/index.ts';
-import type { PlatformAction } from '../platforms/types.ts';
-import type { StepResult } from '../report/record.ts';
-import { type ScenarioInput, scenarioSchema } from '../scenario/schema.ts';
+} from '../testing/memory-platform.ts';
 import { runDrill } from './loop.ts';
 import type { DrillMode, DrillOptions, RunbookPlan, StepHooks } from './types.ts';
 

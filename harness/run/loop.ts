@@ -7,7 +7,8 @@
 import { errorMessage, PhaseTimeout } from '../core/errors.ts';
 import { Session } from '../core/session.ts';
 import { Timeline } from '../core/timeline.ts';
-import type { RunRecord, StepResult } from '../report/record.ts';
+import type { RunRecord } from '../report/record.ts';
+import type { StepResult } from '../runbook/step-result.ts';
 import { watchAlerts } from './alerts.ts';
 import { runPhase } from './phase.ts';
 import { type Drill, restore } from './phases.ts';
