@@ -12,6 +12,7 @@ import type { RunRecord } from '../report/record.ts';
 import { type DrillRequest, PRODUCTION_API, preflight, runOne } from '../run/compose.ts';
 import { loadRunbook, planOutline } from '../run/runbook-plan.ts';
 import { describeTarget, parseTargetFlag, resolveTargets, type TargetOverrides } from '../run/targets.ts';
+import { testFaultFrom } from '../run/test-faults.ts';
 import type { DrillMode } from '../run/types.ts';
 import { allSteps, type Runbook } from '../runbook/model.ts';
 import { listScenarioNames, loadScenario } from '../scenario/load.ts';
@@ -241,6 +242,7 @@ async function main(): Promise<number> {
   const progress = createProgress(clock);
   const ctl = new AbortController();
   const kube = opts.platform === 'kube' ? kubeOptions(opts) : undefined;
+  const testFault = testFaultFrom(process.env);
   const request = (scenario: Scenario): DrillRequest => ({
     scenario,
     mode,
@@ -250,6 +252,7 @@ async function main(): Promise<number> {
     variables: opts.var,
     ...(opts.allowHostCommands ? { allowHostCommands: true } : {}),
     targetOverrides,
+    ...(testFault ? { testFault } : {}),
     detection: opts.detection,
     profile: opts.profile,
     repoRoot,

@@ -30,7 +30,7 @@ import { type RequestSample, type RunningLoad, startLoad } from '../verify/load.
 import { runDrill } from './loop.ts';
 import { createRunbookPlan, loadRunbook } from './runbook-plan.ts';
 import type { TargetOverrides } from './targets.ts';
-import { testFaultFrom, testFaultNote, withTestFault } from './test-faults.ts';
+import { type TestFault, testFaultNote, withTestFault } from './test-faults.ts';
 import type { BackgroundLoad, DrillMode } from './types.ts';
 
 export const ORCHESTRATOR = 'agent-agency-orchestrator';
@@ -55,6 +55,8 @@ export interface DrillRequest {
   readonly allowHostCommands?: boolean;
   /** `--target-mttd` / `--target-mttr`, in ms. */
   readonly targetOverrides?: TargetOverrides;
+  /** The test hook (FIREDRILL_TEST_FAULTS), read once by the CLI: a hooked verdict is not a measurement. */
+  readonly testFault?: TestFault;
   readonly detection: 'auto' | 'prometheus' | 'probes';
   readonly profile: DetectionProfile;
   readonly repoRoot: string;
@@ -212,19 +214,18 @@ async function checkedPlatform(req: DrillRequest, ledger: Ledger) {
 }
 
 /**
- * Everything a drill checks before it changes anything (the test hook setting, the platform's
- * preflight: binaries, cluster reachable), for a CLI to call once before its first drill so
+ * Everything a drill checks before it changes anything (the platform's preflight: binaries,
+ * cluster reachable), for a CLI to call once before its first drill so
  * bad input is refused with one line and nothing on disk. runOne checks again per drill.
  */
 export async function preflight(req: DrillRequest): Promise<void> {
-  testFaultFrom(process.env);
   // Nothing is recorded in this ledger, so it never touches the disk.
   await checkedPlatform(req, Ledger.open(defaultLedgerDir(), newRunId(req.scenario.name, req.clock)));
 }
 
 /** One drill, end to end. Bad input throws UserError before anything changes. */
 export async function runOne(req: DrillRequest): Promise<RunRecord> {
-  const testFault = testFaultFrom(process.env);
+  const { testFault } = req;
   const runbookFile = resolve(req.repoRoot, req.runbookPath ?? req.scenario.runbook.file);
   const runbook = { file: runbookFile, ...loadRunbook(runbookFile) };
   const runId = newRunId(req.scenario.name, req.clock);
@@ -298,7 +299,7 @@ interface DrillSetup {
   readonly ledger: Ledger;
   readonly runbook: ReturnType<typeof loadRunbook> & { readonly file: string };
   readonly prometheus: EarlyPrometheus | undefined;
-  readonly testFault: ReturnType<typeof testFaultFrom>;
+  readonly testFault: TestFault | undefined;
   readonly limitations: readonly string[];
 }
 
