@@ -359,6 +359,26 @@ describe('run loop', () => {
     expect(stack.healthy()).toBe(true);
   });
 
+  it('a revert that fails is recorded and left in the ledger for cleanup; detection and traffic still stop', async () => {
+    const stack = createMemoryStack({ db: { replicas: 1 } });
+    // the halted database cannot be brought back: its revert (a rollout restart) fails
+    const stuck = Object.assign(Object.create(stack) as MemoryStack, {
+      rolloutRestart: async () => {
+        throw new Error('api server gone');
+      },
+    });
+    const stopped: string[] = [];
+    const detection = memoryDetection(stack, 'DatabaseUnreachable');
+    const { record, ledger } = await drill(stuck, plan(stuck, [{ verb: 'status', workload: 'db' }]), {
+      detection: { ...detection, stop: async () => void stopped.push('detection') },
+    });
+    expect(record.restore.ok).toBe(false);
+    expect(record.restore.errors).toEqual([expect.stringMatching(/api server gone/)]);
+    expect(record.timeline.find((e) => e.type === 'reverted')).toMatchObject({ ok: false });
+    expect(stopped).toEqual(['detection']);
+    expect(ledger.pending()).toHaveLength(1);
+  });
+
   it('aborts with no verdict when steady state never holds, without injecting anything', async () => {
     const stack = createMemoryStack({ db: { replicas: 1, env: { MODE: 'broken' } } });
     const { record } = await drill(stack, plan(stack, []));
