@@ -14,7 +14,7 @@ import { EXIT, positiveInt, runCli } from '../harness/cli/main.ts';
 import { systemClock } from '../harness/core/clock.ts';
 import { UserError } from '../harness/core/errors.ts';
 import { stderrLogger } from '../harness/core/log.ts';
-import { benchDetectionLatency, formatBenchResult } from '../harness/detection/bench.ts';
+import { benchDetectionLatency, formatBenchResult } from './detection-latency.ts';
 import {
   type DrillsBenchResult,
   isBusyRefusal,

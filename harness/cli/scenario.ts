@@ -14,6 +14,7 @@ import type { RunRecord } from '../report/record.ts';
 import { type DrillRequest, PRODUCTION_API, preflight, runOne } from '../run/compose.ts';
 import { loadRunbook, planOutline } from '../run/runbook-plan.ts';
 import { describeTarget, parseTargetFlag, resolveTargets, type TargetOverrides } from '../run/targets.ts';
+import { testFaultFrom } from '../run/test-faults.ts';
 import type { DrillMode } from '../run/types.ts';
 import { allSteps, type Runbook } from '../runbook/model.ts';
 import { listScenarioNames, loadScenario } from '../scenario/load.ts';
@@ -264,6 +265,7 @@ async function main(): Promise<number> {
   const ctl = new AbortController();
   const kube = opts.platform === 'kube' ? kubeOptions(opts) : undefined;
   let monitoring: Awaited<ReturnType<typeof openExistingMonitoring>> | undefined;
+  const testFault = testFaultFrom(process.env);
   const request = (scenario: Scenario): DrillRequest => ({
     scenario,
     mode,
@@ -273,6 +275,7 @@ async function main(): Promise<number> {
     variables: opts.var,
     ...(opts.allowHostCommands ? { allowHostCommands: true } : {}),
     targetOverrides,
+    ...(testFault ? { testFault } : {}),
     detection: opts.detection,
     ...(monitoring ? { monitoring } : {}),
     profile: opts.profile,

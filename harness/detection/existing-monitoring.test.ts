@@ -15,12 +15,12 @@ import { UserError } from '../core/errors.ts';
 import { Ledger } from '../core/ledger.ts';
 import { listenOnLoopback } from '../core/listen.ts';
 import { silentLogger } from '../core/log.ts';
-import { createMemoryStack, type MemoryStack, memoryVerifier } from '../platforms/memory/index.ts';
 import { runRecordSchema } from '../report/record.ts';
 import { renderRunMarkdown } from '../report/run-markdown.ts';
 import { runDrill } from '../run/loop.ts';
 import type { RunbookPlan } from '../run/types.ts';
 import { scenarioSchema } from '../scenario/schema.ts';
+import { createMemoryStack, type MemoryStack, memoryVerifier } from '../testing/memory-platform.ts';
 import { type PageReceiver, startPageReceiver } from './alertmanager.ts';
 import {
   checkExistingMonitoring,

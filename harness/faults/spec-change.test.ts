@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../core/clock.ts';
 import { silentLogger } from '../core/log.ts';
 import type { LocalStack } from '../platforms/local/stack.ts';
-import { agentAgencyPlatform, eventually, type Sandbox, sandbox } from '../platforms/local/testing.ts';
 import type { Fault } from '../scenario/schema.ts';
+import { agentAgencyPlatform, eventually, type Sandbox, sandbox } from '../testing/local-sandbox.ts';
 import { createFault } from './index.ts';
 
 const ORCH = 'agent-agency-orchestrator';

@@ -12,8 +12,9 @@
 import { hostname } from 'node:os';
 import { basename } from 'node:path';
 import { distribution } from '../core/metrics.ts';
+import type { StepResult } from '../runbook/step-result.ts';
 import { fmtDuration, fmtSeconds, escapeXml as x } from './format.ts';
-import type { RunRecord, StepResult } from './record.ts';
+import type { RunRecord } from './record.ts';
 import { stepFindingsText } from './step-findings.ts';
 import {
   FINDING_LABEL,

@@ -5,59 +5,13 @@
  */
 import { z } from 'zod';
 import { OUTCOMES } from '../core/metrics.ts';
-import { platformActionSchema } from '../scenario/schema.ts';
+import { stepResultSchema } from '../runbook/step-result.ts';
 
 export const RUN_RECORD_VERSION = 1;
 
 const instant = z.object({ wallMs: z.number(), monoMs: z.number() });
 const ms = z.number().nullable();
 const targetSource = z.enum(['runbook', 'scenario', 'flag']);
-
-/**
- * Something a reader of the step's result must know beyond pass/fail: where the local platform's
- * emulation differs from what the command would do on a cluster, or a lint finding on the step.
- */
-export const stepFindingSchema = z.object({
-  kind: z.enum(['emulation', 'lint']),
-  message: z.string(),
-  /** 1-based runbook line the finding points at. */
-  line: z.number().int().optional(),
-  /** Lint rule, e.g. 'never-ends'. */
-  rule: z.string().optional(),
-  severity: z.enum(['error', 'warning', 'info']).optional(),
-});
-
-export const stepResultSchema = z.object({
-  id: z.string(),
-  /** Section of the runbook the step belongs to, e.g. "Scenario 2: Database Connection Issues". */
-  section: z.string(),
-  kind: z.enum(['diagnostic', 'remediation', 'verification', 'post-incident', 'extra']),
-  command: z.string(),
-  comment: z.string().optional(),
-  /** 1-based line in the runbook file; absent for scenario extra steps. */
-  line: z.number().int().optional(),
-  status: z.enum(['passed', 'failed', 'timed-out', 'not-runnable', 'skipped']),
-  exitCode: z.number().int().nullable(),
-  durationMs: z.number(),
-  output: z.string(),
-  error: z.string().optional(),
-  /** How the step ran: literally in a shell, translated to a platform verb, or not at all. */
-  execution: z.enum(['shell', 'translated', 'none']),
-  translatedTo: z.string().optional(),
-  /** Time box from the runbook ("0-2 minutes"), and whether the step finished inside it. */
-  timeBox: z.object({ fromMs: z.number(), toMs: z.number(), fitted: z.boolean() }).optional(),
-  /** Postcondition after a remediation step: did health change? */
-  effect: z.enum(['restored-health', 'no-change', 'worsened', 'not-checked']).default('not-checked'),
-  /** Emulation divergences and lint findings for this step; absent when there are none. */
-  findings: z.array(stepFindingSchema).optional(),
-  /** A scenario extra step's platform action, so a report can say it in kubectl form. */
-  action: platformActionSchema.optional(),
-  /**
-   * A diagnostic that failed the way the outage makes it fail (connection refused, HTTP 5xx, a
-   * crash-looping container) while the fault was in force: evidence of the outage, not a finding.
-   */
-  evidence: z.literal('showed-outage').optional(),
-});
 
 export const runRecordSchema = z.object({
   version: z.literal(RUN_RECORD_VERSION),
@@ -136,7 +90,7 @@ export const runRecordSchema = z.object({
 });
 
 export type RunRecord = z.output<typeof runRecordSchema>;
-export type StepResult = z.output<typeof stepResultSchema>;
-export type StepFinding = z.output<typeof stepFindingSchema>;
+/** The steps' results are the runbook's (runbook/step-result.ts); re-exported for the record's readers. */
+export type { StepFinding, StepResult } from '../runbook/step-result.ts';
 
 export const runRecordJsonSchema = () => z.toJSONSchema(runRecordSchema, { io: 'input' });

@@ -2,9 +2,11 @@
  * The emulation and lint findings of a run's steps, and its suggested runbook patch, in the
  * three report formats. One module so Markdown, HTML and JUnit say the same thing.
  */
+
+import type { StepFinding, StepResult } from '../runbook/step-result.ts';
 import { escapeHtml as esc, mdCell, mdCode, mdTable } from './format.ts';
 import { code, htmlTable } from './html-page.ts';
-import type { RunRecord, StepFinding, StepResult } from './record.ts';
+import type { RunRecord } from './record.ts';
 import { stepLocation } from './verdict.ts';
 
 export interface LocatedFinding {

@@ -3,7 +3,9 @@
  * injected (or since the run began, for a control run), taken from the monotonic readings so
  * the picture matches the metrics exactly.
  */
-import type { RunRecord, StepResult } from './record.ts';
+
+import type { StepResult } from '../runbook/step-result.ts';
+import type { RunRecord } from './record.ts';
 
 type RecordEvent = RunRecord['timeline'][number];
 

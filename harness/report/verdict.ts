@@ -4,8 +4,9 @@
  * the Markdown, HTML and JUnit views cannot disagree about one run.
  */
 
+import type { StepResult } from '../runbook/step-result.ts';
 import { fmtDuration } from './format.ts';
-import type { RunRecord, StepResult } from './record.ts';
+import type { RunRecord } from './record.ts';
 
 /**
  * Outcomes where the system came back (with or without the scenario's help). Only

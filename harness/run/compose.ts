@@ -12,6 +12,7 @@ import { withDeadline } from '../core/deadline.ts';
 import { UserError } from '../core/errors.ts';
 import { defaultLedgerDir, Ledger, stateRoot } from '../core/ledger.ts';
 import type { Logger } from '../core/log.ts';
+import { Session } from '../core/session.ts';
 import type { Phase } from '../core/timeline.ts';
 import { loadProfileTiming } from '../detection/alert-source.ts';
 import {
@@ -34,7 +35,7 @@ import { type RequestSample, type RunningLoad, startLoad } from '../verify/load.
 import { runDrill } from './loop.ts';
 import { createRunbookPlan, loadRunbook } from './runbook-plan.ts';
 import type { TargetOverrides } from './targets.ts';
-import { testFaultFrom, testFaultNote, withTestFault } from './test-faults.ts';
+import { type TestFault, testFaultNote, withTestFault } from './test-faults.ts';
 import type { BackgroundLoad, DrillMode } from './types.ts';
 
 export const ORCHESTRATOR = 'agent-agency-orchestrator';
@@ -59,6 +60,8 @@ export interface DrillRequest {
   readonly allowHostCommands?: boolean;
   /** `--target-mttd` / `--target-mttr`, in ms. */
   readonly targetOverrides?: TargetOverrides;
+  /** The test hook (FIREDRILL_TEST_FAULTS), read once by the CLI: a hooked verdict is not a measurement. */
+  readonly testFault?: TestFault;
   readonly detection: 'auto' | 'prometheus' | 'probes';
   /** `--prometheus-url` (and `--alertmanager-url`): detect with these, start no Prometheus of ours. */
   readonly monitoring?: ExistingMonitoring;
@@ -223,141 +226,180 @@ async function checkedPlatform(req: DrillRequest, ledger: Ledger) {
 }
 
 /**
- * Everything a drill checks before it changes anything (the test hook setting, the platform's
- * preflight: binaries, cluster reachable), for a CLI to call once before its first drill so
+ * Everything a drill checks before it changes anything (the platform's preflight: binaries,
+ * cluster reachable), for a CLI to call once before its first drill so
  * bad input is refused with one line and nothing on disk. runOne checks again per drill.
  */
 export async function preflight(req: DrillRequest): Promise<void> {
-  testFaultFrom(process.env);
   // Nothing is recorded in this ledger, so it never touches the disk.
   await checkedPlatform(req, Ledger.open(defaultLedgerDir(), newRunId(req.scenario.name, req.clock)));
 }
 
 /** One drill, end to end. Bad input throws UserError before anything changes. */
 export async function runOne(req: DrillRequest): Promise<RunRecord> {
-  const testFault = testFaultFrom(process.env);
+  const { testFault } = req;
   const runbookFile = resolve(req.repoRoot, req.runbookPath ?? req.scenario.runbook.file);
-  const { runbook, sha256 } = loadRunbook(runbookFile);
+  const runbook = { file: runbookFile, ...loadRunbook(runbookFile) };
   const runId = newRunId(req.scenario.name, req.clock);
-  const ledger = Ledger.open(defaultLedgerDir(), runId);
-  req.onPhase?.('preflight', 'platform checks');
-  const { platform, pre } = await checkedPlatform(req, ledger);
-  for (const l of pre.limitations) req.log.warn(l);
-  if (testFault) req.log.warn(testFaultNote(testFault));
-
-  const stateDir = join(stateRoot(), 'runs', runId);
-  const stateEntry = ledger.record(`run directory ${stateDir}`, { type: 'remove-dir', path: stateDir });
-  req.onPhase?.('preflight', `the ${req.platform} stack to come up`);
-  const prometheus = wantsPrometheus(req) ? launchPrometheus(req, stateDir, ledger) : undefined;
-  let stack: RunningStack;
+  // Everything acquired registers its undo here; the session undoes it, last first, however the drill ends.
+  const session = new Session();
   try {
-    stack = await platform.up({ stateDir, signal: req.signal });
-  } catch (err) {
-    // up() took down what it started (or was interrupted); Prometheus and the run directory
-    // are ours to undo
-    await prometheus?.stop();
-    rmSync(stateDir, { recursive: true, force: true });
-    ledger.settle(stateEntry.id);
-    ledger.close();
-    throw err;
-  }
-  try {
-    const orchestratorUrl = await stack.endpoint(ORCHESTRATOR);
-    const apiKey = (await stack.status(ORCHESTRATOR)).env['API_KEY'] ?? '';
-    const hostMap = { [PRODUCTION_API]: orchestratorUrl };
-    // Filled while steps run (a step that cannot drop its uid says so once); read at the end.
-    const stepLimitations: string[] = [];
-    const plan = createRunbookPlan({
-      file: runbookFile,
-      runbook,
-      sha256,
-      scenario: req.scenario,
-      stack,
-      // kube: the runbook's commands run as written, with the real kubectl against the drill's
-      // context only; local: kubectl steps are translated to platform verbs.
-      executor: isKubeStack(stack)
-        ? shellExecutor({
-            kubeconfig: stack.stepKubeconfig,
-            ledger,
-            onLimitation: (l) => stepLimitations.push(l),
-          })
-        : translatedExecutor({
-            perform: (a, s) => stack.perform(a, s),
-            namespace: stack.namespace,
-            podCount: async (w) => (await stack.status(w)).pods.length,
-          }),
-      hostMap,
-      variables: { API_KEY: apiKey, ...req.variables },
-      clock: req.clock,
-      ...(req.allowHostCommands ? { policy: { allowHostCommands: true } } : {}),
-      ...(req.targetOverrides ? { targetOverrides: req.targetOverrides } : {}),
-    });
-    const detection = await createDetection(req, stack, orchestratorUrl, prometheus);
-    const load = backgroundLoad(() =>
-      startLoad({
-        baseUrl: orchestratorUrl,
-        token: apiKey,
-        ratePerSecond: 10,
-        durationMs: 15 * 60_000,
-        maxRequests: 10 * 15 * 60,
-        connections: 4,
-        // one task a second: enough to exercise the queue, council and LLM path without
-        // outrunning a council that the runbook scales down to one replica
-        mix: { status: 8, health: 1, tasks: 1 },
-        clock: req.clock,
-        log: req.log,
-        ...(detection.feed ? { onSample: detection.feed } : {}),
-      }),
-    );
-    stepLimitations.unshift(
-      ...pre.limitations,
-      ...(detection.note ? [detection.note] : []),
-      ...(testFault ? [testFaultNote(testFault)] : []),
-    );
-    const hooked = testFault
-      ? withTestFault(testFault, req.scenario, plan, req.onPhase)
-      : { scenario: req.scenario, plan, onPhase: req.onPhase };
-    const timings = { ran: loadProfileTiming(req.profile), production: loadProfileTiming('production') };
-    return await runDrill({
+    const ledger = session.adopt(Ledger.open(defaultLedgerDir(), runId), (l) => l.close());
+    req.onPhase?.('preflight', 'platform checks');
+    const { platform, pre } = await checkedPlatform(req, ledger);
+    for (const l of pre.limitations) req.log.warn(l);
+    if (testFault) req.log.warn(testFaultNote(testFault));
+    const run = runDirectory(session, ledger, runId);
+    req.onPhase?.('preflight', `the ${req.platform} stack to come up`);
+    const prometheus = wantsPrometheus(req)
+      ? session.adopt(launchPrometheus(req, run.dir, ledger), (p) => p.stop())
+      : undefined;
+    // up() takes down what it started if it fails (or is interrupted)
+    const stack = await platform.up({ stateDir: run.dir, signal: req.signal });
+    session.defer(() => takeDown(req, stack).catch(run.keep));
+    return await drillOn(stack, {
+      req,
       runId,
-      scenario: hooked.scenario,
-      mode: req.mode,
-      stack,
-      detection: detection.source,
-      verifier: createHttpVerifier({
-        baseUrl: orchestratorUrl,
-        apiKey,
-        checks: req.scenario.verification.checks,
-        taskCompletionTimeoutMs: req.scenario.verification.taskCompletionTimeoutMs,
-        clock: req.clock,
-      }),
-      runbook: hooked.plan,
-      load,
       ledger,
-      clock: req.clock,
-      log: req.log,
-      signal: req.signal,
-      // the user's own rules are their production windows: nothing to project
-      ...(req.monitoring
-        ? { alertProfile: 'production' as const }
-        : { alertProfile: req.profile, alertTimings: timings }),
-      controlWindowMs: controlWindow(timings.ran).ms,
-      limitations: stepLimitations,
-      ...(hooked.onPhase ? { onPhase: hooked.onPhase } : {}),
+      runbook,
+      prometheus,
+      testFault,
+      limitations: pre.limitations,
     });
   } finally {
-    req.onPhase?.('restore', `the ${req.platform} stack to come down`);
-    await withDeadline(
-      stack.down(),
-      DOWN_DEADLINE_MS,
-      () =>
-        new Error(
-          `the ${req.platform} stack did not come down within ${DOWN_DEADLINE_MS / 60_000} min; what the drill changed is in the ledger: run pnpm chaos cleanup`,
-        ),
-    );
-    await prometheus?.stop(); // the run loop stopped it, unless the drill never got that far
-    rmSync(stateDir, { recursive: true, force: true });
-    ledger.settle(stateEntry.id);
-    ledger.close();
+    await session.close();
   }
+}
+
+/**
+ * The run's private directory, ledgered before it exists. A stack that would not come down may
+ * still need it: then it stays, with its ledger entry, for pnpm chaos cleanup.
+ */
+function runDirectory(session: Session, ledger: Ledger, runId: string) {
+  const dir = join(stateRoot(), 'runs', runId);
+  let kept = false;
+  const entry = ledger.record(`run directory ${dir}`, { type: 'remove-dir', path: dir });
+  session.defer(() => {
+    if (kept) return;
+    rmSync(dir, { recursive: true, force: true });
+    ledger.settle(entry.id);
+  });
+  return {
+    dir,
+    keep: (err: unknown): never => {
+      kept = true;
+      throw err;
+    },
+  };
+}
+
+function takeDown(req: DrillRequest, stack: RunningStack): Promise<void> {
+  req.onPhase?.('restore', `the ${req.platform} stack to come down`);
+  return withDeadline(
+    stack.down(),
+    DOWN_DEADLINE_MS,
+    () =>
+      new Error(
+        `the ${req.platform} stack did not come down within ${DOWN_DEADLINE_MS / 60_000} min; what the drill changed is in the ledger: run pnpm chaos cleanup`,
+      ),
+  );
+}
+
+interface DrillSetup {
+  readonly req: DrillRequest;
+  readonly runId: string;
+  readonly ledger: Ledger;
+  readonly runbook: ReturnType<typeof loadRunbook> & { readonly file: string };
+  readonly prometheus: EarlyPrometheus | undefined;
+  readonly testFault: TestFault | undefined;
+  readonly limitations: readonly string[];
+}
+
+/** The drill's collaborators on a running stack: runbook plan, detection, verifier, load. */
+async function drillOn(stack: RunningStack, setup: DrillSetup): Promise<RunRecord> {
+  const { req, runId, ledger, prometheus, testFault } = setup;
+  const { runbook, sha256, file: runbookFile } = setup.runbook;
+  const orchestratorUrl = await stack.endpoint(ORCHESTRATOR);
+  const apiKey = (await stack.status(ORCHESTRATOR)).env['API_KEY'] ?? '';
+  const hostMap = { [PRODUCTION_API]: orchestratorUrl };
+  // Filled while steps run (a step that cannot drop its uid says so once); read at the end.
+  const stepLimitations: string[] = [];
+  const plan = createRunbookPlan({
+    file: runbookFile,
+    runbook,
+    sha256,
+    scenario: req.scenario,
+    stack,
+    // kube: the runbook's commands run as written, with the real kubectl against the drill's
+    // context only; local: kubectl steps are translated to platform verbs.
+    executor: isKubeStack(stack)
+      ? shellExecutor({
+          kubeconfig: stack.stepKubeconfig,
+          ledger,
+          onLimitation: (l) => stepLimitations.push(l),
+        })
+      : translatedExecutor({
+          perform: (a, s) => stack.perform(a, s),
+          namespace: stack.namespace,
+          podCount: async (w) => (await stack.status(w)).pods.length,
+        }),
+    hostMap,
+    variables: { API_KEY: apiKey, ...req.variables },
+    clock: req.clock,
+    ...(req.allowHostCommands ? { policy: { allowHostCommands: true } } : {}),
+    ...(req.targetOverrides ? { targetOverrides: req.targetOverrides } : {}),
+  });
+  const detection = await createDetection(req, stack, orchestratorUrl, prometheus);
+  const load = backgroundLoad(() =>
+    startLoad({
+      baseUrl: orchestratorUrl,
+      token: apiKey,
+      ratePerSecond: 10,
+      durationMs: 15 * 60_000,
+      maxRequests: 10 * 15 * 60,
+      connections: 4,
+      // one task a second: enough to exercise the queue, council and LLM path without
+      // outrunning a council that the runbook scales down to one replica
+      mix: { status: 8, health: 1, tasks: 1 },
+      clock: req.clock,
+      log: req.log,
+      ...(detection.feed ? { onSample: detection.feed } : {}),
+    }),
+  );
+  stepLimitations.unshift(
+    ...setup.limitations,
+    ...(detection.note ? [detection.note] : []),
+    ...(testFault ? [testFaultNote(testFault)] : []),
+  );
+  const hooked = testFault
+    ? withTestFault(testFault, req.scenario, plan, req.onPhase)
+    : { scenario: req.scenario, plan, onPhase: req.onPhase };
+  const timings = { ran: loadProfileTiming(req.profile), production: loadProfileTiming('production') };
+  return await runDrill({
+    runId,
+    scenario: hooked.scenario,
+    mode: req.mode,
+    stack,
+    detection: detection.source,
+    verifier: createHttpVerifier({
+      baseUrl: orchestratorUrl,
+      apiKey,
+      checks: req.scenario.verification.checks,
+      taskCompletionTimeoutMs: req.scenario.verification.taskCompletionTimeoutMs,
+      clock: req.clock,
+    }),
+    runbook: hooked.plan,
+    load,
+    ledger,
+    clock: req.clock,
+    log: req.log,
+    signal: req.signal,
+    // the user's own rules are their production windows: nothing to project
+    ...(req.monitoring
+      ? { alertProfile: 'production' as const }
+      : { alertProfile: req.profile, alertTimings: timings }),
+    controlWindowMs: controlWindow(timings.ran).ms,
+    limitations: stepLimitations,
+    ...(hooked.onPhase ? { onPhase: hooked.onPhase } : {}),
+  });
 }

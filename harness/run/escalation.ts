@@ -12,7 +12,8 @@
  *   health when the box (15 min by default) ran out after detection.
  */
 import type { DrillMetrics, Outcome } from '../core/metrics.ts';
-import type { RunRecord, StepResult } from '../report/record.ts';
+import type { RunRecord } from '../report/record.ts';
+import type { StepResult } from '../runbook/step-result.ts';
 import type { Scenario } from '../scenario/schema.ts';
 
 /** What the runbook's "root cause unclear after 15 minutes" allows for the investigation. */

@@ -6,15 +6,15 @@ import { systemClock } from '../core/clock.ts';
 import { Ledger } from '../core/ledger.ts';
 import { silentLogger } from '../core/log.ts';
 import type { DetectionSource } from '../detection/types.ts';
+import type { PlatformAction } from '../platforms/types.ts';
+import type { StepResult } from '../runbook/step-result.ts';
+import { type ScenarioInput, scenarioSchema } from '../scenario/schema.ts';
 import {
   createMemoryStack,
   type MemoryStack,
   memoryDetection,
   memoryVerifier,
-} from '../platforms/memory/index.ts';
-import type { PlatformAction } from '../platforms/types.ts';
-import type { StepResult } from '../report/record.ts';
-import { type ScenarioInput, scenarioSchema } from '../scenario/schema.ts';
+} from '../testing/memory-platform.ts';
 import { runDrill } from './loop.ts';
 import type { DrillMode, DrillOptions, RunbookPlan, StepHooks } from './types.ts';
 
@@ -357,6 +357,26 @@ describe('run loop', () => {
     expect(record.escalated).toBe(true);
     expect(record.restore.reverted).toHaveLength(1);
     expect(stack.healthy()).toBe(true);
+  });
+
+  it('a revert that fails is recorded and left in the ledger for cleanup; detection and traffic still stop', async () => {
+    const stack = createMemoryStack({ db: { replicas: 1 } });
+    // the halted database cannot be brought back: its revert (a rollout restart) fails
+    const stuck = Object.assign(Object.create(stack) as MemoryStack, {
+      rolloutRestart: async () => {
+        throw new Error('api server gone');
+      },
+    });
+    const stopped: string[] = [];
+    const detection = memoryDetection(stack, 'DatabaseUnreachable');
+    const { record, ledger } = await drill(stuck, plan(stuck, [{ verb: 'status', workload: 'db' }]), {
+      detection: { ...detection, stop: async () => void stopped.push('detection') },
+    });
+    expect(record.restore.ok).toBe(false);
+    expect(record.restore.errors).toEqual([expect.stringMatching(/api server gone/)]);
+    expect(record.timeline.find((e) => e.type === 'reverted')).toMatchObject({ ok: false });
+    expect(stopped).toEqual(['detection']);
+    expect(ledger.pending()).toHaveLength(1);
   });
 
   it('aborts with no verdict when steady state never holds, without injecting anything', async () => {

@@ -1,7 +1,7 @@
 /** Lint findings travel with the result of the step they are about, by line. */
 import { describe, expect, it } from 'vitest';
-import type { StepResult } from '../report/record.ts';
 import { findResolution, parseRunbook } from '../runbook/parse.ts';
+import type { StepResult } from '../runbook/step-result.ts';
 import { lintFindingsOf } from './runbook-plan.ts';
 
 const RUNBOOK = `# Outage

@@ -8,7 +8,6 @@ import { readFileSync } from 'node:fs';
 import { type Clock, elapsedMs } from '../core/clock.ts';
 import { errorMessage, UserError } from '../core/errors.ts';
 import type { RunningStack } from '../platforms/types.ts';
-import type { StepFinding, StepResult } from '../report/record.ts';
 import { classifyStep } from '../runbook/classify.ts';
 import {
   DEFAULT_STEP_TIMEOUT_MS,
@@ -22,6 +21,7 @@ import { type LintFinding, lintRunbook } from '../runbook/lint.ts';
 import { allSteps, type Runbook, type Section, type Step } from '../runbook/model.ts';
 import { findResolution, parseRunbook } from '../runbook/parse.ts';
 import { decisiveRefusals, type StepPolicyOptions } from '../runbook/step-policy.ts';
+import type { StepFinding, StepResult } from '../runbook/step-result.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { resolveTargets, type TargetOverrides } from './targets.ts';
 import type { RunbookPlan, StepHooks } from './types.ts';

@@ -5,7 +5,7 @@ import type { Phase } from '../core/timeline.ts';
 import type { ProfileTimings } from '../detection/projection.ts';
 import type { DetectionProfile, DetectionSource } from '../detection/types.ts';
 import type { RunningStack } from '../platforms/types.ts';
-import type { StepResult } from '../report/record.ts';
+import type { StepResult } from '../runbook/step-result.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import type { Verifier } from '../verify/checks.ts';
 import type { RequestSample } from '../verify/load.ts';

@@ -2,7 +2,7 @@
  * Which remediation step fixed things, and which did nothing: the answer a runbook
  * review wants from a drill, read off the per-step postconditions.
  */
-import type { StepResult } from '../report/record.ts';
+import type { StepResult } from './step-result.ts';
 
 export interface EffectSummary {
   /** First step after which health came back; absent if none did. */

@@ -6,10 +6,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { PlatformAction } from '../platforms/types.ts';
-import type { StepResult } from '../report/record.ts';
 import { executeSteps } from './execute.ts';
 import { allSteps } from './model.ts';
 import { parseRunbook } from './parse.ts';
+import type { StepResult } from './step-result.ts';
 import { translatedExecutor } from './translated-executor.ts';
 
 const RUNBOOK = `# Outage

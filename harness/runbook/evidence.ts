@@ -5,7 +5,7 @@
  * a step that fails for a reason of its own (unknown resource type, bad flag, missing
  * variable, hung) stays a finding.
  */
-import type { StepRun } from './execute.ts';
+import type { StepRun } from './step-result.ts';
 
 /**
  * curl's exit codes for "the service did not answer properly": could not connect (7), HTTP

@@ -5,28 +5,13 @@
  */
 import { type Clock, elapsedMs, type Instant, systemClock } from '../core/clock.ts';
 import { errorMessage } from '../core/errors.ts';
-import type { StepFinding, StepResult } from '../report/record.ts';
 import { type Classification, classifyStep } from './classify.ts';
 import { failedLikeTheOutage } from './evidence.ts';
 import type { HostMap } from './hostmap.ts';
 import type { Step } from './model.ts';
 import { decisiveRefusals, type StepPolicyOptions } from './step-policy.ts';
+import type { StepResult, StepRun } from './step-result.ts';
 import { missingMessage, missingVariables, type Variables } from './variables.ts';
-
-/** What one executor run produced; executeSteps adds identity, timing and judgement. */
-export interface StepRun {
-  readonly status: 'passed' | 'failed' | 'timed-out' | 'not-runnable';
-  readonly exitCode: number | null;
-  readonly output: string;
-  readonly error?: string;
-  readonly execution: 'shell' | 'translated' | 'none';
-  /** What actually ran, when it differs from the runbook's text (translation, host map, TTY flags dropped). */
-  readonly translatedTo?: string;
-  /** Variables the step assigned (`POD=$(...)`), for later steps. */
-  readonly defined?: Readonly<Record<string, string>>;
-  /** Where this run differs from what the command would do on a cluster. */
-  readonly findings?: readonly StepFinding[];
-}
 
 export interface RunEnv {
   readonly variables: Variables;

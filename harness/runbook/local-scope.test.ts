@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalPlatform } from '../platforms/local/index.ts';
 import type { LocalStack } from '../platforms/local/stack.ts';
-import { type Sandbox, sandbox } from '../platforms/local/testing.ts';
 import type { PlatformAction } from '../platforms/types.ts';
+import { type Sandbox, sandbox } from '../testing/local-sandbox.ts';
 import { executeSteps } from './execute.ts';
 import { allSteps } from './model.ts';
 import { parseRunbook } from './parse.ts';

@@ -11,12 +11,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PlatformAction } from '../platforms/types.ts';
-import type { RunRecord, StepResult } from '../report/record.ts';
+import type { RunRecord } from '../report/record.ts';
 import { repeatInvocation } from '../report/testing/invocations.ts';
 import { kubectlFor } from './kubectl-for.ts';
 import { allSteps, type Runbook } from './model.ts';
 import { findResolution, parseRunbook } from './parse.ts';
 import { suggestPatch } from './patch.ts';
+import type { StepResult } from './step-result.ts';
 import { translateCommand } from './translate.ts';
 import { unifiedDiff } from './unified-diff.ts';
 

@@ -4,12 +4,19 @@
  * findings on the steps the drill ran (`logs -f`, `exec -it`, curl without --max-time,
  * GNU-only `date -d`). The result is a unified diff that `patch RUNBOOK < file` applies.
  */
-import type { RunRecord } from '../report/record.ts';
 import { invocations } from './invocation.ts';
 import { flag, parseKubectl } from './kubectl.ts';
 import { kubectlFor } from './kubectl-for.ts';
 import { allSteps, type Runbook, type Section, type Step } from './model.ts';
+import type { StepResult } from './step-result.ts';
 import { type LineEdits, splitLines, unifiedDiff } from './unified-diff.ts';
+
+/** What a patch needs of a run record (report/record.ts has them all): how it ended, which section, its steps. */
+export interface DrilledRun {
+  readonly outcome: string;
+  readonly runbook: { readonly section: string };
+  readonly steps: readonly StepResult[];
+}
 
 /** The namespace the runbook's own kubectl commands use most, so added steps read alike. */
 export function runbookNamespace(steps: readonly Step[], fallback = 'default'): string {
@@ -52,7 +59,7 @@ function insertionPoint(
 }
 
 /** (a) The extra steps of every run that needed them, grouped by the section they belong in. */
-function extraStepEdits(runbook: Runbook, records: readonly RunRecord[], lines: readonly string[]) {
+function extraStepEdits(runbook: Runbook, records: readonly DrilledRun[], lines: readonly string[]) {
   const insert = new Map<number, string[]>();
   const namespace = runbookNamespace(allSteps(runbook));
   const seen = new Set<string>();
@@ -128,7 +135,7 @@ const stepLines = (step: Step): number[] => {
 export function suggestPatch(
   text: string,
   runbook: Runbook,
-  records: readonly RunRecord[],
+  records: readonly DrilledRun[],
   path: string,
 ): string {
   const lines = splitLines(text);

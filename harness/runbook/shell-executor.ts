@@ -11,11 +11,12 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { spawnGated } from '../core/gated-spawn.ts';
 import type { Ledger } from '../core/ledger.ts';
 import { processStartTime } from '../core/proc.ts';
-import type { StepExecutor, StepRun } from './execute.ts';
+import type { StepExecutor } from './execute.ts';
 import { tailExcerpt } from './execute.ts';
 import { applyHostMap } from './hostmap.ts';
 import { invocations } from './invocation.ts';
 import { parseKubectl } from './kubectl.ts';
+import type { StepRun } from './step-result.ts';
 import {
   canRunAs,
   defaultStepIdentity,

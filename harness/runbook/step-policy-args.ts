@@ -2,8 +2,9 @@
  * Checks on the arguments of allowed read-only programs: they may read only the step's own
  * files (no /etc/shadow), `tee` may not write one, and awk may only filter.
  */
+
+import type { Refusal } from './refusal.ts';
 import type { ShellWord } from './shell.ts';
-import type { Refusal } from './step-policy.ts';
 
 /** A path outside the step's own working directory: absolute, home, or climbing out. */
 export const hostPath = (p: string): boolean => /^[/~]/.test(p) || /(^|\/)\.\.(\/|$)/.test(p);

@@ -5,8 +5,8 @@
  * database, Prometheus, sshd on 127.0.0.1:22).
  */
 import { type HostMap, isLoopbackUrl, mapUrl } from './hostmap.ts';
+import type { Refusal } from './refusal.ts';
 import type { ShellWord } from './shell.ts';
-import type { Refusal } from './step-policy.ts';
 import { hostPath } from './step-policy-args.ts';
 
 // biome-ignore format: a dense table reads better than one entry per line

@@ -7,11 +7,14 @@
  */
 import type { HostMap } from './hostmap.ts';
 import { isKubectl, parseKubectl } from './kubectl.ts';
+import type { Refusal } from './refusal.ts';
 import { type Segment, type ShellWord, splitSegments } from './shell.ts';
 import { substitutions } from './shell-lines.ts';
 import { awkRefusals, fileArgRefusals, hostPath } from './step-policy-args.ts';
 import { curlRefusals } from './step-policy-curl.ts';
 import { fillVariables, type Variables } from './variables.ts';
+
+export type { Refusal } from './refusal.ts';
 
 export interface StepPolicyOptions {
   /** `--allow-host-commands`: programs off the allow-list may run (writes and escapes stay refused). */
@@ -22,14 +25,6 @@ export interface StepPolicyOptions {
   readonly hostMap?: HostMap;
   /** Values for `$NAME` in checked values (e.g. `--replicas=$N`). */
   readonly variables?: Variables;
-}
-
-export interface Refusal {
-  /** 'host-program', 'file-write', 'config-escape', 'scale-cap', 'outside-drill', 'host-file'. */
-  readonly rule: string;
-  /** Offset in the command, for the lint line. */
-  readonly offset: number;
-  readonly message: string;
 }
 
 export const DEFAULT_MAX_REPLICAS = 10;

@@ -4,11 +4,11 @@
  * translation is "not runnable on local", with the reason, never skipped silently.
  */
 import type { PlatformAction } from '../platforms/types.ts';
-import type { StepFinding } from '../report/record.ts';
-import type { RunEnv, StepExecutor, StepRun } from './execute.ts';
+import type { RunEnv, StepExecutor } from './execute.ts';
 import { tailExcerpt } from './execute.ts';
 import type { Step } from './model.ts';
 import { applyFilter } from './output-filter.ts';
+import type { StepFinding, StepRun } from './step-result.ts';
 import { type HttpCheck, type Translation, translateCommand } from './translate.ts';
 import { fillDeep, fillVariables } from './variables.ts';
 

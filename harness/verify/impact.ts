@@ -10,7 +10,19 @@
  * summed. The resolution is the traffic's own: an episode can be short by up to one gap between
  * requests to that endpoint.
  */
-import type { RequestSample } from './load.ts';
+import type { Instant } from '../core/clock.ts';
+
+/** The outcome of one request the drill's own traffic made. */
+export interface RequestSample {
+  readonly route: string;
+  readonly method: string;
+  /** HTTP status; 0 = no answer (connection refused/reset, or timed out). */
+  readonly status: number;
+  readonly latencyMs: number;
+  /** When the request completed or failed; it started `latencyMs` earlier. */
+  readonly at: Instant;
+  readonly error?: string;
+}
 
 export interface ImpactOptions {
   /** A request slower than this counts as impact even when it succeeded. */

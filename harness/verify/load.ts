@@ -8,22 +8,11 @@
  * histograms, and autocannon alone was ~30 MB of the harness's memory.
  */
 import { Agent, type ClientRequest, request } from 'node:http';
-import { type Clock, type Instant, systemClock } from '../core/clock.ts';
+import { type Clock, systemClock } from '../core/clock.ts';
 import { UserError } from '../core/errors.ts';
 import { type Logger, silentLogger } from '../core/log.ts';
 import { percentile } from '../core/metrics.ts';
-
-/** The outcome of one request the drill's own traffic made. */
-export interface RequestSample {
-  readonly route: string;
-  readonly method: string;
-  /** HTTP status; 0 = no answer (connection refused/reset, or timed out). */
-  readonly status: number;
-  readonly latencyMs: number;
-  /** When the request completed or failed; it started `latencyMs` earlier. */
-  readonly at: Instant;
-  readonly error?: string;
-}
+import type { RequestSample } from './impact.ts';
 
 export interface TrafficMix {
   readonly status: number;
@@ -247,4 +236,5 @@ export {
   type ImpactOptions,
   impactEpisodes,
   isImpacted,
+  type RequestSample,
 } from './impact.ts';

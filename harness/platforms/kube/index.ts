@@ -22,11 +22,12 @@ import { type Clock, systemClock } from '../../core/clock.ts';
 import { errorMessage, UserError } from '../../core/errors.ts';
 import type { Ledger } from '../../core/ledger.ts';
 import { type Logger, silentLogger } from '../../core/log.ts';
-import { startPlatformExporter } from '../../detection/platform-exporter.ts';
+import { Session } from '../../core/session.ts';
 import type { Platform, PlatformUpOptions, PreflightResult } from '../types.ts';
 import { apiErrorLine, bounded, isNotFound, KubeApi } from './api.ts';
 import { applyManifests, renderManifests } from './deploy.ts';
 import { EnvResolver } from './env.ts';
+import { startPlatformExporter } from './exporter.ts';
 import { DRILL_TARGET_LABEL, guardedTarget, guardPolicy, isDrillTarget } from './guard.ts';
 import { HostAccess, type Upstream } from './host-access.ts';
 import { type KubectlTarget, kubectlInstalled, kubectlRecipe } from './kubectl.ts';
@@ -36,7 +37,7 @@ import { selectorMatches } from './pod-state.ts';
 import { waitRolledOut } from './ready.ts';
 import { recordBaseline, restoreBaseline, reviveHalted } from './restore.ts';
 import { KubeStack } from './stack.ts';
-import { createStepIdentity, type StepIdentity } from './step-identity.ts';
+import { createStepIdentity } from './step-identity.ts';
 import { WatchCache } from './watch-cache.ts';
 
 export { DEFAULT_ALLOWED_CONTEXTS } from './guard.ts';
@@ -127,25 +128,32 @@ export function createKubePlatform(opts: KubePlatformOptions): Platform {
       if (!labels && !opts.manifests)
         throw new UserError(`namespace ${namespace} does not exist on ${where}`);
       const rendered = opts.manifests ? await renderManifests(kubectl, opts.manifests) : undefined;
+      // Everything acquired below registers its undo here: a failed up() undoes it on the way
+      // out; a stack that came up takes it over and undoes it in down().
+      await using acquiring = new Session((err) =>
+        log.warn(`kube: after a failed up(): ${errorMessage(err)}`),
+      );
+      /** What the restore could not put back: the namespace keeps its lock until pnpm chaos cleanup. */
+      const incomplete: string[] = [];
       // One drill per namespace, locked before anything changes (re-applying the manifests
       // would undo another drill's fault). A namespace not there yet has no drill in it.
-      const locking = () => takeDrillLock({ api, target: kubectl, ledger: opts.ledger, clock, log });
-      let lock = labels ? await locking() : undefined;
+      const locking = async () => {
+        const lock = await takeDrillLock({ api, target: kubectl, ledger: opts.ledger, clock, log });
+        acquiring.defer(() => (incomplete.length ? undefined : lock.release()));
+      };
+      if (labels) await locking();
       if (rendered) {
         log.debug(`kube: applying ${opts.manifests} to ${where}`);
-        try {
-          await applyManifests(kubectl, rendered, 120_000);
-          lock ??= await locking();
-        } catch (err) {
-          await lock?.release().catch(() => undefined);
-          throw err;
-        }
+        await applyManifests(kubectl, rendered, 120_000);
+        if (!labels) await locking();
       }
-      const held = lock!;
       const cache = <T extends V1Pod | V1Deployment | V1NetworkPolicy>(
         path: string,
         list: () => Promise<{ items: T[]; metadata?: { resourceVersion?: string } }>,
-      ) => new WatchCache<T>({ config: target.config, path, list, clock, log });
+      ) =>
+        acquiring.adopt(new WatchCache<T>({ config: target.config, path, list, clock, log }), (c) =>
+          c.stop(),
+        );
       const pods = cache<V1Pod>(`/api/v1/namespaces/${namespace}/pods`, () =>
         api.core.listNamespacedPod({ namespace }),
       );
@@ -156,124 +164,110 @@ export function createKubePlatform(opts: KubePlatformOptions): Platform {
         `/apis/networking.k8s.io/v1/namespaces/${namespace}/networkpolicies`,
         () => api.net.listNamespacedNetworkPolicy({ namespace }),
       );
-      const caches = [pods, deployments, policies];
-      let identity: StepIdentity | undefined;
-      const stopCaches = () => {
-        for (const c of caches) c.stop();
-      };
-
       const podsOf = (d: V1Deployment) =>
         pods.list().filter((p) => selectorMatches(d.spec?.selector, p.metadata?.labels ?? {}));
 
-      try {
-        await Promise.all(caches.map((c) => c.start()));
-        const network = new NetworkFaults({
-          api,
-          policies,
-          deployment: (name) => {
-            const d = deployments.get(name);
-            if (!d) throw new Error(`no deployment ${name} in namespace ${namespace}`);
-            return d;
-          },
-          podsOf: (name) => {
-            const d = deployments.get(name);
-            return d ? podsOf(d) : [];
-          },
-          ledger: opts.ledger,
-          recipe: (args, stdin) => kubectlRecipe(kubectl, args, stdin),
-          log,
-        });
-        // An interrupted earlier drill may have left faults behind: clear them before measuring.
-        const leftovers = [
-          ...(await network.removeAll()),
-          ...(await reviveHalted(api, deployments.list(), { podsOf, clock })),
-        ];
-        if (leftovers.length)
-          log.warn(
-            `kube: removed leftovers of an interrupted drill: ${leftovers.join(', ')} (see pnpm chaos status)`,
-          );
-        await waitRolledOut({
+      await Promise.all([pods, deployments, policies].map((c) => c.start()));
+      const network = new NetworkFaults({
+        api,
+        policies,
+        deployment: (name) => {
+          const d = deployments.get(name);
+          if (!d) throw new Error(`no deployment ${name} in namespace ${namespace}`);
+          return d;
+        },
+        podsOf: (name) => {
+          const d = deployments.get(name);
+          return d ? podsOf(d) : [];
+        },
+        ledger: opts.ledger,
+        recipe: (args, stdin) => kubectlRecipe(kubectl, args, stdin),
+        log,
+      });
+      // An interrupted earlier drill may have left faults behind: clear them before measuring.
+      const leftovers = [
+        ...(await network.removeAll()),
+        ...(await reviveHalted(api, deployments.list(), { podsOf, clock })),
+      ];
+      if (leftovers.length)
+        log.warn(
+          `kube: removed leftovers of an interrupted drill: ${leftovers.join(', ')} (see pnpm chaos status)`,
+        );
+      const rolledOut = (signal?: AbortSignal) =>
+        waitRolledOut({
           deployments: () => deployments.list(),
           pods: () => pods.list(),
           clock,
           timeoutMs: readyTimeoutMs,
-          ...(upOpts.signal ? { signal: upOpts.signal } : {}),
+          ...(signal ? { signal } : {}),
         });
-        // Before the first change: the restore, in memory and in the ledger.
-        const baseline = recordBaseline(opts.ledger, kubectl, deployments.list(), policies.list());
-        const access = new HostAccess({
+      await rolledOut(upOpts.signal);
+      // Before the first change: the restore, in memory and in the ledger.
+      const baseline = recordBaseline(opts.ledger, kubectl, deployments.list(), policies.list());
+      const kubeDir = join(upOpts.stateDir, 'kube');
+      acquiring.defer(() => rm(kubeDir, { recursive: true, force: true }));
+      // Steps act as a namespaced ServiceAccount, never with the harness's credentials.
+      const steps = await createStepIdentity({
+        api,
+        target: kubectl,
+        config: target.config,
+        ledger: opts.ledger,
+        dir: kubeDir,
+      });
+      acquiring.defer(async () => incomplete.push(...(await steps.remove())));
+      const access = acquiring.adopt(
+        new HostAccess({
           api,
           pods: () => pods.list(),
           log,
           ...(opts.upstream ? { upstream: opts.upstream } : {}),
-        });
-        const kubeDir = join(upOpts.stateDir, 'kube');
-        // Steps act as a namespaced ServiceAccount, never with the harness's credentials.
-        identity = await createStepIdentity({
-          api,
-          target: kubectl,
-          config: target.config,
-          ledger: opts.ledger,
-          dir: kubeDir,
-        });
-        const steps = identity;
-        let downing: Promise<void> | undefined;
-        const stack: KubeStack = new KubeStack({
-          api,
-          target: kubectl,
-          pods,
-          deployments,
-          policies,
-          access,
-          env: new EnvResolver(api.core, namespace),
-          network,
-          ledger: opts.ledger,
-          clock,
-          log,
-          stepKubeconfig: steps.kubeconfig,
-          stateDir: upOpts.stateDir,
-          down: () => {
-            downing ??= (async () => {
-              const errors = await restoreBaseline(
-                {
-                  api,
-                  ledger: opts.ledger,
-                  network,
-                  deployments: () => deployments.list(),
-                  policies: () => policies.list(),
-                  observe: (d) => deployments.observe(d),
-                  podsOf,
-                  clock,
-                },
-                baseline,
-              );
-              errors.push(...(await steps.remove()));
-              await waitRolledOut({
-                deployments: () => deployments.list(),
-                pods: () => pods.list(),
-                clock,
-                timeoutMs: readyTimeoutMs,
-              }).catch((err: unknown) => log.warn(`kube: after restore: ${errorMessage(err)}`));
-              await stack.parts.exporter?.close();
-              await access.close();
-              stopCaches();
-              await rm(kubeDir, { recursive: true, force: true });
-              if (errors.length === 0) await held.release();
-              if (errors.length)
-                throw new Error(`kube restore incomplete: ${errors.join('; ')} (run pnpm chaos cleanup)`);
-            })();
-            return downing;
+        }),
+        (a) => a.close(),
+      );
+      const restore = () =>
+        restoreBaseline(
+          {
+            api,
+            ledger: opts.ledger,
+            network,
+            deployments: () => deployments.list(),
+            policies: () => policies.list(),
+            observe: (d) => deployments.observe(d),
+            podsOf,
+            clock,
           },
-        });
-        stack.parts.exporter = await startPlatformExporter({ stack, log });
-        await access.mode();
-        return stack;
-      } catch (err) {
-        stopCaches();
-        await identity?.remove().catch(() => undefined);
-        await held.release().catch(() => undefined);
-        throw err;
-      }
+          baseline,
+        );
+      let downing: Promise<void> | undefined;
+      const stack: KubeStack = new KubeStack({
+        api,
+        target: kubectl,
+        pods,
+        deployments,
+        policies,
+        access,
+        env: new EnvResolver(api.core, namespace),
+        network,
+        ledger: opts.ledger,
+        clock,
+        log,
+        stepKubeconfig: steps.kubeconfig,
+        stateDir: upOpts.stateDir,
+        down: () => {
+          downing ??= (async () => {
+            incomplete.push(...(await restore()));
+            await rolledOut().catch((err: unknown) => log.warn(`kube: after restore: ${errorMessage(err)}`));
+            await owned.close();
+            if (incomplete.length)
+              throw new Error(`kube restore incomplete: ${incomplete.join('; ')} (run pnpm chaos cleanup)`);
+          })();
+          return downing;
+        },
+      });
+      stack.parts.exporter = acquiring.adopt(await startPlatformExporter({ stack, log }), (e) => e.close());
+      await access.mode();
+      const owned = acquiring.move();
+      return stack;
     },
   };
 }

@@ -4,14 +4,29 @@
  * Checks "from inside a workload" run in one of its pods (`kubectl exec`), over the pod's own
  * network, so a NetworkPolicy fault shows in them as it does for the service.
  */
+
+import type { V1NetworkPolicy, V1Pod } from '@kubernetes/client-node';
 import { type ExecCheckAction, performOn } from '../perform.ts';
-import type { PlatformAction } from '../types.ts';
-import { runKubectl } from './kubectl.ts';
+import type { PlatformAction, RunningStack } from '../types.ts';
+import type { KubeApi } from './api.ts';
+import { type KubectlTarget, runKubectl } from './kubectl.ts';
 import { FAULT_LABEL } from './network.ts';
 import { podReady } from './pod-state.ts';
-import type { KubeStack } from './stack.ts';
+import type { WatchCache } from './watch-cache.ts';
 
-export function performKubeAction(stack: KubeStack, action: PlatformAction): Promise<string> {
+/** What the actions need of the kube stack (KubeStack passes itself; this file does not import it). */
+export interface KubeActionTarget extends RunningStack {
+  podsOf(workload: string): V1Pod[];
+  listNetworkDenies(): Promise<readonly string[]>;
+  removeNetworkDeny(name: string): Promise<void>;
+  readonly parts: {
+    readonly api: Pick<KubeApi, 'deleteNetworkPolicy'>;
+    readonly policies: Pick<WatchCache<V1NetworkPolicy>, 'list'>;
+    readonly target: KubectlTarget;
+  };
+}
+
+export function performKubeAction(stack: KubeActionTarget, action: PlatformAction): Promise<string> {
   return performOn(stack, action, {
     async deletePod(workload, pod) {
       const name = pod ?? stack.podsOf(workload).find(podReady)?.metadata?.name;
@@ -76,7 +91,10 @@ function checkScript(check: string, target: string | undefined): string {
   }
 }
 
-async function execCheck(stack: KubeStack, { workload, check, target }: ExecCheckAction): Promise<string> {
+async function execCheck(
+  stack: KubeActionTarget,
+  { workload, check, target }: ExecCheckAction,
+): Promise<string> {
   const pod = stack.podsOf(workload).find(podReady) ?? stack.podsOf(workload)[0];
   if (!pod) throw new Error(`${workload} has no pods to run ${check} in`);
   const r = await runKubectl(

@@ -6,7 +6,7 @@
  * of writing into the wrong container.
  */
 import type { V1Deployment, V1DeploymentStrategy } from '@kubernetes/client-node';
-import { cpuCores, memoryBytes } from '../local/quantity.ts';
+import { cpuCores, memoryBytes } from '../../core/quantity.ts';
 import type { ResourceSpec } from '../types.ts';
 import type { JsonPatchOp } from './api.ts';
 

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agentAgencyPlatform, eventually, type Sandbox, sandbox } from '../../testing/local-sandbox.ts';
 import type { LocalStack } from './stack.ts';
-import { agentAgencyPlatform, eventually, type Sandbox, sandbox } from './testing.ts';
 
 const ORCH = 'agent-agency-orchestrator';
 

@@ -8,8 +8,8 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSy
 import { join } from 'node:path';
 import type { Ledger, LedgerEntry } from '../../core/ledger.ts';
 import { undo } from '../../core/ledger.ts';
+import { cpuCores, memoryBytes } from '../../core/quantity.ts';
 import type { ResourceSpec } from '../types.ts';
-import { cpuCores, memoryBytes } from './quantity.ts';
 
 export const CGROUP_V1_ROOT = '/sys/fs/cgroup';
 const CFS_PERIOD_US = 100_000;

@@ -14,6 +14,7 @@ import { type Clock, systemClock } from '../../core/clock.ts';
 import { UserError } from '../../core/errors.ts';
 import type { Ledger } from '../../core/ledger.ts';
 import { type Logger, silentLogger } from '../../core/log.ts';
+import { downThen, Session } from '../../core/session.ts';
 import type { Platform, PlatformUpOptions, PreflightResult, RunningStack } from '../types.ts';
 import { findBinaries, postgresSearch } from './binaries.ts';
 import { probeCgroups } from './cgroups.ts';
@@ -101,15 +102,19 @@ export function createLocalPlatform(opts: LocalPlatformOptions): Platform {
     async up(options: PlatformUpOptions): Promise<RunningStack> {
       const c = check();
       if (c.problems.length) throw new Error(`local platform cannot start: ${c.problems.join('; ')}`);
-      const lock = opts.lockDir
-        ? takeLocalLock({
-            lockDir: opts.lockDir,
-            namespace: spec.namespace,
-            runId: opts.ledger.runId,
-            nowWallMs: clock.now().wallMs,
-            log,
-          })
-        : undefined;
+      await using acquiring = new Session();
+      // One drill per namespace on this machine, held until the stack is down.
+      if (opts.lockDir) {
+        const lock = takeLocalLock({
+          lockDir: opts.lockDir,
+          namespace: spec.namespace,
+          runId: opts.ledger.runId,
+          nowWallMs: clock.now().wallMs,
+          log,
+        });
+        acquiring.defer(() => lock.release());
+      }
+      // up() takes down what it started if it fails; the lock is ours to release
       const stack = await startLocalStack(
         {
           spec,
@@ -123,21 +128,8 @@ export function createLocalPlatform(opts: LocalPlatformOptions): Platform {
           readyTimeoutMs: opts.readyTimeoutMs ?? 60_000,
         },
         options,
-      ).catch((err: unknown) => {
-        lock?.release(); // up() took down what it started
-        throw err;
-      });
-      if (!lock) return stack;
-      const down = stack.down.bind(stack);
-      return Object.assign(stack, {
-        down: async () => {
-          try {
-            await down();
-          } finally {
-            lock.release();
-          }
-        },
-      });
+      );
+      return downThen(stack, acquiring.move());
     },
   };
 }

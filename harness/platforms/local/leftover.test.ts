@@ -12,8 +12,8 @@ import { createInterface } from 'node:readline';
 import { afterAll, expect, it } from 'vitest';
 import { replayLedgers } from '../../core/ledger.ts';
 import { processEnded } from '../../core/proc.ts';
+import { sandbox } from '../../testing/local-sandbox.ts';
 import { CGROUP_V1_ROOT } from './cgroups.ts';
-import { sandbox } from './testing.ts';
 
 const STACK_FILE = join(import.meta.dirname, '../../../fixtures/agent-agency/local-stack.yaml');
 const box = sandbox('firedrill-leftover-');

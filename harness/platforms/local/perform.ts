@@ -4,13 +4,28 @@
  */
 import { connect } from 'node:net';
 import { type ExecCheckAction, performOn } from '../perform.ts';
-import type { PlatformAction } from '../types.ts';
-import { inPrivateMounts } from './dns.ts';
-import type { LocalStack } from './stack.ts';
+import type { PlatformAction, RunningStack } from '../types.ts';
+import type { Binaries } from './binaries.ts';
+import { inPrivateMounts, type WorkloadDns } from './dns.ts';
+import type { StackNetwork } from './network.ts';
+import type { Workload } from './workload.ts';
+
+/** What the actions need of the local stack (LocalStack passes itself; this file does not import it). */
+export interface LocalActionTarget extends RunningStack {
+  workload(name: string): Workload;
+  listNetworkDenies(): Promise<readonly string[]>;
+  removeNetworkDeny(name: string): Promise<void>;
+  readonly parts: {
+    readonly network: Pick<StackNetwork, 'linkPort' | 'servicePort'>;
+    readonly dns: ReadonlyMap<string, WorkloadDns>;
+    readonly bins: Pick<Binaries, 'unshare'>;
+    readonly declaredEnv: (w: Workload) => Record<string, string>;
+  };
+}
 
 /** `signal`: the step timed out or the drill stopped; what has not started yet never does. */
 export async function performAction(
-  stack: LocalStack,
+  stack: LocalActionTarget,
   action: PlatformAction,
   signal?: AbortSignal,
 ): Promise<string> {
@@ -37,7 +52,10 @@ export async function performAction(
 }
 
 /** Checks a runbook runs "from inside" a workload, over the same links its instances use. */
-async function execCheck(stack: LocalStack, { workload, check, target }: ExecCheckAction): Promise<string> {
+async function execCheck(
+  stack: LocalActionTarget,
+  { workload, check, target }: ExecCheckAction,
+): Promise<string> {
   const w = stack.workload(workload);
   const need = (): string => {
     if (!target) throw new Error(`exec-check ${check} needs a target`);

@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, type Sandbox, sandbox, WEB_SCRIPT } from '../../testing/local-sandbox.ts';
 import { createLocalPlatform } from './index.ts';
 import {
   machineAllocatable,
@@ -16,7 +17,6 @@ import {
 } from './scheduler.ts';
 import type { LocalStack } from './stack.ts';
 import { loadStackFile } from './stack-file.ts';
-import { eventually, type Sandbox, sandbox, WEB_SCRIPT } from './testing.ts';
 
 let box: Sandbox;
 let stack: LocalStack;

@@ -9,8 +9,8 @@
  * same runbook "resolves" an outage on local that it cannot resolve on Kubernetes.
  */
 import { availableParallelism, totalmem } from 'node:os';
+import { cpuCores, memoryBytes } from '../../core/quantity.ts';
 import type { ResourceSpec } from '../types.ts';
-import { cpuCores, memoryBytes } from './quantity.ts';
 
 /** CPU in cores, memory in bytes. */
 export interface Capacity {

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../core/errors.ts';
-import { cpuCores, memoryBytes } from './quantity.ts';
+import { cpuCores, memoryBytes } from '../../core/quantity.ts';
+import { sandbox } from '../../testing/local-sandbox.ts';
 import { loadStackFile } from './stack-file.ts';
-import { sandbox } from './testing.ts';
 
 const box = sandbox('firedrill-stackfile-');
 afterAll(() => box.cleanup());

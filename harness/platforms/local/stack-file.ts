@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { UserError } from '../../core/errors.ts';
-import { cpuCores, memoryBytes } from './quantity.ts';
+import { cpuCores, memoryBytes } from '../../core/quantity.ts';
 
 const NAME = /^[a-z][a-z0-9-]*$/;
 /** Placeholders a process workload's command and env may use, besides ${endpoint:NAME}. */

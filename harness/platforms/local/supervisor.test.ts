@@ -7,11 +7,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, HOG_SCRIPT, type Sandbox, sandbox, WEB_SCRIPT } from '../../testing/local-sandbox.ts';
 import type { RunningStack } from '../types.ts';
 import { probeCgroups } from './cgroups.ts';
 import { createLocalPlatform } from './index.ts';
 import type { LocalStack } from './stack.ts';
-import { eventually, HOG_SCRIPT, type Sandbox, sandbox, WEB_SCRIPT } from './testing.ts';
 
 let box: Sandbox;
 let stack: LocalStack;

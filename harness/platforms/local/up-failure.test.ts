@@ -4,8 +4,8 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { afterAll, expect, it } from 'vitest';
+import { sandbox, WEB_SCRIPT } from '../../testing/local-sandbox.ts';
 import { createLocalPlatform } from './index.ts';
-import { sandbox, WEB_SCRIPT } from './testing.ts';
 
 const box = sandbox('firedrill-upfail-');
 afterAll(() => box.cleanup());

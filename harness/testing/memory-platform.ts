@@ -4,10 +4,16 @@
  * reason about exactly when the system is broken. Not a stand-in for local or kube in drills.
  */
 
-import type { Clock } from '../../core/clock.ts';
-import type { DetectionSource } from '../../detection/types.ts';
-import type { Verifier } from '../../verify/checks.ts';
-import type { NetworkDeny, PlatformAction, ResourceSpec, RunningStack, WorkloadStatus } from '../types.ts';
+import type { Clock } from '../core/clock.ts';
+import type { DetectionSource } from '../detection/types.ts';
+import type {
+  NetworkDeny,
+  PlatformAction,
+  ResourceSpec,
+  RunningStack,
+  WorkloadStatus,
+} from '../platforms/types.ts';
+import type { Verifier } from '../verify/checks.ts';
 
 interface MemWorkload {
   desired: number;

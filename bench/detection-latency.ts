@@ -3,7 +3,7 @@
  * to "firing observed" by polling, next to its floor: scrape interval + evaluation interval +
  * `for`. Measured for the real Prometheus (if installed) and for the built-in probes.
  *
- * Run directly: pnpm exec node harness/detection/bench.ts [repeats]
+ * Run directly: pnpm exec node bench/detection-latency.ts [repeats]
  */
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,16 +12,16 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Gauge, Registry } from 'prom-client';
-import { type Clock, elapsedMs, systemClock } from '../core/clock.ts';
-import { Ledger } from '../core/ledger.ts';
-import { type Logger, silentLogger } from '../core/log.ts';
-import { type Distribution, distribution } from '../core/metrics.ts';
-import { loadProfileTiming } from './alert-source.ts';
-import { startMetricsServer } from './metrics-server.ts';
-import { probeDetection } from './probes.ts';
-import { prometheusInstalled, startPrometheus } from './prometheus.ts';
-import { ALERTS, type DetectionSource } from './types.ts';
-import { waitForAlert } from './watch.ts';
+import { type Clock, elapsedMs, systemClock } from '../harness/core/clock.ts';
+import { Ledger } from '../harness/core/ledger.ts';
+import { type Logger, silentLogger } from '../harness/core/log.ts';
+import { type Distribution, distribution } from '../harness/core/metrics.ts';
+import { loadProfileTiming } from '../harness/detection/alert-source.ts';
+import { startMetricsServer } from '../harness/detection/metrics-server.ts';
+import { probeDetection } from '../harness/detection/probes.ts';
+import { prometheusInstalled, startPrometheus } from '../harness/detection/prometheus.ts';
+import { ALERTS, type DetectionSource } from '../harness/detection/types.ts';
+import { waitForAlert } from '../harness/detection/watch.ts';
 
 export interface DetectionBenchResult {
   readonly source: 'prometheus' | 'probes';

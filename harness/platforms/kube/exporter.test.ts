@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { WorkloadStatus } from '../platforms/types.ts';
-import { startPlatformExporter } from './platform-exporter.ts';
+import type { WorkloadStatus } from '../types.ts';
+import { startPlatformExporter } from './exporter.ts';
 
 const workload = (name: string, restarts: number[], ready: number): WorkloadStatus => ({
   name,

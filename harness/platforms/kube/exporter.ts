@@ -5,10 +5,10 @@
  * host scrapes this instead, so OrchestratorCrashLooping has data on both platforms.
  */
 import { Gauge, Registry } from 'prom-client';
-import { errorMessage } from '../core/errors.ts';
-import { type Logger, silentLogger } from '../core/log.ts';
-import type { RunningStack } from '../platforms/types.ts';
-import { type MetricsServer, startMetricsServer } from './metrics-server.ts';
+import { errorMessage } from '../../core/errors.ts';
+import { type Logger, silentLogger } from '../../core/log.ts';
+import { type MetricsServer, startMetricsServer } from '../../detection/metrics-server.ts';
+import type { RunningStack } from '../types.ts';
 
 export interface PlatformExporterOptions {
   readonly stack: Pick<RunningStack, 'namespace' | 'workloads' | 'status'>;

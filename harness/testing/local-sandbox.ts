@@ -5,9 +5,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Ledger } from '../../core/ledger.ts';
-import type { Platform } from '../types.ts';
-import { createLocalPlatform } from './index.ts';
+import { Ledger } from '../core/ledger.ts';
+import { createLocalPlatform } from '../platforms/local/index.ts';
+import type { Platform } from '../platforms/types.ts';
 
 export interface Sandbox {
   readonly dir: string;
@@ -43,7 +43,7 @@ export function sandbox(prefix = 'firedrill-local-test-'): Sandbox {
 /** The project's Agent Agency stack on the local platform, ledgered in `box`, with a quick crash-loop back-off. */
 export const agentAgencyPlatform = (box: Sandbox): Platform =>
   createLocalPlatform({
-    stackFile: join(import.meta.dirname, '../../../fixtures/agent-agency/local-stack.yaml'),
+    stackFile: join(import.meta.dirname, '../../fixtures/agent-agency/local-stack.yaml'),
     ledger: box.ledger,
     backoff: { baseMs: 200, capMs: 2000 },
   });
