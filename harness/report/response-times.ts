@@ -14,6 +14,7 @@
  */
 import { type Distribution, distribution } from '../core/metrics.ts';
 import type { EscalationContact } from '../runbook/model.ts';
+import { failingDependencies, showsDataLoss } from '../verify/checks.ts';
 import type { RunRecord } from './record.ts';
 import { runKind } from './verdict.ts';
 
@@ -66,9 +67,6 @@ function moments(events: readonly Event[]): Moments {
   };
 }
 
-const failingDeps = (failures: readonly string[]) =>
-  new Set(failures.flatMap((f) => [...f.matchAll(/\/health\/([a-z-]+) answered/g)].map((m) => m[1]!)));
-
 const plus = (a: number | null, ms: number) => (a === null ? null : a + ms);
 
 /** "root cause unclear after 15 min: ..." -> 15 minutes after detection. */
@@ -83,11 +81,11 @@ const TRIGGER_TIMES: readonly [RegExp, (m: Moments, r: RunRecord, reason: string
   [/^outage not resolved/, (m) => m.first((e) => e.type === 'phase.end' && e['phase'] === 'verify')],
   [/^monitoring did not detect/, (m) => m.first((e) => e.type === 'phase.end' && e['phase'] === 'detect')],
   [/^fix needed steps/, (m) => m.first((e) => e.type === 'step.start' && e['extra'] === true)],
-  [/^data loss/, (m) => m.round((f) => f.some((x) => /^data-integrity: .*(is gone|changed:)/.test(x)))],
+  [/^data loss/, (m) => m.round((f) => f.some(showsDataLoss))],
   [/^customer impact critical/, (m) => m.ofType('injected')],
-  [/^production database/, (m) => m.round((f) => failingDeps(f).has('database'))],
-  [/^external dependency/, (m) => m.round((f) => failingDeps(f).has('external-apis'))],
-  [/^more than one service/, (m) => m.round((f) => failingDeps(f).size > 1)],
+  [/^production database/, (m) => m.round((f) => failingDependencies(f).has('database'))],
+  [/^external dependency/, (m) => m.round((f) => failingDependencies(f).has('external-apis'))],
+  [/^more than one service/, (m) => m.round((f) => failingDependencies(f).size > 1)],
   [/^root cause unclear/, (m, _, reason) => afterBox(m, reason)],
 ];
 

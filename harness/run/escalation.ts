@@ -15,6 +15,7 @@ import type { DrillMetrics, Outcome } from '../core/metrics.ts';
 import type { RunRecord } from '../report/record.ts';
 import type { StepResult } from '../runbook/step-result.ts';
 import type { Scenario } from '../scenario/schema.ts';
+import { failingDependencies, showsDataLoss } from '../verify/checks.ts';
 
 /** What the runbook's "root cause unclear after 15 minutes" allows for the investigation. */
 export const INVESTIGATION_BOX_MS = 15 * 60_000;
@@ -30,10 +31,6 @@ export interface EscalationInput {
   readonly observedSeverity?: RunRecord['observedSeverity'];
 }
 
-/** Dependencies the verification names in its failures: `/health/<name>` answered badly. */
-const failingDependencies = (failures: readonly string[]): Set<string> =>
-  new Set(failures.flatMap((f) => [...f.matchAll(/\/health\/([a-z-]+) answered/g)].map((m) => m[1]!)));
-
 export function escalationReasons(input: EscalationInput): string[] {
   const reasons: string[] = [];
   const { outcome, metrics, scenario } = input;
@@ -47,7 +44,7 @@ export function escalationReasons(input: EscalationInput): string[] {
   if (outcome === 'resolved-with-extra-steps') reasons.push('fix needed steps the runbook does not have');
   const seen = [...(input.incidentFailures ?? []), ...input.lastRoundFailures];
   // A record that is gone or changed, not a read that failed because the API was down.
-  if (seen.some((f) => /^data-integrity: .*(is gone|changed:)/.test(f)))
+  if (seen.some(showsDataLoss))
     reasons.push('data loss suspected: records written before the fault are missing or changed');
   if (input.observedSeverity === 'critical')
     reasons.push('customer impact critical: the drill traffic saw a complete outage');

@@ -7,6 +7,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Clock, Instant } from '../core/clock.ts';
 import type { VerificationCheck } from '../scenario/schema.ts';
 
+/** The dependencies that failures name (`GET /health/<name> answered …`): what escalation counts. */
+export const failingDependencies = (failures: readonly string[]): Set<string> =>
+  new Set(failures.flatMap((f) => [...f.matchAll(/\/health\/([a-z-]+) answered/g)].map((m) => m[1]!)));
+
+/** A record written in steady state is gone or changed, not a read that failed while the API was down. */
+export const showsDataLoss = (failure: string): boolean =>
+  /^data-integrity: .*(is gone|changed:)/.test(failure);
+
 export interface VerificationRound {
   readonly passed: boolean;
   readonly failures: readonly string[];
