@@ -75,6 +75,14 @@ const tail = (file: string, lines: number): string => {
 };
 
 /**
+ * How long the first evaluation over scraped data may take: a first scrape up to one scrape
+ * interval after start, an evaluation up to one evaluation interval after that. On production
+ * windows (15 s + 15 s) a flat 30 s lost that race now and then; allow both twice, 30 s at least.
+ */
+const evaluatingTimeoutMs = (t: ProfileTiming): number =>
+  Math.max(30_000, 2 * (t.scrapeIntervalMs + t.evaluationIntervalMs) + 10_000);
+
+/**
  * Construct with the options, then start(); or use startPrometheus(). launch() first, with the
  * targets still unknown, overlaps Prometheus' own start-up (its target discovery runs on a fixed
  * 5 s tick) with whatever else is starting: setTargets() once they are known, then start().
@@ -117,7 +125,7 @@ export class LocalPrometheus implements RunningPrometheus {
   async start(): Promise<void> {
     if (!this.child) await this.launch();
     await waitUntilEvaluating(this.url, {
-      timeoutMs: this.opts.readyTimeoutMs ?? 30_000,
+      timeoutMs: this.opts.readyTimeoutMs ?? evaluatingTimeoutMs(this.timing),
       expectedTargets: this.targetsNow.reduce((n, t) => n + t.urls.length, 0),
       clock: this.clock,
       isDead: () => this.deathNote(),
