@@ -7,12 +7,30 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSy
 import { dirname } from 'node:path';
 import { currentOwner, type LedgerOwner, ownerState } from './ledger.ts';
 
-function holderOf(file: string): LedgerOwner | undefined {
+/** The owner a lock file names; undefined when it is gone or torn by a crash mid-write. */
+export function readLockFile<T extends LedgerOwner>(file: string): T | undefined {
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as LedgerOwner;
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
   } catch {
     return undefined;
   }
+}
+
+/** Create `file` atomically (O_EXCL) holding `owner` as JSON: false when it already exists. */
+export function createLockFile(file: string, owner: LedgerOwner): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, 'wx');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+  try {
+    writeSync(fd, JSON.stringify(owner));
+  } finally {
+    closeSync(fd);
+  }
+  return true;
 }
 
 /** Run `fn` holding the lock `file`; throws after `timeoutMs` of waiting for a live holder. */
@@ -20,29 +38,18 @@ export async function withFileLock<T>(file: string, fn: () => Promise<T>, timeou
   mkdirSync(dirname(file), { recursive: true });
   const me = currentOwner();
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const fd = openSync(file, 'wx');
-      try {
-        writeSync(fd, JSON.stringify(me));
-      } finally {
-        closeSync(fd);
-      }
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder = holderOf(file);
-      // a holder that died is stale; so is a file still empty or torn seconds after its creation
-      if (holder ? ownerState(holder) === 'dead' : ageMs(file) > 5000) rmSync(file, { force: true });
-      else if (Date.now() > deadline)
-        throw new Error(`lock ${file} still held by PID ${holder?.pid ?? '?'} after ${timeoutMs} ms`);
-      else await new Promise((r) => setTimeout(r, 50));
-    }
+  while (!createLockFile(file, me)) {
+    const holder = readLockFile(file);
+    // a holder that died is stale; so is a file still empty or torn seconds after its creation
+    if (holder ? ownerState(holder) === 'dead' : ageMs(file) > 5000) rmSync(file, { force: true });
+    else if (Date.now() > deadline)
+      throw new Error(`lock ${file} still held by PID ${holder?.pid ?? '?'} after ${timeoutMs} ms`);
+    else await new Promise((r) => setTimeout(r, 50));
   }
   try {
     return await fn();
   } finally {
-    if (holderOf(file)?.pid === me.pid) rmSync(file, { force: true });
+    if (readLockFile(file)?.pid === me.pid) rmSync(file, { force: true });
   }
 }
 

@@ -5,19 +5,10 @@
  * lock whose owner is gone (or whose PID now belongs to another process) is stale: a SIGKILLed
  * drill's lock is taken over by the next drill, with no cleanup needed.
  */
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmdirSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../core/errors.ts';
+import { createLockFile, readLockFile } from '../../core/file-lock.ts';
 import { currentOwner, type LedgerOwner, ownerState } from '../../core/ledger.ts';
 import type { Logger } from '../../core/log.ts';
 
@@ -27,13 +18,7 @@ interface LockContent extends LedgerOwner {
 
 const lockFile = (lockDir: string, namespace: string) => join(lockDir, `local-${namespace}.lock`);
 
-function readLock(file: string): LockContent | undefined {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as LockContent;
-  } catch {
-    return undefined; // gone, or torn by a crash mid-write: no owner to respect
-  }
-}
+const readLock = (file: string) => readLockFile<LockContent>(file);
 
 const busyLine = (namespace: string, held: LockContent) =>
   `namespace ${namespace} is in use by drill PID ${held.pid}${held.host ? ` on ${held.host}` : ''} ` +
@@ -69,28 +54,16 @@ export function takeLocalLock(opts: {
     ...(opts.runId ? { runId: opts.runId } : {}),
   };
   mkdirSync(opts.lockDir, { recursive: true });
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const fd = openSync(file, 'wx');
-      try {
-        writeSync(fd, JSON.stringify(content));
-      } finally {
-        closeSync(fd);
-      }
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const stale = readLock(file);
-      const held = holder(stale);
-      if (held) throw new UserError(busyLine(opts.namespace, held));
-      // two drills taking over the same stale lock: the second create fails and reads the first
-      if (attempt > 0)
-        throw new UserError(`namespace ${opts.namespace}: lock ${file} is contended; try again`);
-      opts.log.warn(
-        `local: taking over the lock of namespace ${opts.namespace} from drill PID ${stale?.pid ?? '?'} (no longer running)`,
-      );
-      rmSync(file, { force: true });
-    }
+  for (let attempt = 0; !createLockFile(file, content); attempt++) {
+    const stale = readLock(file);
+    const held = holder(stale);
+    if (held) throw new UserError(busyLine(opts.namespace, held));
+    // two drills taking over the same stale lock: the second create fails and reads the first
+    if (attempt > 0) throw new UserError(`namespace ${opts.namespace}: lock ${file} is contended; try again`);
+    opts.log.warn(
+      `local: taking over the lock of namespace ${opts.namespace} from drill PID ${stale?.pid ?? '?'} (no longer running)`,
+    );
+    rmSync(file, { force: true });
   }
   return {
     release: () => {
