@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { OUTCOMES } from '../core/metrics.ts';
 import { stepResultSchema } from '../runbook/step-result.ts';
+import { ESCALATION_TRIGGERS } from './escalation-triggers.ts';
 
 export const RUN_RECORD_VERSION = 1;
 
@@ -77,6 +78,8 @@ export const runRecordSchema = z.object({
   observedSeverity: z.enum(['critical', 'high', 'medium', 'low', 'none']).default('none'),
   escalated: z.boolean().default(false),
   escalationReasons: z.array(z.string()).default([]),
+  /** The same escalations with the trigger that fired each (absent in records before triggers had ids). */
+  escalations: z.array(z.object({ trigger: z.enum(ESCALATION_TRIGGERS), reason: z.string() })).default([]),
   alertsFired: z
     .array(z.object({ alert: z.string(), expected: z.boolean(), firstAtWallMs: z.number() }))
     .default([]),

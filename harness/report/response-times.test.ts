@@ -77,10 +77,16 @@ describe('response times of the runbook escalation contacts', () => {
         mttdMs: 60_000,
         mttrMs: 40 * MIN,
         escalated: true,
-        escalationReasons: [
-          'outage lasted 40 min, past the 30 min threshold',
-          'root cause unclear after 15 min: recovered 39 min after detection',
-          'production database issue: /health/database failed during the incident',
+        escalations: [
+          { trigger: 'outage-duration', reason: 'outage lasted 40 min, past the 30 min threshold' },
+          {
+            trigger: 'investigation-box',
+            reason: 'root cause unclear after 15 min: recovered 39 min after detection',
+          },
+          {
+            trigger: 'database',
+            reason: 'production database issue: /health/database failed during the incident',
+          },
         ],
       }),
       INJECTED + 20_000, // failing before detection: acted on once detected
@@ -113,19 +119,26 @@ describe('response times of the runbook escalation contacts', () => {
       outcome: 'resolved-by-runbook',
       mttdMs: 60_000,
       mttrMs: 40 * MIN,
-      escalationReasons: [
-        'customer impact critical: the drill traffic saw a complete outage',
-        'outage lasted 40 min, past the 30 min threshold',
-        'root cause unclear after 15 min: recovered 39 min after detection',
-        'no such trigger',
+      escalations: [
+        {
+          trigger: 'critical-impact',
+          reason: 'customer impact critical: the drill traffic saw a complete outage',
+        },
+        { trigger: 'outage-duration', reason: 'outage lasted 40 min, past the 30 min threshold' },
+        {
+          trigger: 'investigation-box',
+          reason: 'root cause unclear after 15 min: recovered 39 min after detection',
+        },
       ],
     });
     expect(triggerTimes(r).map((t) => t.atWallMs)).toEqual([
       INJECTED,
       INJECTED + 30 * MIN,
       INJECTED + 60_000 + 15 * MIN,
-      null,
     ]);
+    // a record from before escalations carried trigger ids: the reasons, with no instant
+    const older = { ...r, escalations: [] };
+    expect(triggerTimes(older)).toEqual(r.escalationReasons.map((reason) => ({ reason, atWallMs: null })));
     const fixture = parseRunbook(
       readFileSync(
         join(resolve(import.meta.dirname, '../..'), 'fixtures/runbook/agent-agency-outage.md'),
@@ -139,8 +152,7 @@ describe('response times of the runbook escalation contacts', () => {
       ['L2', 'customer impact critical'],
       ['L3', 'root cause unclear after 15 min'],
       ['L3', 'outage lasted 40 min, past the 30 min threshold'],
-      ['L3', 'no such trigger'],
     ]);
-    expect(responseChecks(r, fixture).at(-1)).toMatchObject({ dueAtWallMs: null, deadlineWallMs: null });
+    expect(responseChecks(older, fixture).at(-1)).toMatchObject({ dueAtWallMs: null, deadlineWallMs: null });
   });
 });

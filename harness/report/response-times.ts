@@ -4,7 +4,7 @@
  *
  * - L1, the on-call the harness stands in for, is paged by the detection: met when the first
  *   runbook step started within L1's response time of it.
- * - Each escalation trigger that fired (harness/run/escalation.ts, reasons in the record) makes
+ * - Each escalation trigger that fired (harness/run/escalation.ts, ids and reasons in the record) makes
  *   the next level due at the moment the trigger fired, or at detection if that came later
  *   (nobody can act on an incident before it is noticed). Triggers that fire at one instant
  *   are one escalation; a later trigger, with the incident still in hand, goes one level
@@ -15,6 +15,7 @@
 import { type Distribution, distribution } from '../core/metrics.ts';
 import type { EscalationContact } from '../runbook/model.ts';
 import { failingDependencies, showsDataLoss } from '../verify/checks.ts';
+import { type EscalationTrigger, INVESTIGATION_BOX_MS } from './escalation-triggers.ts';
 import type { RunRecord } from './record.ts';
 import { runKind } from './verdict.ts';
 
@@ -69,33 +70,29 @@ function moments(events: readonly Event[]): Moments {
 
 const plus = (a: number | null, ms: number) => (a === null ? null : a + ms);
 
-/** "root cause unclear after 15 min: ..." -> 15 minutes after detection. */
-const afterBox = (m: Moments, reason: string) => {
-  const box = /after (\d+) min/.exec(reason);
-  return box ? plus(m.ofType('detected'), Number(box[1]) * 60_000) : null;
+/** When each trigger fired, read from the timeline. */
+const TRIGGER_TIMES: Readonly<Record<EscalationTrigger, (m: Moments, r: RunRecord) => number | null>> = {
+  'outage-duration': (m, r) => plus(m.ofType('injected'), r.targets.mttrMs),
+  unresolved: (m) => m.first((e) => e.type === 'phase.end' && e['phase'] === 'verify'),
+  'not-detected': (m) => m.first((e) => e.type === 'phase.end' && e['phase'] === 'detect'),
+  'extra-steps': (m) => m.first((e) => e.type === 'step.start' && e['extra'] === true),
+  'data-loss': (m) => m.round((f) => f.some(showsDataLoss)),
+  'critical-impact': (m) => m.ofType('injected'),
+  database: (m) => m.round((f) => failingDependencies(f).has('database')),
+  'external-dependency': (m) => m.round((f) => failingDependencies(f).has('external-apis')),
+  'several-services': (m) => m.round((f) => failingDependencies(f).size > 1),
+  'investigation-box': (m) => plus(m.ofType('detected'), INVESTIGATION_BOX_MS),
 };
 
-/** When each kind of escalation reason fired, by the words harness/run/escalation.ts writes it with. */
-const TRIGGER_TIMES: readonly [RegExp, (m: Moments, r: RunRecord, reason: string) => number | null][] = [
-  [/^outage lasted/, (m, r) => plus(m.ofType('injected'), r.targets.mttrMs)],
-  [/^outage not resolved/, (m) => m.first((e) => e.type === 'phase.end' && e['phase'] === 'verify')],
-  [/^monitoring did not detect/, (m) => m.first((e) => e.type === 'phase.end' && e['phase'] === 'detect')],
-  [/^fix needed steps/, (m) => m.first((e) => e.type === 'step.start' && e['extra'] === true)],
-  [/^data loss/, (m) => m.round((f) => f.some(showsDataLoss))],
-  [/^customer impact critical/, (m) => m.ofType('injected')],
-  [/^production database/, (m) => m.round((f) => failingDependencies(f).has('database'))],
-  [/^external dependency/, (m) => m.round((f) => failingDependencies(f).has('external-apis'))],
-  [/^more than one service/, (m) => m.round((f) => failingDependencies(f).size > 1)],
-  [/^root cause unclear/, (m, _, reason) => afterBox(m, reason)],
-];
-
-/** Each escalation reason with the instant its trigger fired (null: not in the timeline). */
+/**
+ * Each escalation reason with the instant its trigger fired (null: not in the timeline, or a
+ * record written before escalations carried their trigger).
+ */
 export function triggerTimes(r: RunRecord): { reason: string; atWallMs: number | null }[] {
   const m = moments(r.timeline);
-  return r.escalationReasons.map((reason) => {
-    const at = TRIGGER_TIMES.find(([re]) => re.test(reason))?.[1](m, r, reason) ?? null;
-    return { reason, atWallMs: at };
-  });
+  // a record from before escalations carried their trigger: the reasons alone, instants unknown
+  if (r.escalations.length === 0) return r.escalationReasons.map((reason) => ({ reason, atWallMs: null }));
+  return r.escalations.map(({ trigger, reason }) => ({ reason, atWallMs: TRIGGER_TIMES[trigger](m, r) }));
 }
 
 const respond = (c: EscalationContact) => ({

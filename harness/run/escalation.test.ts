@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { scenarioSchema } from '../scenario/schema.ts';
-import { type EscalationInput, escalationReasons } from './escalation.ts';
+import { dbOutageScenario } from '../testing/scenarios.ts';
+import { type EscalationInput, escalations } from './escalation.ts';
 
-const scenario = scenarioSchema.parse({
-  name: 'db-outage',
-  title: 'Database down',
-  severity: 'critical',
-  runbook: { section: 'database' },
-  fault: { kind: 'dependency-down', workload: 'db' },
-  detection: { alerts: ['DatabaseUnreachable'] },
-});
+const scenario = dbOutageScenario();
 const MIN = 60_000;
 const quiet: EscalationInput = {
   outcome: 'resolved-by-runbook',
@@ -20,9 +13,9 @@ const quiet: EscalationInput = {
   incidentFailures: ['health: GET /health answered 503'],
   observedSeverity: 'high',
 };
-const reasons = (over: Partial<EscalationInput>) => escalationReasons({ ...quiet, ...over });
+const reasons = (over: Partial<EscalationInput>) => escalations({ ...quiet, ...over }).map((e) => e.reason);
 
-describe('escalationReasons(): the runbook triggers, from measured data', () => {
+describe('escalations(): the runbook triggers, from measured data', () => {
   it('escalates nothing for a short outage of one service resolved by the runbook', () => {
     expect(reasons({})).toEqual([]);
     // records that could not be read while the API was down are not lost records
@@ -33,22 +26,31 @@ describe('escalationReasons(): the runbook triggers, from measured data', () => 
     ).toEqual([]);
   });
 
-  it('names each trigger that held, with its reason', () => {
-    expect(
-      reasons({
-        outcome: 'resolved-with-extra-steps',
-        metrics: {
-          mttdMs: 2 * MIN,
-          mttrMs: 40 * MIN,
-          timeToRemediateMs: 38 * MIN,
-        },
-        observedSeverity: 'critical',
-        incidentFailures: [
-          'dependencies: GET /health/database answered 503; GET /health/external-apis answered 503',
-          'data-integrity: record 7 written before the fault is gone',
-        ],
-      }),
-    ).toEqual([
+  it('names each trigger that held, with its id and its reason', () => {
+    const everything: Partial<EscalationInput> = {
+      outcome: 'resolved-with-extra-steps',
+      metrics: {
+        mttdMs: 2 * MIN,
+        mttrMs: 40 * MIN,
+        timeToRemediateMs: 38 * MIN,
+      },
+      observedSeverity: 'critical',
+      incidentFailures: [
+        'dependencies: GET /health/database answered 503; GET /health/external-apis answered 503',
+        'data-integrity: record 7 written before the fault is gone',
+      ],
+    };
+    expect(escalations({ ...quiet, ...everything }).map((e) => e.trigger)).toEqual([
+      'outage-duration',
+      'extra-steps',
+      'data-loss',
+      'critical-impact',
+      'database',
+      'external-dependency',
+      'several-services',
+      'investigation-box',
+    ]);
+    expect(reasons(everything)).toEqual([
       'outage lasted 40 min, past the 30 min threshold',
       'fix needed steps the runbook does not have',
       'data loss suspected: records written before the fault are missing or changed',

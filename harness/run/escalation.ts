@@ -12,13 +12,15 @@
  *   health when the box (15 min by default) ran out after detection.
  */
 import type { DrillMetrics, Outcome } from '../core/metrics.ts';
+import {
+  type Escalation,
+  type EscalationTrigger,
+  INVESTIGATION_BOX_MS,
+} from '../report/escalation-triggers.ts';
 import type { RunRecord } from '../report/record.ts';
 import type { StepResult } from '../runbook/step-result.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { failingDependencies, showsDataLoss } from '../verify/checks.ts';
-
-/** What the runbook's "root cause unclear after 15 minutes" allows for the investigation. */
-export const INVESTIGATION_BOX_MS = 15 * 60_000;
 
 export interface EscalationInput {
   readonly outcome: Outcome;
@@ -31,33 +33,41 @@ export interface EscalationInput {
   readonly observedSeverity?: RunRecord['observedSeverity'];
 }
 
-export function escalationReasons(input: EscalationInput): string[] {
-  const reasons: string[] = [];
+export function escalations(input: EscalationInput): Escalation[] {
+  const fired: Escalation[] = [];
+  const push = (trigger: EscalationTrigger, reason: string) => fired.push({ trigger, reason });
   const { outcome, metrics, scenario } = input;
-  if (outcome === 'aborted') return reasons;
-  if (outcome === 'unresolved') reasons.push('outage not resolved by the runbook within the drill');
+  if (outcome === 'aborted') return fired;
+  if (outcome === 'unresolved') push('unresolved', 'outage not resolved by the runbook within the drill');
   if (metrics.mttrMs !== null && metrics.mttrMs > scenario.targets.mttrMs)
-    reasons.push(
+    push(
+      'outage-duration',
       `outage lasted ${Math.round(metrics.mttrMs / 60_000)} min, past the ${Math.round(scenario.targets.mttrMs / 60_000)} min threshold`,
     );
-  if (outcome === 'not-detected') reasons.push('monitoring did not detect the outage');
-  if (outcome === 'resolved-with-extra-steps') reasons.push('fix needed steps the runbook does not have');
+  if (outcome === 'not-detected') push('not-detected', 'monitoring did not detect the outage');
+  if (outcome === 'resolved-with-extra-steps')
+    push('extra-steps', 'fix needed steps the runbook does not have');
   const seen = [...(input.incidentFailures ?? []), ...input.lastRoundFailures];
   // A record that is gone or changed, not a read that failed because the API was down.
   if (seen.some(showsDataLoss))
-    reasons.push('data loss suspected: records written before the fault are missing or changed');
+    push('data-loss', 'data loss suspected: records written before the fault are missing or changed');
   if (input.observedSeverity === 'critical')
-    reasons.push('customer impact critical: the drill traffic saw a complete outage');
+    push('critical-impact', 'customer impact critical: the drill traffic saw a complete outage');
   const deps = failingDependencies(seen);
   if (deps.has('database'))
-    reasons.push('production database issue: /health/database failed during the incident');
+    push('database', 'production database issue: /health/database failed during the incident');
   if (deps.has('external-apis'))
-    reasons.push('external dependency failure: /health/external-apis failed during the incident');
-  if (deps.size > 1) reasons.push(`more than one service affected: ${[...deps].sort().join(', ')}`);
+    push(
+      'external-dependency',
+      'external dependency failure: /health/external-apis failed during the incident',
+    );
+  if (deps.size > 1)
+    push('several-services', `more than one service affected: ${[...deps].sort().join(', ')}`);
   const fixedAt = metrics.timeToRemediateMs;
   if (metrics.mttdMs !== null && (fixedAt === null || fixedAt > INVESTIGATION_BOX_MS))
-    reasons.push(
+    push(
+      'investigation-box',
       `root cause unclear after ${INVESTIGATION_BOX_MS / 60_000} min: ${fixedAt === null ? 'never recovered' : `recovered ${Math.round(fixedAt / 60_000)} min after detection`}`,
     );
-  return reasons;
+  return fired;
 }

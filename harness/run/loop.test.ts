@@ -8,24 +8,20 @@ import { silentLogger } from '../core/log.ts';
 import type { DetectionSource } from '../detection/types.ts';
 import type { PlatformAction } from '../platforms/types.ts';
 import type { StepResult } from '../runbook/step-result.ts';
-import { type ScenarioInput, scenarioSchema } from '../scenario/schema.ts';
+import type { ScenarioInput } from '../scenario/schema.ts';
 import {
   createMemoryStack,
   type MemoryStack,
   memoryDetection,
   memoryVerifier,
 } from '../testing/memory-platform.ts';
+import { dbOutageScenario } from '../testing/scenarios.ts';
 import { runDrill } from './loop.ts';
 import type { DrillMode, DrillOptions, RunbookPlan, StepHooks } from './types.ts';
 
 // Short, real timeouts: these tests pin ordering and outcomes, not speed.
 const scenario = (over: Partial<ScenarioInput> = {}) =>
-  scenarioSchema.parse({
-    name: 'db-outage',
-    title: 'Database down',
-    severity: 'critical',
-    runbook: { section: 'database' },
-    fault: { kind: 'dependency-down', workload: 'db' },
+  dbOutageScenario({
     detection: { alerts: ['DatabaseUnreachable'], timeoutMs: 400 },
     verification: { consecutivePasses: 2, intervalMs: 10 },
     timeouts: { steadyStateMs: 500, injectMs: 500, remediateMs: 500, verifyMs: 400, restoreMs: 500 },

@@ -2,19 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/clock.ts';
 import { Timeline } from '../core/timeline.ts';
 import { runRecordSchema } from '../report/record.ts';
-import { scenarioSchema } from '../scenario/schema.ts';
+import { dbOutageScenario } from '../testing/scenarios.ts';
 import type { RequestSample } from '../verify/load.ts';
 import { incidentFacts, type RunFacts, recordOf } from './record-of.ts';
 
-const scenario = scenarioSchema.parse({
-  name: 'db-outage',
-  title: 'Database down',
-  severity: 'critical',
-  runbook: { section: 'database' },
-  fault: { kind: 'dependency-down', workload: 'db' },
-  detection: { alerts: ['DatabaseUnreachable'] },
-  targets: { mttdMs: 60_000, mttrMs: 300_000 },
-});
+const scenario = dbOutageScenario({ targets: { mttdMs: 60_000, mttrMs: 300_000 } });
 
 /** A timeline written by hand, one event every `gapMs`, and the facts of a plain drill around it. */
 function drill(gapMs = 1000) {
@@ -124,6 +116,7 @@ describe('recordOf', () => {
       'production database issue: /health/database failed during the incident',
     );
     expect(r.escalationReasons.join()).not.toMatch(/data loss/);
+    expect(r.escalations.map((e) => e.trigger)).toEqual(['database']);
   });
 
   it('misses the targets when MTTD is not under the runbook target the plan resolved', () => {

@@ -14,7 +14,7 @@ import type { StepResult } from '../runbook/step-result.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { customerImpactMs } from '../verify/impact.ts';
 import { type RequestSample, summarizeLoad } from '../verify/load.ts';
-import { escalationReasons } from './escalation.ts';
+import { escalations } from './escalation.ts';
 import { classifySeverity } from './severity.ts';
 import type { ResolvedTargets } from './targets.ts';
 import type { DrillMode } from './types.ts';
@@ -131,7 +131,7 @@ export function recordOf(events: readonly Stamped[], f: RunFacts): RunRecord {
   const observedSeverity = classifySeverity(incident);
   // The runbook's own targets (or --target-* flags) when the plan resolved them, else the scenario's.
   const targets = f.runbook.targets ?? scenario.targets;
-  const reasons = escalationReasons({
+  const fired = escalations({
     outcome,
     metrics: judged,
     scenario: { ...scenario, targets: { mttdMs: targets.mttdMs, mttrMs: targets.mttrMs } },
@@ -182,8 +182,9 @@ export function recordOf(events: readonly Stamped[], f: RunFacts): RunRecord {
       : { ...scenario.targets, source: { mttd: 'scenario', mttr: 'scenario' } },
     targetsMet,
     observedSeverity,
-    escalated: reasons.length > 0,
-    escalationReasons: reasons,
+    escalated: fired.length > 0,
+    escalationReasons: fired.map((e) => e.reason),
+    escalations: fired,
     alertsFired: [...f.alertsFired],
     steps: [...f.steps],
     restore: restoreOf(events),

@@ -6,6 +6,7 @@
 
 import { deriveMetrics, deriveOutcome, type Outcome } from '../../core/metrics.ts';
 import type { Stamped, TimelineEvent } from '../../core/timeline.ts';
+import type { Escalation } from '../escalation-triggers.ts';
 import { RUN_RECORD_VERSION, type RunRecord, runRecordSchema, type StepResult } from '../record.ts';
 
 export interface SyntheticStep {
@@ -39,8 +40,8 @@ export interface SyntheticRunSpec {
   readonly mttrMs?: number;
   readonly customerImpactMs?: number | null;
   readonly escalated?: boolean;
-  /** Defaults to one reason when escalated. */
-  readonly escalationReasons?: readonly string[];
+  /** Defaults to one escalation when escalated. */
+  readonly escalations?: readonly Escalation[];
   /** Alerts seen firing; `expected` defaults to true for fault runs and false for control runs. */
   readonly alerts?: readonly { alert: string; expected?: boolean; afterMs?: number }[];
   readonly steps?: readonly SyntheticStep[];
@@ -150,6 +151,7 @@ export function syntheticRecord(spec: SyntheticRunSpec): RunRecord {
     throw new Error(`synthetic spec yields ${outcome}, not ${spec.outcome}`);
   const targets = spec.targets ?? { mttdMs: 5 * 60_000, mttrMs: 30 * 60_000 };
   const met = (v: number | null, t: number) => v === null || v < t;
+  const fired = spec.escalations ?? (spec.escalated ? [defaultEscalation(outcome, metrics, targets)] : []);
   const record = {
     version: RUN_RECORD_VERSION,
     runId: spec.runId ?? `${scenario}-${new Date(spec.startedAtMs).toISOString().replace(/[-:.]/g, '')}`,
@@ -178,9 +180,8 @@ export function syntheticRecord(spec: SyntheticRunSpec): RunRecord {
     targetsMet: met(metrics.mttdMs, targets.mttdMs) && met(metrics.mttrMs, targets.mttrMs),
     observedSeverity: spec.observedSeverity ?? (control || aborted ? 'none' : 'critical'),
     escalated: spec.escalated ?? false,
-    escalationReasons: [
-      ...(spec.escalationReasons ?? (spec.escalated ? [defaultReason(outcome, metrics, targets)] : [])),
-    ],
+    escalationReasons: fired.map((e) => e.reason),
+    escalations: fired,
     alertsFired: firedAlerts,
     steps: stepResults,
     restore: { ok: true, reverted: aborted ? [] : [`synthetic-${scenario}`], errors: [] },
@@ -191,14 +192,15 @@ export function syntheticRecord(spec: SyntheticRunSpec): RunRecord {
 }
 
 /** Worded as harness/run/escalation.ts words it, so readers of the reasons see real ones. */
-function defaultReason(
+function defaultEscalation(
   outcome: Outcome,
   metrics: { mttrMs: number | null },
   targets: { mttrMs: number },
-): string {
+): Escalation {
   if (outcome === 'unresolved' || metrics.mttrMs === null)
-    return 'outage not resolved by the runbook within the drill';
-  return `outage lasted ${Math.round(metrics.mttrMs / 60_000)} min, past the ${Math.round(targets.mttrMs / 60_000)} min threshold`;
+    return { trigger: 'unresolved', reason: 'outage not resolved by the runbook within the drill' };
+  const reason = `outage lasted ${Math.round(metrics.mttrMs / 60_000)} min, past the ${Math.round(targets.mttrMs / 60_000)} min threshold`;
+  return { trigger: 'outage-duration', reason };
 }
 
 function withOutcomeSteps(outcome: Outcome): SyntheticStep[] {
