@@ -118,6 +118,7 @@ describe('aggregate() on the hand-computed history', () => {
       'Recurrence rate',
       'Post-mortem quality',
     ]);
+    expect(rows.some((r) => r.kpi.startsWith('MTTD to page'))).toBe(false); // no run watched a page
     expect(byName('MTTR').target).toBe('< 30m 00s');
     expect(byName('MTTD').target).toBe('< 5m 00s');
     expect(byName('False-positive rate')).toMatchObject({
@@ -155,6 +156,34 @@ describe('aggregate() data warnings', () => {
       'leaky (db-outage): restore incomplete: network policy deny-db still present',
     ]);
     expect(aggregate(fixedHistory(), RANGE).dataWarnings).toEqual([]);
+  });
+});
+
+describe('aggregate() with pages from an Alertmanager', () => {
+  it('adds MTTD to page as a KPI over the runs that watched one', () => {
+    const paged = (runId: string, day: string, mttdPageMs: number | null) => {
+      const r = syntheticRecord({
+        runId,
+        startedAtMs: at(day),
+        outcome: 'resolved-by-runbook',
+        mttdMs: 60 * S,
+      });
+      return { ...r, metrics: { ...r.metrics, mttdPageMs } };
+    };
+    const q = aggregate(
+      [
+        paged('p1', '2026-01-07T02:00:00Z', 90 * S),
+        paged('p2', '2026-01-08T02:00:00Z', 400 * S),
+        ...fixedHistory(),
+      ],
+      RANGE,
+    );
+    expect(q.overall.mttdPage).toMatchObject({ n: 2, mean: 245 * S });
+    expect(kpiRows(q).find((r) => r.kpi.startsWith('MTTD to page'))).toMatchObject({
+      target: '< 5m 00s',
+      measured: expect.stringContaining('mean 4m 05s'),
+      met: true,
+    });
   });
 });
 

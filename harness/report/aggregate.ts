@@ -49,6 +49,8 @@ export interface ScenarioKpis {
   readonly targets: RunRecord['targets'] | null;
   readonly mttd: Distribution;
   readonly mttr: Distribution;
+  /** To the Alertmanager notification, over the runs that watched one (`--alertmanager-url`); n = 0 otherwise. */
+  readonly mttdPage: Distribution;
   readonly mttdMet: boolean | null;
   readonly mttrMet: boolean | null;
   /** Fault runs with a verdict but no MTTR (never recovered): left out of the MTTR mean. */
@@ -118,6 +120,9 @@ export function aggregateScenario(
   // on the fast profile, the projection to production windows: the figure the targets are about
   const mttd = distribution(fault.map((r) => judgedTime(r, 'mttd').ms));
   const mttr = distribution(fault.map((r) => judgedTime(r, 'mttr').ms));
+  const mttdPage = distribution(
+    fault.filter((r) => r.metrics.mttdPageMs !== undefined).map((r) => r.metrics.mttdPageMs ?? null),
+  );
 
   const fpAlerts: Record<string, number> = {};
   for (const r of control.filter(controlFired))
@@ -144,6 +149,7 @@ export function aggregateScenario(
     targets,
     mttd,
     mttr,
+    mttdPage,
     mttdMet: targets ? meetsTarget(mttd.mean, targets.mttdMs) : null,
     mttrMet: targets ? meetsTarget(mttr.mean, targets.mttrMs) : null,
     withoutMttr: verdict.filter((r) => r.metrics.mttrMs === null).length,

@@ -73,6 +73,19 @@ describe('renderJUnit()', () => {
     const single = testcase(once, 'firedrill.db-outage', 'memory/fast');
     expect(single).toContain('<property name="mttdMs" value="60000"/>');
     expect(single).not.toContain('<failure');
+    expect(single).not.toContain('mttdPage'); // no Alertmanager watched: no page to time
+  });
+
+  it('times the page beside MTTD for runs that watched an Alertmanager', () => {
+    const [first, ...rest] = repeatInvocation();
+    const paged = { ...first!, metrics: { ...first!.metrics, mttdPageMs: 75_000 } };
+    const db = testcase(
+      renderJUnit([paged, ...rest], { hostname: 'h' }),
+      'firedrill.db-outage',
+      'memory/fast',
+    );
+    expect(db).toContain('<property name="mttdPage.n" value="1"/>');
+    expect(db).toContain('<property name="mttdPage.meanMs" value="75000"/>');
   });
 
   it('fails a scenario case whose outcome is not resolved, or that missed a target', () => {

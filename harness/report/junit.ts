@@ -150,9 +150,12 @@ function runProperties(runs: readonly RunRecord[]): [string, string][] {
     ['targetMttdMs', String(runs[0]!.targets.mttdMs)],
     ['targetMttrMs', String(runs[0]!.targets.mttrMs)],
   ];
+  const paging = runs.filter((r) => r.metrics.mttdPageMs !== undefined);
   for (const [metric, values] of [
     ['mttd', runs.map((r) => r.metrics.mttdMs)],
     ['mttr', runs.map((r) => r.metrics.mttrMs)],
+    // only runs that watched an Alertmanager (`--alertmanager-url`) have a page to time
+    ...(paging.length ? [['mttdPage', paging.map((r) => r.metrics.mttdPageMs ?? null)] as const] : []),
   ] as const) {
     const d = distribution(values);
     props.push([`${metric}.n`, String(d.n)]);

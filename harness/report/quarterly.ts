@@ -7,7 +7,7 @@ import { type FindingSummary, summarizeFindings } from './findings-summary.ts';
 import { fmtDuration, fmtMinutes, fmtP95, fmtRatio } from './format.ts';
 import type { RunRecord } from './record.ts';
 import { type LevelSummary, summarizeResponses } from './response-times.ts';
-import { runKind } from './verdict.ts';
+import { meetsTarget, runKind } from './verdict.ts';
 
 /** The runbook's false-positive target ("< 5%"); it gives no number for the process metrics. */
 export const FALSE_POSITIVE_TARGET = 0.05;
@@ -155,6 +155,17 @@ export function kpiRows(q: QuarterlyReport): KpiRow[] {
       met: o.targets ? o.mttdMet : allMet(q.scenarios.map((s) => s.mttdMet)),
       note: `detection rate ${fmtRatio(o.detectionRate)}`,
     },
+    ...(o.mttdPage.n
+      ? [
+          {
+            kpi: 'MTTD to page (Alertmanager notification)',
+            target: o.targets ? `< ${fmtDuration(o.targets.mttdMs)}` : perScenario,
+            measured: `mean ${fmtDuration(o.mttdPage.mean)}, p95 ${fmtP95(o.mttdPage)} (n=${o.mttdPage.n})`,
+            met: o.targets ? meetsTarget(o.mttdPage.mean, o.targets.mttdMs) : null,
+            note: 'runs drilled with --alertmanager-url: what the on-call actually waited for',
+          },
+        ]
+      : []),
     {
       kpi: 'False-positive rate',
       target: `< ${FALSE_POSITIVE_TARGET * 100}%`,
