@@ -89,6 +89,16 @@ export default defineScenario({ name: 'cache-down', title: 'Cache lost', severit
     );
   }, 90_000);
 
+  it('refuses a platform the config does not declare, before contacting anything', () => {
+    const file = variant({});
+    const r = cli('db-outage', '--config', file, '--platform', 'kube');
+    expect(r).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `firedrill: error: config ${file} has no kube section: variant cannot be drilled on kube\n`,
+    });
+  }, 90_000);
+
   it('refuses a fault kind the config brings no adapter for', () => {
     const r = cli('llm-rate-limit', '--config', variant({}), '--dry-run');
     expect(r.code).toBe(2);
