@@ -3,29 +3,21 @@
  * drill a scenario is refused in one line, exit 2, before anything is written. Seen through
  * --list and --dry-run, so nothing starts.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cliResult, REPO } from './testing.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const cli = (...args: string[]) => {
-  const r = spawnSync(process.execPath, ['harness/cli/scenario.ts', ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-};
+const cli = (...args: string[]) => cliResult('scenario.ts', ...args);
 
 /** Agent Agency's config with `change` applied, in a fresh directory (absolute paths: it lives elsewhere). */
-function variant(change: Record<string, unknown>, scenarios = join(ROOT, 'scenarios')): string {
+function variant(change: Record<string, unknown>, scenarios = join(REPO, 'scenarios')): string {
   const dir = mkdtempSync(join(tmpdir(), 'fd-scn-config-'));
   const config = {
     name: 'variant',
     namespace: 'agent-agency',
-    local: { stackFile: join(ROOT, 'fixtures/agent-agency/local-stack.yaml') },
+    local: { stackFile: join(REPO, 'fixtures/agent-agency/local-stack.yaml') },
     entry: { service: 'agent-agency-orchestrator', publicUrl: 'https://api.agent-agency.com' },
     checks: {
       health: '/health',
@@ -34,7 +26,7 @@ function variant(change: Record<string, unknown>, scenarios = join(ROOT, 'scenar
       functional: '/v1/audit',
     },
     scenarios,
-    runbook: join(ROOT, 'fixtures/runbook/agent-agency-outage.md'),
+    runbook: join(REPO, 'fixtures/runbook/agent-agency-outage.md'),
     ...change,
   };
   const file = join(dir, 'firedrill.config.ts');
@@ -59,7 +51,7 @@ describe('pnpm scenario --config', () => {
     mkdirSync(join(dir, 'scenarios'));
     writeFileSync(
       join(dir, 'scenarios', 'cache-down.ts'),
-      `import { defineScenario } from '${join(ROOT, 'harness/scenario/schema.ts')}';
+      `import { defineScenario } from '${join(REPO, 'harness/scenario/schema.ts')}';
 export default defineScenario({ name: 'cache-down', title: 'Cache lost', severity: 'high',
   runbook: { section: 'redis' }, fault: { kind: 'dependency-down', workload: 'agent-agency-redis' },
   detection: { alerts: ['RedisDown'] } });\n`,
@@ -111,6 +103,6 @@ export default defineScenario({ name: 'cache-down', title: 'Cache lost', severit
     const r = cli('db-outage', '--dry-run');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('https://api.agent-agency.com');
-    expect(r.stdout).toContain('runbook: ' + join(ROOT, 'fixtures/runbook/agent-agency-outage.md'));
+    expect(r.stdout).toContain('runbook: ' + join(REPO, 'fixtures/runbook/agent-agency-outage.md'));
   }, 90_000);
 });
