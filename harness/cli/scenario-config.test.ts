@@ -83,7 +83,7 @@ export default defineScenario({ name: 'cache-down', title: 'Cache lost', severit
 
   it('refuses a platform the config does not declare, before contacting anything', () => {
     const file = variant({});
-    const r = cli('db-outage', '--config', file, '--platform', 'kube');
+    const r = cli('db-outage', '--config', file, '--platform', 'kube', '--dry-run');
     expect(r).toEqual({
       code: 2,
       stdout: '',
