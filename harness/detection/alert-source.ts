@@ -35,6 +35,11 @@ const alertNames = Object.values(ALERTS) as [AlertName, ...AlertName[]];
 
 const sourceSchema = z
   .object({
+    /** The rule group's name in the rendered files: `<group>-<profile>`. */
+    group: z
+      .string()
+      .regex(/^[a-z0-9][-a-z0-9]*$/)
+      .default('firedrill'),
     thresholds: z.record(z.string(), z.number()),
     profiles: z.object({
       production: z.object({
@@ -144,7 +149,7 @@ function renderRule(source: AlertSource, profile: DetectionProfile, rule: RuleTe
 export function renderRuleFile(source: AlertSource, profile: DetectionProfile): string {
   const doc = {
     groups: [
-      { name: `agent-agency-${profile}`, rules: source.rules.map((r) => renderRule(source, profile, r)) },
+      { name: `${source.group}-${profile}`, rules: source.rules.map((r) => renderRule(source, profile, r)) },
     ],
   };
   const header =
