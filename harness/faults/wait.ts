@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.ts';
+import type { FaultContext } from './types.ts';
 
 /**
  * Poll `probe` until it returns true or `timeoutMs` passes. Returns whether it became true.
@@ -16,4 +17,14 @@ export async function waitUntil(
     await opts.clock.sleep(interval, opts.signal);
   }
   return false;
+}
+
+/** Wait until the fault `what` is observable (`probe`), within the context's confirm timeout. */
+export async function confirm(ctx: FaultContext, what: string, probe: () => Promise<boolean>): Promise<void> {
+  const ok = await waitUntil(probe, {
+    clock: ctx.clock,
+    timeoutMs: ctx.confirmTimeoutMs,
+    signal: ctx.signal,
+  });
+  if (!ok) throw new Error(`fault not observable within ${ctx.confirmTimeoutMs} ms: ${what}`);
 }
