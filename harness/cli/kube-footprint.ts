@@ -31,7 +31,6 @@ import { stableJson } from '../platforms/kube/snapshot.ts';
 const OURS = 'firedrill.dev/';
 /** `kubectl rollout restart`'s stamp on the pod template: a record that pods were restarted (the runbook's remedy), not configuration. */
 const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
-const MOCK_LLM = { app: 'agent-agency-mock-llm', port: 8080 };
 
 export interface ClusterState {
   /** "deployment/NAME" or "statefulset/NAME" -> its spec and its firedrill.dev/ annotations. */
@@ -56,8 +55,14 @@ export class ClusterReader {
   readonly api: KubeApi;
   private readonly batch: BatchV1Api;
   private readonly rbac: RbacAuthorizationV1Api;
+  private readonly controls: { readonly app: string; readonly port: number } | undefined;
 
-  constructor(namespace = 'agent-agency') {
+  /**
+   * `controls`: the pods (by `app` label) whose `/__control` API holds fault state, e.g. a
+   * mock upstream's rate limit; their controls are part of the footprint.
+   */
+  constructor(namespace: string, controls?: { readonly app: string; readonly port: number }) {
+    this.controls = controls;
     const target = loadTarget({});
     this.api = KubeApi.connectGuarded(target, guardPolicy(), namespace);
     this.batch = target.config.makeApiClient(BatchV1Api);
@@ -123,13 +128,15 @@ export class ClusterReader {
   /** Each mock LLM pod asked through the API server's pod proxy, so no route to pods is needed. */
   private async llmControls(pods: readonly V1Pod[]): Promise<Map<string, unknown>> {
     const out = new Map<string, unknown>();
-    for (const p of pods.filter((p) => p.metadata?.labels?.['app'] === MOCK_LLM.app && isReady(p))) {
+    const controls = this.controls;
+    if (!controls) return out;
+    for (const p of pods.filter((p) => p.metadata?.labels?.['app'] === controls.app && isReady(p))) {
       const pod = p.metadata!.name!;
       try {
         out.set(
           pod,
           await this.api.core.connectGetNamespacedPodProxyWithPath({
-            name: `${pod}:${MOCK_LLM.port}`,
+            name: `${pod}:${controls.port}`,
             namespace: this.namespace,
             path: '__control',
           }),

@@ -67,7 +67,12 @@ async function ensureDeployed(): Promise<void> {
   if ((await cluster.capture()).workloads.size > 0) return;
   const dir = tempStateDir();
   const ledger = Ledger.open(join(dir, 'ledger'), 'matrix-deploy');
-  const platform = createKubePlatform({ ledger, manifests: join(REPO, 'fixtures/k8s'), log: memoryLogger() });
+  const platform = createKubePlatform({
+    ledger,
+    namespace: 'agent-agency',
+    manifests: join(REPO, 'fixtures/k8s'),
+    log: memoryLogger(),
+  });
   const stack = await platform.up({ stateDir: join(dir, 'run') });
   await stack.down();
   ledger.close();
@@ -151,7 +156,7 @@ describe.skipIf(!enabled)('leftover matrix, kube tier', () => {
 
   beforeAll(async () => {
     try {
-      cluster = new ClusterReader();
+      cluster = new ClusterReader('agent-agency', { app: 'agent-agency-mock-llm', port: 8080 });
       enforcedReadable = (await cluster.capture()).enforced !== undefined;
     } catch (err) {
       throw new Error(`FIREDRILL_KUBE=1 but the cluster is not usable: ${String(err).split('\n')[0]}`);

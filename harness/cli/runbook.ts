@@ -67,7 +67,7 @@ function parseHostMap(pairs: readonly string[]): HostMap {
     const i = p.indexOf('=');
     if (i <= 0)
       throw new UserError(
-        `--host-map ${p}: expected FROM=TO, e.g. https://api.agent-agency.com=http://127.0.0.1:31080`,
+        `--host-map ${p}: expected FROM=TO, e.g. https://api.example.com=http://127.0.0.1:31080`,
       );
     map[p.slice(0, i)] = p.slice(i + 1);
   }

@@ -1,8 +1,9 @@
 /**
  * `pnpm scenario <name...>`: run fire drills and write their reports.
  */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
+import type { Target } from '../config/load.ts';
 import { systemClock } from '../core/clock.ts';
 import { errorMessage, UserError } from '../core/errors.ts';
 import { stderrLogger } from '../core/log.ts';
@@ -11,7 +12,7 @@ import { OFF_LOOPBACK, openExistingMonitoring } from '../detection/existing-moni
 import { onLoopback, parseMonitoringUrl, parsePort } from '../detection/monitoring-url.ts';
 import { createFault } from '../faults/index.ts';
 import type { RunRecord } from '../report/record.ts';
-import { type DrillRequest, PRODUCTION_API, preflight, runOne } from '../run/compose.ts';
+import { type DrillRequest, preflight, runOne } from '../run/compose.ts';
 import { loadRunbook, planOutline } from '../run/runbook-plan.ts';
 import { describeTarget, parseTargetFlag, resolveTargets, type TargetOverrides } from '../run/targets.ts';
 import { testFaultFrom } from '../run/test-faults.ts';
@@ -19,6 +20,8 @@ import type { DrillMode } from '../run/types.ts';
 import { allSteps, type Runbook } from '../runbook/model.ts';
 import { listScenarioNames, loadScenario } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/schema.ts';
+import { missingRoutes } from '../verify/checks.ts';
+import { configOption, resolveTarget } from './config-option.ts';
 import { EXIT, positiveInt, runCli } from './main.ts';
 import { createProgress } from './progress.ts';
 import { summaryLine, verdictExitCode, writeInvocationReports } from './reports.ts';
@@ -49,6 +52,7 @@ const program = new Command('pnpm scenario')
   .argument('[names...]', 'scenario names (see --list) or paths to scenario files')
   .option('--all', 'run every scenario')
   .option('--list', 'list the scenarios and exit')
+  .addOption(configOption())
   .addOption(
     new Option('--platform <platform>', 'where the system runs').choices(['local', 'kube']).default('local'),
   )
@@ -149,6 +153,7 @@ function collectVar(pair: string, vars: Record<string, string>): Record<string, 
 interface Options {
   all?: boolean;
   list?: boolean;
+  config: string;
   platform: 'local' | 'kube';
   kubeconfig?: string;
   context?: string;
@@ -199,11 +204,16 @@ async function main(): Promise<number> {
   program.parse();
   const opts = program.opts<Options>();
   const names: string[] = program.args;
-  const scenarioDir = join(repoRoot, 'scenarios');
+  const target = await resolveTarget(opts.config);
+  const scenarioDir = target.scenarios;
+  const defaults = target.targets ? { targets: target.targets } : {};
+  const faultOptions = { adapters: target.faultAdapters, namespace: target.namespace };
+  const runbookFileOf = (s: Scenario) =>
+    opts.runbook ? resolve(opts.runbook) : resolve(repoRoot, s.runbook.file ?? target.runbook);
 
   if (opts.list) {
     for (const name of listScenarioNames(scenarioDir)) {
-      const s = await loadScenario(name, scenarioDir);
+      const s = await loadScenario(name, scenarioDir, defaults);
       process.stdout.write(`${name.padEnd(22)} ${s.severity.padEnd(9)} ${s.title}\n`);
     }
     return EXIT.ok;
@@ -218,10 +228,12 @@ async function main(): Promise<number> {
 
   // Validate everything before touching anything.
   const scenarios: Scenario[] = [];
-  for (const name of selected) scenarios.push(await loadScenario(name, scenarioDir));
+  for (const name of selected) scenarios.push(await loadScenario(name, scenarioDir, defaults));
   const warnedRunbooks = new Set<string>();
   for (const s of scenarios) {
-    const file = resolve(opts.runbook ?? join(repoRoot, s.runbook.file));
+    refuseUnverifiable(s, target);
+    if (!opts.control) createFault(s.fault, faultOptions); // a kind the target has no adapter for
+    const file = runbookFileOf(s);
     const { runbook } = loadRunbook(file);
     planOutline(runbook, s);
     if (!warnedRunbooks.has(file)) warnUnusedVariables(opts.var, runbook, file);
@@ -237,16 +249,17 @@ async function main(): Promise<number> {
   if (opts.dryRun) {
     if (opts.platform === 'kube') process.stdout.write(await dryRunGuard(opts));
     if (opts.prometheusUrl) process.stdout.write(`${dryRunMonitoring(opts)}\n`);
+    const publicUrl = target.entry.publicUrl;
     for (const s of scenarios) {
-      const file = resolve(opts.runbook ?? join(repoRoot, s.runbook.file));
+      const file = runbookFileOf(s);
       const { runbook } = loadRunbook(file);
       const outline = planOutline(runbook, s, {
         allowHostCommands: opts.allowHostCommands ?? false,
-        hostMap: { [PRODUCTION_API]: PRODUCTION_API },
+        hostMap: publicUrl ? { [publicUrl]: publicUrl } : {},
         variables: opts.var,
       });
       const t = resolveTargets(runbook, s, targetOverrides);
-      const fault = mode === 'control' ? 'none (control run)' : createFault(s.fault).describe();
+      const fault = mode === 'control' ? 'none (control run)' : createFault(s.fault, faultOptions).describe();
       process.stdout.write(
         `${s.name} (${s.title}) on ${opts.platform}, ${mode}\n  inject: ${fault}\n  detect: ${s.detection.alerts.join(' or ')} within ${s.detection.timeoutMs / 1000}s\n  runbook: ${file}, section "${outline.resolution.title}" (line ${outline.resolution.line})\n  targets: MTTD ${describeTarget(t.mttdMs, t.source.mttd, t.source.mttdLine)}, MTTR ${describeTarget(t.mttrMs, t.source.mttr, t.source.mttrLine)}\n`,
       );
@@ -267,6 +280,7 @@ async function main(): Promise<number> {
   let monitoring: Awaited<ReturnType<typeof openExistingMonitoring>> | undefined;
   const testFault = testFaultFrom(process.env);
   const request = (scenario: Scenario): DrillRequest => ({
+    target,
     scenario,
     mode,
     platform: opts.platform,
@@ -348,6 +362,15 @@ async function main(): Promise<number> {
   else process.stdout.write(`${written.map((f) => `report: ${f}`).join('\n')}\n`);
   if (exitCode) return exitCode;
   return verdictExitCode(records);
+}
+
+/** A scenario whose checks need routes the target's config does not give is refused before anything runs. */
+function refuseUnverifiable(s: Scenario, target: Target): void {
+  const missing = missingRoutes(s.verification.checks, target.checks);
+  if (missing.length)
+    throw new UserError(
+      `scenario ${s.name}: verification.checks need ${missing.map((r) => `checks.${r}`).join(', ')}, which config ${target.file} does not set`,
+    );
 }
 
 /** Existing monitoring replaces firedrill's own detection: flags that configure that one conflict. */

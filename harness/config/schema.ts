@@ -65,8 +65,8 @@ const alerts = z
 
 export const configSchema = z
   .object({
-    name: z.string().regex(NAME, 'lower-case words joined by dashes, e.g. agent-agency'),
-    namespace: z.string().regex(NAME, 'a Kubernetes namespace name, e.g. agent-agency'),
+    name: z.string().regex(NAME, 'lower-case words joined by dashes, e.g. shop'),
+    namespace: z.string().regex(NAME, 'a Kubernetes namespace name, e.g. shop'),
     local: z.object({ stackFile: path }).strict().optional(),
     kube: kube.optional(),
     entry: z

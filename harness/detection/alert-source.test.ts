@@ -51,7 +51,7 @@ describe('alert source', () => {
     const file = variant((d) => {
       d.rules[0]!.expr = 'up > {{nope}}';
     });
-    expect(() => renderRuleFile(loadAlertSource(file), 'fast', { system: 's', from: 'f' })).toThrow(
+    expect(() => renderRuleFile(loadAlertSource(file), 'fast')).toThrow(
       'rule APIHealthCheckFailure (profile fast): unknown placeholder {{nope}}',
     );
   });

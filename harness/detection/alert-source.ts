@@ -35,6 +35,11 @@ const alertName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'a Prometheus ale
 
 const sourceSchema = z
   .object({
+    /** The rule group's name in the rendered files: `<group>-<profile>`. */
+    group: z
+      .string()
+      .regex(/^[a-z0-9][-a-z0-9]*$/)
+      .default('firedrill'),
     thresholds: z.record(z.string(), z.number()),
     profiles: z.object({
       production: z.object({
@@ -140,23 +145,22 @@ function renderRule(source: AlertSource, profile: DetectionProfile, rule: RuleTe
   };
 }
 
-/**
- * The Prometheus rule file for a profile: one group, `<system>-<profile>`. `from` names the
- * source file in the header (as the repository spells it).
- */
+const DEFAULT_SOURCE_NAME = 'fixtures/monitoring/alerts.yaml';
+
+/** The Prometheus rule file for a profile; `from` is the source as the repository spells it. */
 export function renderRuleFile(
   source: AlertSource,
   profile: DetectionProfile,
-  { system, from }: { system: string; from: string },
+  from = DEFAULT_SOURCE_NAME,
 ): string {
   const doc = {
     groups: [
-      { name: `${system}-${profile}`, rules: source.rules.map((r) => renderRule(source, profile, r)) },
+      { name: `${source.group}-${profile}`, rules: source.rules.map((r) => renderRule(source, profile, r)) },
     ],
   };
   const header =
     `# GENERATED from ${from} (profile: ${profile}); do not edit.\n` +
-    `# Regenerate: pnpm exec node fixtures/monitoring/generate.ts ${from} ${system}\n` +
+    `# Regenerate: pnpm exec node fixtures/monitoring/generate.ts${from === DEFAULT_SOURCE_NAME ? '' : ` ${from}`}\n` +
     `# Intended scrape_interval ${source.profiles[profile].scrapeInterval}, ` +
     `evaluation_interval ${source.profiles[profile].evaluationInterval}.\n`;
   return header + stringify(doc, { lineWidth: 0 });

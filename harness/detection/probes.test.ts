@@ -51,7 +51,7 @@ describe('probe detection against real HTTP servers (ManualClock drives the eval
     probeDetection({
       profile: 'fast',
       orchestratorUrl: baseUrl,
-      councilMetricsUrl: council.url,
+      metricsUrl: council.url,
       statusOf: async () => ({ restarts }),
       clock,
       probeTimeoutMs: 2_000,

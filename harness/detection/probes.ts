@@ -19,10 +19,10 @@ export interface ProbeOptions {
   readonly timing?: ProfileTiming;
   /** The orchestrator as seen from the harness, e.g. http://127.0.0.1:31080. */
   readonly orchestratorUrl: string;
-  /** The orchestrator workload's restart count, e.g. `() => stack.status('agent-agency-orchestrator')`. */
+  /** The entry workload's restart count, e.g. `() => stack.status('web')`. */
   readonly statusOf?: () => Promise<{ readonly restarts: number }>;
-  /** The council's metrics endpoint, for council_upstream_429_total. */
-  readonly councilMetricsUrl?: string;
+  /** A workload's metrics endpoint, for the counters the probe rules read (council_upstream_429_total). */
+  readonly metricsUrl?: string;
   /** Probe + evaluation interval; defaults to the profile's scrape interval. */
   readonly intervalMs?: number;
   /** Per-probe timeout; defaults to the interval (like a scrape timeout), at most 5 s. */
@@ -112,8 +112,8 @@ export function probeDetection(opts: ProbeOptions): ProbeDetection {
           (st) => data.restarts.push({ at: clock.now(), value: st.restarts }),
           (err: unknown) => log.debug('probe: platform status failed', { error: errorMessage(err) }),
         ),
-      opts.councilMetricsUrl &&
-        fetch(opts.councilMetricsUrl, { signal: AbortSignal.timeout(probeTimeoutMs) })
+      opts.metricsUrl &&
+        fetch(opts.metricsUrl, { signal: AbortSignal.timeout(probeTimeoutMs) })
           .then((res) => res.text())
           .then((text) => {
             const v = counterValue(text, 'council_upstream_429_total');

@@ -39,6 +39,8 @@ export interface PrometheusOptions {
   readonly log: Logger;
   /** Defaults to fixtures/monitoring/rules/<profile>.yml. */
   readonly rulesFile?: string;
+  /** The alert source the rules were rendered from (their timing); default fixtures/monitoring/alerts.yaml. */
+  readonly alertSource?: string;
   /** Send firing alerts to this Alertmanager (tests stand up a user's monitoring this way). */
   readonly alertmanagerUrl?: string;
   readonly binary?: string;
@@ -106,7 +108,7 @@ export class LocalPrometheus implements RunningPrometheus {
   constructor(opts: PrometheusOptions) {
     this.opts = opts;
     this.clock = opts.clock ?? systemClock;
-    this.timing = loadProfileTiming(opts.profile);
+    this.timing = loadProfileTiming(opts.profile, opts.alertSource);
     this.dir = join(opts.stateDir, 'prometheus');
     this.targetsFile = join(this.dir, 'targets.json');
     this.logFile = join(this.dir, 'prometheus.log');

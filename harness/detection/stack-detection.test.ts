@@ -54,7 +54,7 @@ describe.skipIf(!installed)('detection on the real local stack (fast profile, ba
       profile: 'fast',
       orchestratorUrl: url,
       statusOf: () => stack.status(ORCHESTRATOR),
-      councilMetricsUrl: `${await stack.endpoint('agent-agency-council')}/metrics`,
+      metricsUrl: `${await stack.endpoint('agent-agency-council')}/metrics`,
     });
     await probes.start();
     load = startLoad({

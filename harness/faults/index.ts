@@ -7,12 +7,22 @@ import { UserError } from '../core/errors.ts';
 import type { UndoAction } from '../core/ledger.ts';
 import type { PlatformAction, RunningStack, WorkloadStatus } from '../platforms/types.ts';
 import type { Fault } from '../scenario/schema.ts';
+import type { FaultAdapter } from './adapter.ts';
 import type { FaultContext, FaultDriver, InjectedFault } from './types.ts';
-import { waitUntil } from './wait.ts';
+import { confirm } from './wait.ts';
 
 export type { FaultContext, FaultDriver, InjectedFault } from './types.ts';
 
-export function createFault(spec: Fault): FaultDriver {
+export interface FaultOptions {
+  /** The target's adapters (its config's `faults`): a kind with one is injected by it. */
+  readonly adapters?: readonly FaultAdapter[];
+  /** The target's namespace: its workloads' common `<namespace>-` prefix shortens policy names. */
+  readonly namespace?: string;
+}
+
+export function createFault(spec: Fault, opts: FaultOptions = {}): FaultDriver {
+  const adapter = opts.adapters?.find((a) => a.kind === spec.kind);
+  if (adapter) return adapter.create(spec as never);
   switch (spec.kind) {
     case 'none':
       return {
@@ -27,11 +37,13 @@ export function createFault(spec: Fault): FaultDriver {
     case 'pool-exhaustion':
       return poolExhaustion(spec);
     case 'llm-rate-limit':
-      return llmRateLimit(spec);
+      throw new UserError(
+        `fault ${spec.kind}: the target's config names no fault adapter for it (config faults: [...])`,
+      );
     case 'resource-pressure':
       return resourcePressure(spec);
     case 'network-deny':
-      return networkDeny(spec);
+      return networkDeny(spec, opts.namespace);
     case 'dns-failure':
       return dnsFailure(spec);
   }
@@ -95,15 +107,6 @@ const notReady = (stack: RunningStack, workload: string) => async () => {
   const s = await stack.status(workload);
   return s.readyReplicas < Math.max(1, s.desiredReplicas);
 };
-
-async function confirm(ctx: FaultContext, what: string, probe: () => Promise<boolean>): Promise<void> {
-  const ok = await waitUntil(probe, {
-    clock: ctx.clock,
-    timeoutMs: ctx.confirmTimeoutMs,
-    signal: ctx.signal,
-  });
-  if (!ok) throw new Error(`fault not observable within ${ctx.confirmTimeoutMs} ms: ${what}`);
-}
 
 function badConfigRollout(spec: Extract<Fault, { kind: 'bad-config-rollout' }>): FaultDriver {
   const what = `${spec.workload}: roll out env ${Object.entries(spec.env)
@@ -209,45 +212,6 @@ function poolExhaustion(spec: Extract<Fault, { kind: 'pool-exhaustion' }>): Faul
   };
 }
 
-function llmRateLimit(spec: Extract<Fault, { kind: 'llm-rate-limit' }>): FaultDriver {
-  const what = `mock LLM API limited to ${spec.requestsPerSecond} req/s (burst ${spec.burst}), 429 beyond it`;
-  return {
-    kind: spec.kind,
-    describe: () => what,
-    async inject(ctx) {
-      const base = await ctx.stack.endpoint('agent-agency-mock-llm');
-      const id = ctx.ledger.record(what, { type: 'http', method: 'POST', url: `${base}/__control/reset` }).id;
-      const body = {
-        rateLimit: {
-          requestsPerSecond: spec.requestsPerSecond,
-          burst: spec.burst,
-          retryAfterSeconds: spec.retryAfterSeconds,
-        },
-      };
-      const res = await fetch(`${base}/__control`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(5000),
-      });
-      if (!res.ok) throw new Error(`mock LLM control API answered ${res.status}`);
-      const appliedAt = ctx.clock.now();
-      await confirm(ctx, what, async () => {
-        const state = (await (await fetch(`${base}/__control`)).json()) as { rateLimit?: unknown };
-        return state.rateLimit != null;
-      });
-      return {
-        description: what,
-        appliedAt,
-        async revert() {
-          await fetch(`${base}/__control/reset`, { method: 'POST', signal: AbortSignal.timeout(5000) });
-          ctx.ledger.settle(id);
-        },
-      };
-    },
-  };
-}
-
 function resourcePressure(spec: Extract<Fault, { kind: 'resource-pressure' }>): FaultDriver {
   const what =
     spec.mode === 'cpu-stress'
@@ -295,8 +259,10 @@ function resourcePressure(spec: Extract<Fault, { kind: 'resource-pressure' }>): 
   };
 }
 
-function networkDeny(spec: Extract<Fault, { kind: 'network-deny' }>): FaultDriver {
-  const name = `firedrill-deny-${spec.from.replace(/^agent-agency-/, '')}`;
+function networkDeny(spec: Extract<Fault, { kind: 'network-deny' }>, namespace?: string): FaultDriver {
+  const short =
+    namespace && spec.from.startsWith(`${namespace}-`) ? spec.from.slice(namespace.length + 1) : spec.from;
+  const name = `firedrill-deny-${short}`;
   const what = `deny traffic ${spec.from} -> ${spec.to.join(', ')} (policy ${name})`;
   return {
     kind: spec.kind,

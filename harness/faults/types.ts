@@ -19,7 +19,7 @@ export interface FaultContext {
 }
 
 export interface InjectedFault {
-  /** Human description, e.g. "agent-agency-postgres killed and held down". */
+  /** Human description, e.g. "shop-postgres killed and held down". */
   readonly description: string;
   /** What the platform could not make the fault do as specified; goes into the run record. */
   readonly limitations?: readonly string[];

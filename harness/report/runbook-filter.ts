@@ -2,9 +2,9 @@
  * `pnpm report --runbook <path>`: which run records verified that runbook. Records name the
  * runbook by the path it had on the machine that ran the drill (a laptop, a CI checkout), so a
  * path given inside the current folder also matches by its trailing path segments:
- * `fixtures/runbook/agent-agency-outage.md` finds the nightly run's
- * `/home/runner/work/x/x/fixtures/runbook/agent-agency-outage.md` as well as the local one.
- * Whole segments only: `outage.md` does not match `agent-agency-outage.md`.
+ * `fixtures/runbook/api-outage.md` finds the nightly run's
+ * `/home/runner/work/x/x/fixtures/runbook/api-outage.md` as well as the local one.
+ * Whole segments only: `outage.md` does not match `api-outage.md`.
  */
 import { isAbsolute, normalize, relative, resolve, sep } from 'node:path';
 

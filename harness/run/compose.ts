@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Target } from '../config/load.ts';
 import type { Clock } from '../core/clock.ts';
 import { withDeadline } from '../core/deadline.ts';
 import { UserError } from '../core/errors.ts';
@@ -38,10 +39,9 @@ import type { TargetOverrides } from './targets.ts';
 import { type TestFault, testFaultNote, withTestFault } from './test-faults.ts';
 import type { BackgroundLoad, DrillMode } from './types.ts';
 
-export const ORCHESTRATOR = 'agent-agency-orchestrator';
-export const PRODUCTION_API = 'https://api.agent-agency.com';
-
 export interface DrillRequest {
+  /** The drilled system, from its config (resolved once by the CLI). */
+  readonly target: Target;
   readonly scenario: Scenario;
   readonly mode: DrillMode;
   readonly platform: 'local' | 'kube';
@@ -52,7 +52,7 @@ export interface DrillRequest {
     allowContexts?: string[];
     allowServers?: string[];
   };
-  /** Overrides the scenario's runbook file (`--runbook`). */
+  /** Overrides the scenario's runbook file, and the target's (`--runbook`). */
   readonly runbookPath?: string;
   /** Values for runbook placeholders (`--var`). */
   readonly variables?: Readonly<Record<string, string>>;
@@ -77,19 +77,30 @@ export const newRunId = (scenario: string, clock: Clock) =>
   `${new Date(clock.now().wallMs).toISOString().replace(/[:.]/g, '-')}-${scenario}-${randomBytes(3).toString('hex')}`;
 
 async function createPlatform(req: DrillRequest, ledger: Ledger): Promise<Platform> {
+  const { target } = req;
   if (req.platform === 'kube') {
+    if (!target.kube)
+      throw new UserError(
+        `config ${target.file} has no kube section: ${target.name} cannot be drilled on kube`,
+      );
     const { createKubePlatform } = await import('../platforms/kube/index.ts');
     return createKubePlatform({
       ...req.kube,
-      manifests: join(req.repoRoot, 'fixtures/k8s'),
+      namespace: target.namespace,
+      // existing: drill what is deployed, apply nothing
+      manifests: 'manifests' in target.kube ? target.kube.manifests : false,
       ledger,
       clock: req.clock,
       log: req.log,
     });
   }
+  if (!target.local)
+    throw new UserError(
+      `config ${target.file} has no local.stackFile: ${target.name} cannot be drilled on local`,
+    );
   const { createLocalPlatform } = await import('../platforms/local/index.ts');
   return createLocalPlatform({
-    stackFile: join(req.repoRoot, 'fixtures/agent-agency/local-stack.yaml'),
+    stackFile: target.local.stackFile,
     ledger,
     lockDir: join(stateRoot(), 'locks'),
     clock: req.clock,
@@ -120,9 +131,11 @@ interface EarlyPrometheus {
  * the stack does, and gets the targets as soon as they exist.
  */
 function launchPrometheus(req: DrillRequest, stateDir: string, ledger: Ledger): EarlyPrometheus {
+  const alerts = req.target.alerts;
   const prom = new LocalPrometheus({
     targets: [],
     profile: req.profile,
+    ...(alerts ? { rulesFile: alerts.rules[req.profile], alertSource: alerts.source } : {}),
     stateDir,
     ledger,
     log: req.log,
@@ -145,7 +158,7 @@ function launchPrometheus(req: DrillRequest, stateDir: string, ledger: Ledger): 
 async function createDetection(
   req: DrillRequest,
   stack: RunningStack,
-  orchestratorUrl: string,
+  entryUrl: string,
   early: EarlyPrometheus | undefined,
 ): Promise<{ source: DetectionSource; feed?: (s: RequestSample) => void; note?: string }> {
   if (req.monitoring) {
@@ -183,11 +196,15 @@ async function createDetection(
     };
   }
   await early?.stop(); // a stack Prometheus cannot scrape: the probes detect
+  const { entry, probes: evidence, alerts } = req.target;
   const probes = probeDetection({
     profile: req.profile,
-    orchestratorUrl,
-    statusOf: () => stack.status(ORCHESTRATOR),
-    councilMetricsUrl: `${await stack.endpoint('agent-agency-council')}/metrics`,
+    ...(alerts ? { timing: loadProfileTiming(req.profile, alerts.source) } : {}),
+    orchestratorUrl: entryUrl,
+    statusOf: () => stack.status(entry.service),
+    ...(evidence?.metrics
+      ? { metricsUrl: `${await stack.endpoint(evidence.metrics.service)}${evidence.metrics.path}` }
+      : {}),
     clock: req.clock,
     log: req.log,
   });
@@ -238,7 +255,10 @@ export async function preflight(req: DrillRequest): Promise<void> {
 /** One drill, end to end. Bad input throws UserError before anything changes. */
 export async function runOne(req: DrillRequest): Promise<RunRecord> {
   const { testFault } = req;
-  const runbookFile = resolve(req.repoRoot, req.runbookPath ?? req.scenario.runbook.file);
+  const runbookFile = resolve(
+    req.repoRoot,
+    req.runbookPath ?? req.scenario.runbook.file ?? req.target.runbook,
+  );
   const runbook = { file: runbookFile, ...loadRunbook(runbookFile) };
   const runId = newRunId(req.scenario.name, req.clock);
   // Everything acquired registers its undo here; the session undoes it, last first, however the drill ends.
@@ -319,9 +339,10 @@ interface DrillSetup {
 async function drillOn(stack: RunningStack, setup: DrillSetup): Promise<RunRecord> {
   const { req, runId, ledger, prometheus, testFault } = setup;
   const { runbook, sha256, file: runbookFile } = setup.runbook;
-  const orchestratorUrl = await stack.endpoint(ORCHESTRATOR);
-  const apiKey = (await stack.status(ORCHESTRATOR)).env['API_KEY'] ?? '';
-  const hostMap = { [PRODUCTION_API]: orchestratorUrl };
+  const { target } = req;
+  const orchestratorUrl = await stack.endpoint(target.entry.service);
+  const apiKey = await apiKeyOf(target, stack);
+  const hostMap = target.entry.publicUrl ? { [target.entry.publicUrl]: orchestratorUrl } : {};
   // Filled while steps run (a step that cannot drop its uid says so once); read at the end.
   const stepLimitations: string[] = [];
   const plan = createRunbookPlan({
@@ -358,9 +379,8 @@ async function drillOn(stack: RunningStack, setup: DrillSetup): Promise<RunRecor
       durationMs: 15 * 60_000,
       maxRequests: 10 * 15 * 60,
       connections: 4,
-      // one task a second: enough to exercise the queue, council and LLM path without
-      // outrunning a council that the runbook scales down to one replica
-      mix: { status: 8, health: 1, tasks: 1 },
+      mix: target.load.mix,
+      paths: target.load.paths,
       clock: req.clock,
       log: req.log,
       ...(detection.feed ? { onSample: detection.feed } : {}),
@@ -374,7 +394,11 @@ async function drillOn(stack: RunningStack, setup: DrillSetup): Promise<RunRecor
   const hooked = testFault
     ? withTestFault(testFault, req.scenario, plan, req.onPhase)
     : { scenario: req.scenario, plan, onPhase: req.onPhase };
-  const timings = { ran: loadProfileTiming(req.profile), production: loadProfileTiming('production') };
+  const alertSource = target.alerts?.source;
+  const timings = {
+    ran: loadProfileTiming(req.profile, alertSource),
+    production: loadProfileTiming('production', alertSource),
+  };
   return await runDrill({
     runId,
     scenario: hooked.scenario,
@@ -385,6 +409,7 @@ async function drillOn(stack: RunningStack, setup: DrillSetup): Promise<RunRecor
       baseUrl: orchestratorUrl,
       apiKey,
       checks: req.scenario.verification.checks,
+      routes: target.checks,
       taskCompletionTimeoutMs: req.scenario.verification.taskCompletionTimeoutMs,
       clock: req.clock,
     }),
@@ -400,6 +425,15 @@ async function drillOn(stack: RunningStack, setup: DrillSetup): Promise<RunRecor
       : { alertProfile: req.profile, alertTimings: timings }),
     controlWindowMs: controlWindow(timings.ran).ms,
     limitations: stepLimitations,
+    faultOptions: { adapters: target.faultAdapters, namespace: target.namespace },
     ...(hooked.onPhase ? { onPhase: hooked.onPhase } : {}),
   });
+}
+
+/** The API key the checks and load send, from where the target's config says it is. */
+async function apiKeyOf(target: Target, stack: RunningStack): Promise<string> {
+  const key = target.entry.apiKey;
+  if (!key) return '';
+  if ('value' in key) return key.value;
+  return (await stack.status(target.entry.service)).env[key.fromEnv] ?? '';
 }

@@ -104,7 +104,7 @@ async function untilSteady(d: Drill, signal: AbortSignal): Promise<void> {
 export const inject =
   (faultOf: (d: Drill) => Fault, opts: { armed: boolean }): PlanStep =>
   (d) => {
-    const fault = createFault(faultOf(d));
+    const fault = createFault(faultOf(d), d.o.faultOptions);
     const { o, tl, alerts } = d;
     return {
       phase: 'inject',

@@ -4,6 +4,7 @@ import type { Logger } from '../core/log.ts';
 import type { Phase } from '../core/timeline.ts';
 import type { ProfileTimings } from '../detection/projection.ts';
 import type { DetectionProfile, DetectionSource } from '../detection/types.ts';
+import type { FaultOptions } from '../faults/index.ts';
 import type { RunningStack } from '../platforms/types.ts';
 import type { StepResult } from '../runbook/step-result.ts';
 import type { Scenario } from '../scenario/schema.ts';
@@ -87,5 +88,7 @@ export interface DrillOptions {
   /** How long to wait after the runbook's steps before deciding they did not restore health. */
   readonly settleMs?: number;
   readonly limitations?: readonly string[];
+  /** The target's fault options (its adapters, its namespace); default: the built-in kinds only. */
+  readonly faultOptions?: FaultOptions;
   readonly onPhase?: (phase: Phase, waitingFor: string) => void;
 }

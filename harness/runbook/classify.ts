@@ -112,7 +112,7 @@ function mutates(inv: Invocation): { mutates: boolean; why: string } {
  * non-loopback URL makes the step not applicable.
  *
  * @example
- * classifyStep(step, { hostMap: { 'https://api.agent-agency.com': 'http://127.0.0.1:31080' } })
+ * classifyStep(step, { hostMap: { 'https://api.example.com': 'http://127.0.0.1:31080' } })
  * // -> { kind: 'verification', intent: 'verification', reason: 'curl reads', hostMapped: [...] }
  */
 export function classifyStep(step: Step, options: { hostMap: HostMap }): Classification {

@@ -19,7 +19,7 @@ export interface EffectSummary {
 /**
  * @example
  * const { restoredBy, noEffect } = summarizeEffects(results);
- * // restoredBy?.line === 160 ("kubectl rollout restart deployment/agent-agency-postgres")
+ * // restoredBy?.line === 160 ("kubectl rollout restart deployment/shop-postgres")
  */
 export function summarizeEffects(results: readonly StepResult[]): EffectSummary {
   const remediation = results.filter((r) => r.kind === 'remediation');

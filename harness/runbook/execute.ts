@@ -90,7 +90,7 @@ export async function settledHealth(
  * @example
  * const results = await executeSteps(section.steps, {
  *   executor: translatedExecutor({ perform: (a) => stack.perform(a) }),
- *   hostMap: { 'https://api.agent-agency.com': await stack.endpoint('agent-agency-orchestrator') },
+ *   hostMap: { 'https://api.example.com': await stack.endpoint('web') },
  *   checkHealth: () => verifier.healthy(),
  * });
  */

@@ -1,6 +1,6 @@
 /**
  * The host map: production origins in the runbook -> the drill's endpoints, e.g.
- * { 'https://api.agent-agency.com': 'http://127.0.0.1:31080' }. It is an explicit input
+ * { 'https://api.example.com': 'http://127.0.0.1:31080' }. It is an explicit input
  * (written into the run record and shown in reports), never guessed by the code.
  */
 

@@ -217,7 +217,7 @@ function splitRef(text: string): [string, string] {
 export const flag = (call: KubectlCall, name: string): string | true | undefined =>
   call.flags.find((f) => f.name === name)?.value;
 
-/** `app=agent-agency-postgres` out of `-l app=agent-agency-postgres` (equality selectors only). */
+/** `app=shop-postgres` out of `-l app=shop-postgres` (equality selectors only). */
 export function selectorLabels(selector: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const part of selector.split(',')) {

@@ -1,6 +1,6 @@
 /**
  * Lint rules that compare the runbook's resource references with the system's manifests:
- * `deployment/agent-agency-redis` when Redis is a StatefulSet, `describe hpa X` when there
+ * `deployment/shop-redis` when Redis is a StatefulSet, `describe hpa X` when there
  * is no HPA, `-l app=X` matching no pods, a namespace the system does not use.
  */
 import { flag, type KubectlCall, selectorLabels } from './kubectl.ts';

@@ -107,7 +107,7 @@ const rmRf = (words: readonly ShellWord[]): boolean => {
  * Safety findings of one step. `ns` is the runbook's own namespace (runbookNamespace).
  *
  * @example
- * safetyFindings(step, 'agent-agency') // -> [{ rule: 'cluster-delete', severity: 'error', line: 12, ... }]
+ * safetyFindings(step, 'shop') // -> [{ rule: 'cluster-delete', severity: 'error', line: 12, ... }]
  */
 export function safetyFindings(step: Step, ns: string | undefined): LintFinding[] {
   const out: LintFinding[] = [];

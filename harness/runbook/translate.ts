@@ -207,7 +207,7 @@ function translateKubectl(
  * Translate one runbook command for the local platform.
  *
  * @example
- * translateCommand('kubectl scale deployment x --replicas=3 -n agent-agency', { hostMap: {} })
+ * translateCommand('kubectl scale deployment x --replicas=3 -n shop', { hostMap: {} })
  * // -> { translatable: true, target: 'platform', action: { verb: 'scale', workload: 'x', replicas: 3 }, ... }
  */
 export function translateCommand(command: string, options: TranslateOptions): Translation {

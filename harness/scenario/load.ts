@@ -18,8 +18,17 @@ export function listScenarioNames(dir = defaultScenarioDir()): string[] {
     .sort();
 }
 
+/** What the drilled system's config sets for scenarios that leave it out. */
+export interface ScenarioDefaults {
+  readonly targets?: { readonly mttdMs?: number; readonly mttrMs?: number };
+}
+
 /** Load by name (from the scenario dir) or by path to a file. */
-export async function loadScenario(nameOrPath: string, dir = defaultScenarioDir()): Promise<Scenario> {
+export async function loadScenario(
+  nameOrPath: string,
+  dir = defaultScenarioDir(),
+  defaults: ScenarioDefaults = {},
+): Promise<Scenario> {
   const isPath = nameOrPath.includes('/') || nameOrPath.endsWith('.ts');
   const file = isPath ? resolve(nameOrPath) : join(dir, `${nameOrPath}.ts`);
   if (!existsSync(file)) {
@@ -38,11 +47,19 @@ export async function loadScenario(nameOrPath: string, dir = defaultScenarioDir(
   }
   if (mod.default === undefined)
     throw new UserError(`scenario ${file}: no default export (export default defineScenario({...}))`);
-  const parsed = scenarioSchema.safeParse(mod.default);
+  const parsed = scenarioSchema.safeParse(withDefaults(mod.default, defaults));
   if (!parsed.success) throw new UserError(`invalid scenario ${file}: ${formatIssues(parsed.error)}`);
   if (!isPath && parsed.data.name !== nameOrPath)
     throw new UserError(
       `invalid scenario ${file}: name: "${parsed.data.name}" does not match the file name "${nameOrPath}"`,
     );
   return parsed.data;
+}
+
+/** The scenario's own targets win over the config's, field by field. */
+function withDefaults(doc: unknown, defaults: ScenarioDefaults): unknown {
+  if (!defaults.targets || typeof doc !== 'object' || doc === null) return doc;
+  const own = (doc as { targets?: unknown }).targets;
+  if (own !== undefined && (typeof own !== 'object' || own === null)) return doc; // the schema names it
+  return { ...doc, targets: { ...defaults.targets, ...(own as object | undefined) } };
 }

@@ -98,8 +98,8 @@ export const scenarioSchema = z
     /** Severity the runbook would assign to this outage (its own table). */
     severity: z.enum(['critical', 'high', 'medium', 'low']),
     runbook: z.object({
-      /** Path relative to the repository root; `--runbook` overrides it. */
-      file: z.string().default('fixtures/runbook/agent-agency-outage.md'),
+      /** Path relative to the repository root; default the target's runbook; `--runbook` overrides it. */
+      file: z.string().min(1).optional(),
       /** Resolution section to execute, matched against the runbook's headings. */
       section: z.string().min(1),
     }),
@@ -180,7 +180,7 @@ export type VerificationCheck = z.output<typeof verificationCheckSchema>;
  * export default defineScenario({
  *   name: 'db-outage', title: 'Database connection loss', severity: 'critical',
  *   runbook: { section: 'Database connection loss' },
- *   fault: { kind: 'dependency-down', workload: 'agent-agency-postgres' },
+ *   fault: { kind: 'dependency-down', workload: 'shop-postgres' },
  *   detection: { alerts: ['APIHealthCheckFailing'] },
  * });
  */

@@ -7,13 +7,16 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type TestStack } from '../../fixtures/agent-agency/testing/stack.ts';
+import { loadConfig } from '../config/load.ts';
 import { systemClock } from '../core/clock.ts';
-import { createHttpVerifier } from './checks.ts';
+import { type CheckRoutes, createHttpVerifier } from './checks.ts';
 
 describe('data-integrity check', { timeout: 120_000 }, () => {
   let stack: TestStack;
   let db: pg.Pool;
+  let routes: CheckRoutes;
   beforeAll(async () => {
+    routes = (await loadConfig('fixtures/agent-agency/firedrill.config.ts')).checks;
     stack = await startStack({ councilEnv: false });
     db = new pg.Pool({ connectionString: stack.postgres.url, max: 2 });
   }, 120_000);
@@ -27,6 +30,7 @@ describe('data-integrity check', { timeout: 120_000 }, () => {
       baseUrl: stack.orchestrator.url,
       apiKey: stack.apiKey,
       checks: ['data-integrity'],
+      routes,
       clock: systemClock,
       integrityRecords: 3,
     });

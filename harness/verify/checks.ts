@@ -1,7 +1,8 @@
 /**
  * Verification as the runbook prescribes it: health and dependency endpoints, a functional
- * task round-trip with the audit trail, data integrity of records written before the fault,
- * and a small performance probe. One round runs the scenario's checks; it passes only if all do.
+ * record round-trip through a trail that must mention it, data integrity of records written
+ * before the fault, and a small performance probe. The routes are the target's (its config's
+ * `checks`); one round runs the scenario's checks and passes only if all do.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock, Instant } from '../core/clock.ts';
@@ -27,19 +28,43 @@ export interface Verifier {
   round(signal?: AbortSignal): Promise<VerificationRound>;
 }
 
+/**
+ * The target's routes for each check. Records: POST `{description}` answers 201 `{id}`, GET
+ * `<records>/<id>` answers `{id, description, status}`.
+ */
+export interface CheckRoutes {
+  readonly health: string;
+  /** Each answers 2xx; a failure quotes the path, so `/health/<name>` names the dependency. */
+  readonly dependencies: readonly string[];
+  /** Where data-integrity, functional and task-completion write and read records. */
+  readonly records?: string;
+  /** After a record is written, this GET's body must mention its id. */
+  readonly functional?: string;
+  readonly performance?: string;
+}
+
+/** The route each check needs beyond health, to refuse a scenario its target cannot verify. */
+const NEEDS: Partial<Record<VerificationCheck, readonly (keyof CheckRoutes)[]>> = {
+  functional: ['records', 'functional'],
+  'data-integrity': ['records'],
+  'task-completion': ['records'],
+  performance: ['performance'],
+};
+
+/** `checks.<route>` entries the scenario's checks need and the routes lack. */
+export const missingRoutes = (checks: readonly VerificationCheck[], routes: CheckRoutes): string[] => [
+  ...new Set(checks.flatMap((c) => (NEEDS[c] ?? []).filter((r) => routes[r] === undefined))),
+];
+
 export interface HttpVerifierOptions {
   readonly baseUrl: string;
   readonly apiKey: string;
   readonly checks: readonly VerificationCheck[];
+  readonly routes: CheckRoutes;
   readonly clock: Clock;
   /** Per-request timeout; a hung dependency must fail the round, not stall it. */
   readonly requestTimeoutMs?: number;
   readonly integrityRecords?: number;
-  /**
-   * Where records are written (POST, answering `{id}`) and read back (GET `<path>/<id>`,
-   * answering `{id, description}`); default the orchestrator's /v1/tasks.
-   */
-  readonly recordsPath?: string;
   /** Performance validation thresholds (the runbook's: p95 < 2 s, errors < 5%). */
   readonly p95ThresholdMs?: number;
   readonly errorRateThreshold?: number;
@@ -50,13 +75,19 @@ export interface HttpVerifierOptions {
 export function createHttpVerifier(opts: HttpVerifierOptions): Verifier {
   const timeout = opts.requestTimeoutMs ?? 2000;
   const auth = { authorization: `Bearer ${opts.apiKey}` };
-  const recordsPath = opts.recordsPath ?? '/v1/tasks';
+  const { routes } = opts;
+  const route = (name: keyof Omit<CheckRoutes, 'dependencies'>): string => {
+    const path = routes[name];
+    if (path === undefined) throw new Error(`the target's config has no checks.${name} route`);
+    return path;
+  };
   const written: IntegrityRecord[] = [];
 
   const get = (path: string, headers: Record<string, string> = {}) =>
     fetch(opts.baseUrl + path, { headers, signal: AbortSignal.timeout(timeout) });
 
   const postTask = async (description: string): Promise<string> => {
+    const recordsPath = route('records');
     const res = await fetch(opts.baseUrl + recordsPath, {
       method: 'POST',
       headers: { ...auth, 'content-type': 'application/json' },
@@ -76,12 +107,11 @@ export function createHttpVerifier(opts: HttpVerifierOptions): Verifier {
   };
 
   const checks: Record<VerificationCheck, () => Promise<void>> = {
-    health: () => expectOk('/health'),
+    health: () => expectOk(routes.health),
     // every dependency, not only the first that fails: how many are down is what escalation reads
     dependencies: async () => {
-      const paths = ['/health/database', '/health/redis', '/health/external-apis'];
       const failed = await Promise.all(
-        paths.map((path) =>
+        routes.dependencies.map((path) =>
           expectOk(path).then(
             () => undefined,
             (err: unknown) => (err instanceof Error ? err.message : String(err)),
@@ -93,8 +123,9 @@ export function createHttpVerifier(opts: HttpVerifierOptions): Verifier {
     },
     functional: async () => {
       const id = await postTask('firedrill verification task');
-      const res = await get('/v1/audit/events?limit=50', auth);
-      if (!res.ok) throw new Error(`GET /v1/audit/events answered ${res.status}`);
+      const trail = route('functional');
+      const res = await get(trail, auth);
+      if (!res.ok) throw new Error(`GET ${trail.split('?')[0]} answered ${res.status}`);
       const text = await res.text();
       if (!text.includes(id)) throw new Error(`audit trail has no event for task ${id}`);
     },
@@ -102,7 +133,7 @@ export function createHttpVerifier(opts: HttpVerifierOptions): Verifier {
       // nothing written, nothing verified: an empty list must not pass as "all records intact"
       if (written.length === 0) throw new Error('no records were written in steady state');
       for (const record of written) {
-        const path = `${recordsPath}/${record.id}`;
+        const path = `${route('records')}/${record.id}`;
         const res = await get(path, auth);
         if (res.status === 404) {
           await res.body?.cancel();
@@ -121,7 +152,7 @@ export function createHttpVerifier(opts: HttpVerifierOptions): Verifier {
       const deadline = opts.clock.now().monoMs + (opts.taskCompletionTimeoutMs ?? 5000);
       let status = 'queued';
       while (opts.clock.now().monoMs < deadline) {
-        const res = await get(`/v1/tasks/${id}`, auth);
+        const res = await get(`${route('records')}/${id}`, auth);
         if (res.ok) status = String(((await res.json()) as { status?: string }).status);
         else await res.body?.cancel();
         if (status === 'done') return;
@@ -136,7 +167,7 @@ export function createHttpVerifier(opts: HttpVerifierOptions): Verifier {
       let errors = 0;
       for (let i = 0; i < samples; i++) {
         const t0 = opts.clock.now().monoMs;
-        const ok = await get('/v1/status')
+        const ok = await get(route('performance'))
           .then(async (r) => {
             await r.body?.cancel();
             return r.ok;

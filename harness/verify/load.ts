@@ -33,6 +33,8 @@ export interface LoadOptions {
   readonly timeoutMs?: number;
   /** Relative weights of the three requests; default 3:1:1. */
   readonly mix?: TrafficMix;
+  /** The route of each kind of request; default the runbook's /v1/status, /health, /v1/tasks. */
+  readonly paths?: Partial<Record<keyof TrafficMix, string>>;
   /** Hosts other than loopback that this run created (e.g. a network namespace's address). */
   readonly allowedHosts?: readonly string[];
   readonly onSample?: (sample: RequestSample) => void;
@@ -94,11 +96,11 @@ export function summarizeLoad(samples: readonly RequestSample[]): LoadSummary {
 
 function requestsFor(opts: LoadOptions) {
   const mix = opts.mix ?? { status: 3, health: 1, tasks: 1 };
-  const status = { method: 'GET' as const, path: '/v1/status' };
-  const health = { method: 'GET' as const, path: '/health' };
+  const status = { method: 'GET' as const, path: opts.paths?.status ?? '/v1/status' };
+  const health = { method: 'GET' as const, path: opts.paths?.health ?? '/health' };
   const task = {
     method: 'POST' as const,
-    path: '/v1/tasks',
+    path: opts.paths?.tasks ?? '/v1/tasks',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.token}` },
     body: JSON.stringify({ description: 'firedrill background load' }),
   };

@@ -9,10 +9,10 @@
  * change, and down() puts it back while leaving the fixtures deployed for the next drill.
  *
  * @example
- * const platform = createKubePlatform({ ledger, manifests: 'fixtures/k8s' });
+ * const platform = createKubePlatform({ ledger, namespace: 'shop', manifests: 'deploy/kustomize' });
  * const { ok, problems } = await platform.preflight();
  * const stack = await platform.up({ stateDir: '.firedrill/runs/abc' });
- * await stack.halt!('agent-agency-postgres');
+ * await stack.halt!('shop-postgres');
  * await stack.down();
  */
 import { rm } from 'node:fs/promises';
@@ -49,6 +49,7 @@ export interface KubePlatformOptions {
   readonly kubeconfig?: string;
   /** Default: the kubeconfig's current-context. */
   readonly context?: string;
+  /** The drilled system's namespace (its config's); default the context's, as kubectl does. */
   readonly namespace?: string;
   /** Glob patterns (`*` only) allowed besides kind-* and firedrill-local (`--allow-context`). */
   readonly allowContexts?: readonly string[];
@@ -69,7 +70,7 @@ export interface KubePlatformOptions {
 export function createKubePlatform(opts: KubePlatformOptions): Platform {
   const allow = guardPolicy(opts);
   const target = guardedTarget(opts, allow);
-  const namespace = opts.namespace ?? 'agent-agency';
+  const namespace = opts.namespace ?? target.config.getContextObject(target.context)?.namespace ?? 'default';
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? silentLogger;
   const readyTimeoutMs = opts.readyTimeoutMs ?? 180_000;

@@ -54,7 +54,12 @@ describe.skipIf(!enabled)('kube platform on a real cluster', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'firedrill-kube-'));
     ledger = Ledger.open(join(dir, 'ledger'), 'kube-test');
-    const platform = createKubePlatform({ ledger, manifests: join(repoRoot, 'fixtures/k8s'), log });
+    const platform = createKubePlatform({
+      ledger,
+      namespace: 'agent-agency',
+      manifests: join(repoRoot, 'fixtures/k8s'),
+      log,
+    });
     // Other kube suites (and drills) may hold the namespace: wait for them, bounded, rather than fail.
     let pre = await platform.preflight();
     const start = systemClock.now().monoMs;
@@ -84,6 +89,7 @@ describe.skipIf(!enabled)('kube platform on a real cluster', () => {
 
   it('refuses a second drill on the same namespace while this one runs, before changing anything', async () => {
     const other = createKubePlatform({
+      namespace: 'agent-agency',
       ledger: Ledger.open(join(dir, 'other-ledger'), 'other'),
       manifests: join(repoRoot, 'fixtures/k8s'),
     });

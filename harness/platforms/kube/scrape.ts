@@ -3,8 +3,7 @@
  * find them: every pod of a deployment whose pod template carries `prometheus.io/scrape: "true"`
  * (port and path from `prometheus.io/port` and `prometheus.io/path`), ready or not, so a
  * crash-looping instance shows as a failed scrape. The job label is `firedrill.dev/scrape-job`,
- * else the workload's name without the namespace prefix (agent-agency-orchestrator ->
- * orchestrator), which is what the alert rules select on.
+ * else the workload's name without the namespace prefix (shop-web -> web), which is what the alert rules select on.
  */
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { HostAccess } from './host-access.ts';

@@ -33,6 +33,7 @@ const COUNCIL = 'agent-agency-council';
 async function up(dir: string, runId: string): Promise<{ stack: KubeStack; ledgerDir: string }> {
   const ledgerDir = join(dir, `ledger-${runId}`);
   const platform = createKubePlatform({
+    namespace: 'agent-agency',
     ledger: Ledger.open(ledgerDir, runId),
     manifests: join(repoRoot, 'fixtures/k8s'),
   });

@@ -16,7 +16,7 @@ export type ChangeListener<T> = (type: ChangeType, obj: T, previous: T | undefin
 
 export interface WatchCacheOptions<T extends KubernetesObject> {
   readonly config: KubeConfig;
-  /** e.g. /api/v1/namespaces/agent-agency/pods */
+  /** e.g. /api/v1/namespaces/shop/pods */
   readonly path: string;
   readonly list: () => Promise<{ items: T[]; metadata?: { resourceVersion?: string } }>;
   readonly clock: Clock;

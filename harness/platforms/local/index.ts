@@ -3,10 +3,10 @@
  * Redis, the fixture services with replicas), behind the same verbs as Kubernetes.
  *
  * @example
- * const platform = createLocalPlatform({ stackFile: 'fixtures/agent-agency/local-stack.yaml', ledger });
+ * const platform = createLocalPlatform({ stackFile: 'deploy/local-stack.yaml', ledger });
  * const { ok, problems } = await platform.preflight();
  * const stack = await platform.up({ stateDir: '.firedrill/runs/abc' });
- * await fetch(`${await stack.endpoint('agent-agency-orchestrator')}/health`);
+ * await fetch(`${await stack.endpoint('shop-web')}/health`);
  * await stack.down();
  */
 import { readFileSync } from 'node:fs';
@@ -31,7 +31,7 @@ export { LocalStack, METRICS_SERVICE } from './stack.ts';
 export { loadStackFile } from './stack-file.ts';
 
 export interface LocalPlatformOptions {
-  /** Path of the stack declaration, e.g. fixtures/agent-agency/local-stack.yaml. */
+  /** Path of the stack declaration, e.g. deploy/local-stack.yaml. */
   readonly stackFile: string;
   readonly ledger: Ledger;
   readonly clock?: Clock;

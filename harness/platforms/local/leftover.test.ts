@@ -58,7 +58,14 @@ it('SIGKILL of the harness + ledger replay leaves no process, cgroup, dir or pro
   const runId = box.ledger.runId;
   const child = spawn(
     process.execPath,
-    [join(import.meta.dirname, 'leftover-child.ts'), STACK_FILE, box.ledgerDir, runId, box.stateDir],
+    [
+      join(import.meta.dirname, 'leftover-child.ts'),
+      STACK_FILE,
+      box.ledgerDir,
+      runId,
+      box.stateDir,
+      'agent-agency-orchestrator',
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const line = await new Promise<string>((resolve, reject) => {

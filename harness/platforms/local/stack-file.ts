@@ -101,7 +101,7 @@ const node = z
 
 export const stackFileSchema = z
   .object({
-    namespace: z.string().regex(NAME).default('agent-agency'),
+    namespace: z.string().regex(NAME).default('firedrill'),
     node: node.optional(),
     workloads: z.array(workloadSchema).min(1),
   })
@@ -133,8 +133,8 @@ export function endpointRefs(w: WorkloadSpec): string[] {
  * Read and validate a stack file. Every problem is a UserError naming the file and the field.
  *
  * @example
- * const spec = loadStackFile('fixtures/agent-agency/local-stack.yaml');
- * spec.workloads.map((w) => w.name); // ['agent-agency-postgres', ...]
+ * const spec = loadStackFile('deploy/local-stack.yaml');
+ * spec.workloads.map((w) => w.name); // ['shop-postgres', ...]
  */
 export function loadStackFile(path: string): StackSpec {
   const file = resolve(path);
