@@ -27,6 +27,19 @@ describe('pnpm runbook lint', () => {
     expect(r.stderr).toMatch(/0 error\(s\), 0 warning\(s\), 0 note\(s\)/);
   });
 
+  it("--config: lints the system's runbook against its manifests; without files or config, one line, exit 2", () => {
+    const r = cli('lint', '--config', 'fixtures/agent-agency/firedrill.config.ts');
+    expect(r).toMatchObject({ code: 0, stdout: '' });
+    expect(r.stderr).toBe(
+      `${join(ROOT, 'fixtures/runbook/agent-agency-outage.md')}: 0 error(s), 0 warning(s), 0 note(s)\n`,
+    );
+    expect(cli('lint')).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'runbook: lint: name runbook files, or pass --config <file>\n',
+    });
+  });
+
   it('prints file:line findings and exits 1 when any is an error', () => {
     const r = cli('lint', 'fixtures/runbook/defects/planted.md', '--manifests', manifests);
     expect(r.code).toBe(1);

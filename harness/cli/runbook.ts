@@ -14,6 +14,7 @@ import { loadRunbook } from '../runbook/load.ts';
 import { loadManifests } from '../runbook/manifests.ts';
 import { findResolution } from '../runbook/parse.ts';
 import { translateCommand } from '../runbook/translate.ts';
+import { resolveTarget } from './config-option.ts';
 import { type FileFindings, FORMATTERS, LINT_FORMATS, type LintFormat } from './lint-formats.ts';
 import { parseProgram, runCli } from './main.ts';
 
@@ -34,15 +35,34 @@ function expandFiles(patterns: readonly string[]): string[] {
   return [...new Set(files)];
 }
 
-async function lint(
-  patterns: readonly string[],
-  opts: { manifests?: string; json?: boolean; format: string },
-): Promise<number> {
+interface LintOptions {
+  manifests?: string;
+  config?: string;
+  json?: boolean;
+  format: string;
+}
+
+/** With --config: the target's runbook when no file is named, and its kube manifests unless --manifests says. */
+async function withTarget(patterns: readonly string[], opts: LintOptions) {
+  if (!opts.config) {
+    if (patterns.length === 0) throw new UserError('lint: name runbook files, or pass --config <file>');
+    return { patterns, manifests: opts.manifests };
+  }
+  const target = await resolveTarget(opts.config);
+  const manifests = target.kube && 'manifests' in target.kube ? target.kube.manifests : undefined;
+  return {
+    patterns: patterns.length ? patterns : [target.runbook],
+    manifests: opts.manifests ?? manifests,
+  };
+}
+
+async function lint(given: readonly string[], opts: LintOptions): Promise<number> {
+  const { patterns, manifests: manifestDir } = await withTarget(given, opts);
   const format = (opts.json ? 'json' : opts.format) as LintFormat;
   if (!LINT_FORMATS.includes(format))
     throw new UserError(`--format ${opts.format}: expected one of ${LINT_FORMATS.join(', ')}`);
   // Everything is read before anything is printed: bad input is one line, not half a report.
-  const manifests = opts.manifests ? await loadManifests(opts.manifests) : undefined;
+  const manifests = manifestDir ? await loadManifests(manifestDir) : undefined;
   const results: FileFindings[] = [];
   for (const file of expandFiles(patterns)) {
     const { runbook } = await loadRunbook(file);
@@ -155,7 +175,7 @@ async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   program
-    .command('lint <files...>')
+    .command('lint [files...]')
     .description(
       'list findings with line numbers for each runbook (files or quoted globs); exit 1 when any is an error',
     )
@@ -166,7 +186,11 @@ async function main(argv: string[]): Promise<number> {
       'text',
     )
     .option('--json', 'same as --format json')
-    .action(async (files: string[], opts: { manifests?: string; json?: boolean; format: string }) => {
+    .option(
+      '--config <file>',
+      "a system's config: lint its runbook (when no file is named) against its manifests",
+    )
+    .action(async (files: string[], opts: LintOptions) => {
       code = await lint(files, opts);
     });
   program

@@ -1,20 +1,13 @@
 // `pnpm scenario --target-mttd/--target-mttr` and the runbook's own targets, seen through
 // --dry-run (nothing starts, nothing changes).
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { cliResult } from './testing.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const OTHER = 'fixtures/runbook/shapes/other-team.md';
-const cli = (...args: string[]) => {
-  const r = spawnSync(process.execPath, ['harness/cli/scenario.ts', ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-};
+const cli = (...args: string[]) => cliResult('scenario.ts', ...args);
 const lineOf = (marker: string) =>
   readFileSync(`${ROOT}/${OTHER}`, 'utf8')
     .split('\n')

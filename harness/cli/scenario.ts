@@ -3,7 +3,7 @@
  */
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import type { Target } from '../config/load.ts';
+import { kubeManifests, localStackFile, type Target } from '../config/load.ts';
 import { systemClock } from '../core/clock.ts';
 import { errorMessage, UserError } from '../core/errors.ts';
 import { stderrLogger } from '../core/log.ts';
@@ -240,6 +240,9 @@ async function main(): Promise<number> {
     warnedRunbooks.add(file);
   }
   refuseMonitoringConflicts(opts);
+  // a platform the config does not declare is refused here, --dry-run included
+  if (opts.platform === 'kube') kubeManifests(target);
+  else localStackFile(target);
   const mode: DrillMode = opts.control ? 'control' : opts.counterfactual ? 'counterfactual' : 'drill';
   const targetOverrides: TargetOverrides = {
     ...(opts.targetMttd !== undefined ? { mttdMs: opts.targetMttd } : {}),

@@ -2,7 +2,7 @@
  * Test support for the CLIs: run them as real child processes with an isolated state dir,
  * and look at the machine (processes, directories) rather than at the harness's own books.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,6 +25,16 @@ const SIGNALS: Record<string, number> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 
 export function runCli(script: string, args: string[], env: Record<string, string>): CliRun {
   return runProcess(process.execPath, [join(REPO, 'harness/cli', script), ...args], env);
+}
+
+/** A CLI run to its end, for invocations that start nothing (--list, --dry-run, refusals). */
+export function cliResult(script: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, [join(REPO, 'harness/cli', script), ...args], {
+    cwd: REPO,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** `pnpm <script> args` as the README writes it: through pnpm and its package script. */

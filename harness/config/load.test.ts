@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../core/errors.ts';
-import { loadConfig } from './load.ts';
+import { kubeManifests, loadConfig, localStackFile } from './load.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const FIXTURE = join(REPO, 'fixtures/agent-agency');
@@ -55,6 +55,18 @@ describe('config loading', () => {
       apiKey: { fromEnv: 'API_KEY' },
     });
     expect(t.faultAdapters.map((a) => a.kind)).toEqual(['llm-rate-limit']);
+  });
+
+  it('kube: existing: true applies nothing; a platform the config does not declare is refused', async () => {
+    const existing = await loadConfig(configFile(withFields({ kube: { existing: true } })));
+    expect(kubeManifests(existing)).toBe(false);
+    expect(() => localStackFile(existing)).toThrow(
+      new UserError(`config ${existing.file} has no local.stackFile: shop cannot be drilled on local`),
+    );
+    const fixture = await loadConfig(join(FIXTURE, 'firedrill.config.ts'));
+    expect(kubeManifests(fixture)).toBe(join(REPO, 'fixtures/k8s'));
+    const none = await loadConfig(configFile(withFields({})));
+    expect(() => kubeManifests(none)).toThrow(/has no kube section: shop cannot be drilled on kube$/);
   });
 
   it('fills defaults for what a small config leaves out', async () => {

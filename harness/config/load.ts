@@ -92,3 +92,21 @@ async function resolveConfig(file: string, config: Config): Promise<Target> {
     faultAdapters,
   };
 }
+
+/** The local platform's stack file; a config without one cannot be drilled on local. */
+export function localStackFile(target: Target): string {
+  if (!target.local)
+    throw new UserError(
+      `config ${target.file} has no local.stackFile: ${target.name} cannot be drilled on local`,
+    );
+  return target.local.stackFile;
+}
+
+/** The kustomize dir kube applies, or false for `existing: true` (drill what is deployed, apply nothing). */
+export function kubeManifests(target: Target): string | false {
+  if (!target.kube)
+    throw new UserError(
+      `config ${target.file} has no kube section: ${target.name} cannot be drilled on kube`,
+    );
+  return 'manifests' in target.kube ? target.kube.manifests : false;
+}

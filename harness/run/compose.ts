@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Target } from '../config/load.ts';
+import { kubeManifests, localStackFile, type Target } from '../config/load.ts';
 import type { Clock } from '../core/clock.ts';
 import { withDeadline } from '../core/deadline.ts';
 import { UserError } from '../core/errors.ts';
@@ -79,28 +79,19 @@ export const newRunId = (scenario: string, clock: Clock) =>
 async function createPlatform(req: DrillRequest, ledger: Ledger): Promise<Platform> {
   const { target } = req;
   if (req.platform === 'kube') {
-    if (!target.kube)
-      throw new UserError(
-        `config ${target.file} has no kube section: ${target.name} cannot be drilled on kube`,
-      );
     const { createKubePlatform } = await import('../platforms/kube/index.ts');
     return createKubePlatform({
       ...req.kube,
       namespace: target.namespace,
-      // existing: drill what is deployed, apply nothing
-      manifests: 'manifests' in target.kube ? target.kube.manifests : false,
+      manifests: kubeManifests(target),
       ledger,
       clock: req.clock,
       log: req.log,
     });
   }
-  if (!target.local)
-    throw new UserError(
-      `config ${target.file} has no local.stackFile: ${target.name} cannot be drilled on local`,
-    );
   const { createLocalPlatform } = await import('../platforms/local/index.ts');
   return createLocalPlatform({
-    stackFile: target.local.stackFile,
+    stackFile: localStackFile(target),
     ledger,
     lockDir: join(stateRoot(), 'locks'),
     clock: req.clock,
