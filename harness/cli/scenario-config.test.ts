@@ -91,6 +91,18 @@ export default defineScenario({ name: 'cache-down', title: 'Cache lost', severit
     });
   }, 90_000);
 
+  it('refuses the built-in probes for a system that does not declare them', () => {
+    const file = variant({});
+    const r = cli('db-outage', '--config', file, '--detection', 'probes', '--dry-run');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `firedrill: error: config ${file} declares no probes, so variant needs Prometheus for detection: apt-get install prometheus, set FIREDRILL_PROMETHEUS_BIN, or pass --prometheus-url\n`,
+    );
+    expect(
+      cli('db-outage', '--config', variant({ probes: {} }), '--detection', 'probes', '--dry-run').code,
+    ).toBe(0);
+  }, 90_000);
+
   it('refuses a fault kind the config brings no adapter for', () => {
     const r = cli('llm-rate-limit', '--config', variant({}), '--dry-run');
     expect(r.code).toBe(2);

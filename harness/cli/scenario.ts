@@ -10,6 +10,7 @@ import { stderrLogger } from '../core/log.ts';
 import { unwritableReason } from '../core/writable.ts';
 import { OFF_LOOPBACK, openExistingMonitoring } from '../detection/existing-monitoring.ts';
 import { onLoopback, parseMonitoringUrl, parsePort } from '../detection/monitoring-url.ts';
+import { prometheusInstalled } from '../detection/prometheus.ts';
 import { createFault } from '../faults/index.ts';
 import type { RunRecord } from '../report/record.ts';
 import { type DrillRequest, preflight, runOne } from '../run/compose.ts';
@@ -243,6 +244,7 @@ async function main(): Promise<number> {
   // a platform the config does not declare is refused here, --dry-run included
   if (opts.platform === 'kube') kubeManifests(target);
   else localStackFile(target);
+  refuseUnfitProbes(opts, target);
   const mode: DrillMode = opts.control ? 'control' : opts.counterfactual ? 'counterfactual' : 'drill';
   const targetOverrides: TargetOverrides = {
     ...(opts.targetMttd !== undefined ? { mttdMs: opts.targetMttd } : {}),
@@ -373,6 +375,15 @@ function refuseUnverifiable(s: Scenario, target: Target): void {
   if (missing.length)
     throw new UserError(
       `scenario ${s.name}: verification.checks need ${missing.map((r) => `checks.${r}`).join(', ')}, which config ${target.file} does not set`,
+    );
+}
+
+/** The built-in probes know one alert set; a system that does not declare them needs a Prometheus. */
+function refuseUnfitProbes(opts: Options, target: Target): void {
+  if (opts.prometheusUrl || target.probes) return;
+  if (opts.detection === 'probes' || (opts.detection === 'auto' && !prometheusInstalled()))
+    throw new UserError(
+      `config ${target.file} declares no probes, so ${target.name} needs Prometheus for detection: apt-get install prometheus, set FIREDRILL_PROMETHEUS_BIN, or pass --prometheus-url`,
     );
 }
 

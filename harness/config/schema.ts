@@ -85,7 +85,11 @@ export const configSchema = z
     /** The runbook a scenario verifies unless it names its own. */
     runbook: path,
     alerts: alerts.optional(),
-    /** Extra evidence for the built-in probes: a workload's metrics endpoint. */
+    /**
+     * The built-in probes (detection without Prometheus) evaluate Agent Agency's alert set over
+     * the entry's /health and /health/<dependency> routes: only a system that declares `probes`
+     * is drilled with them. `metrics`: a workload's endpoint with the counters they read.
+     */
     probes: z
       .object({
         metrics: z

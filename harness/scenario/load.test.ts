@@ -26,6 +26,21 @@ describe('scenario loading', () => {
     }
   });
 
+  it("takes the config's targets where a scenario sets none, its own field by field where it does", async () => {
+    const s = await loadScenario('db-outage', undefined, { targets: { mttdMs: 60_000 } });
+    expect(s.targets).toEqual({ mttdMs: 60_000, mttrMs: 1_800_000 });
+    const dir = mkdtempSync(join(tmpdir(), 'fd-scn-'));
+    const file = join(dir, 'own.ts');
+    writeFileSync(
+      file,
+      `import { defineScenario } from '${schemaPath}';
+export default defineScenario({ name: 'own', title: 'x', severity: 'low', runbook: { section: 'x' },
+  fault: { kind: 'none' }, detection: { alerts: ['A'] }, targets: { mttrMs: 120000 } });`,
+    );
+    const own = await loadScenario(file, undefined, { targets: { mttdMs: 60_000, mttrMs: 600_000 } });
+    expect(own.targets).toEqual({ mttdMs: 60_000, mttrMs: 120_000 });
+  });
+
   it('names the available scenarios for an unknown one', async () => {
     await expect(loadScenario('nope')).rejects.toThrow(
       /unknown scenario "nope"; available: crash-loop, db-outage/,
