@@ -81,13 +81,6 @@ const param = (timing: ProfileTiming, alert: AlertName, name: string): number =>
   return v;
 };
 
-/**
- * The alerts these rules evaluate that `timing` has no entry for. The rules are the fixture's
- * own; an alert source with other rules (another target's) needs Prometheus to evaluate them.
- */
-export const unprobeableSource = (timing: ProfileTiming): AlertName[] =>
-  Object.values(ALERTS).filter((a) => !Object.hasOwn(timing.alerts, a));
-
 /** Each alert's condition at `now`. */
 export function evaluateProbeRules(
   data: ProbeData,

@@ -5,18 +5,12 @@
  * evaluates the same rules, with the same windows and `for`, as the Prometheus profile.
  */
 import { type Clock, systemClock } from '../core/clock.ts';
-import { errorMessage, UserError } from '../core/errors.ts';
+import { errorMessage } from '../core/errors.ts';
 import { type Logger, silentLogger } from '../core/log.ts';
 import type { RequestSample } from '../verify/load.ts';
 import { loadProfileTiming, type ProfileTiming } from './alert-source.ts';
 import { AlertStates } from './alert-state.ts';
-import {
-  type CounterReading,
-  evaluateProbeRules,
-  type ProbeResult,
-  stalenessMs,
-  unprobeableSource,
-} from './probe-rules.ts';
+import { type CounterReading, evaluateProbeRules, type ProbeResult, stalenessMs } from './probe-rules.ts';
 import type { AlertObservation, DetectionProfile, DetectionSource } from './types.ts';
 
 export interface ProbeOptions {
@@ -72,11 +66,6 @@ export function counterValue(exposition: string, metric: string): number | undef
 
 export function probeDetection(opts: ProbeOptions): ProbeDetection {
   const timing = opts.timing ?? loadProfileTiming(opts.profile);
-  const missing = unprobeableSource(timing);
-  if (missing.length)
-    throw new UserError(
-      `the built-in probes evaluate their own rules, and this alert source lacks ${missing.join(', ')}: drill with --detection prometheus`,
-    );
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? silentLogger;
   const intervalMs = opts.intervalMs ?? timing.scrapeIntervalMs;
