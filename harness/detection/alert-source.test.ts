@@ -16,7 +16,7 @@ const dir = mkdtempSync(join(tmpdir(), 'firedrill-alertsrc-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** The real source with one change applied, written to a temp file. */
 type SourceDoc = {
-  rules: { expr: string }[];
+  rules: { alert: string; expr: string }[];
   profiles: Record<string, { alerts: Record<string, { for: string }> }>;
 };
 const variant = (change: (doc: SourceDoc) => void): string => {
@@ -66,5 +66,21 @@ describe('alert source', () => {
     });
     expect(() => loadAlertSource(badFor)).toThrow(/profiles\.production\.alerts\.RedisUnreachable\.for/);
     expect(() => loadAlertSource(join(dir, 'absent.yaml'))).toThrow(/cannot read alert source/);
+  });
+
+  it('takes its alert names from its rules: timing without a rule is refused', () => {
+    const renamed = variant((d) => {
+      d.rules[0]!.alert = 'ShopDown';
+      for (const p of Object.values(d.profiles)) p.alerts.ShopDown = p.alerts.APIHealthCheckFailure!;
+    });
+    expect(() => loadAlertSource(renamed)).toThrow(/rules: no rule for APIHealthCheckFailure/);
+    const alone = variant((d) => {
+      d.rules[0]!.alert = 'ShopDown';
+      for (const p of Object.values(d.profiles)) {
+        p.alerts.ShopDown = p.alerts.APIHealthCheckFailure!;
+        delete p.alerts.APIHealthCheckFailure;
+      }
+    });
+    expect(Object.keys(loadProfileTiming('fast', alone).alerts)).toContain('ShopDown');
   });
 });

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, stringify } from 'yaml';
 import { z } from 'zod';
 import { UserError } from '../core/errors.ts';
-import { ALERTS, type AlertName, type DetectionProfile } from './types.ts';
+import type { AlertName, DetectionProfile } from './types.ts';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DEFAULT_ALERT_SOURCE = join(repoRoot, 'fixtures', 'monitoring', 'alerts.yaml');
@@ -31,7 +31,7 @@ const duration = z.string().regex(DURATION, 'a duration like 15s or 5m');
 const alertTiming = z
   .object({ window: duration.optional(), for: duration })
   .catchall(z.union([z.number(), z.string()]));
-const alertNames = Object.values(ALERTS) as [AlertName, ...AlertName[]];
+const alertName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'a Prometheus alert name');
 
 const sourceSchema = z
   .object({
@@ -45,18 +45,18 @@ const sourceSchema = z
       production: z.object({
         scrapeInterval: duration,
         evaluationInterval: duration,
-        alerts: z.record(z.enum(alertNames), alertTiming),
+        alerts: z.record(alertName, alertTiming),
       }),
       fast: z.object({
         scrapeInterval: duration,
         evaluationInterval: duration,
-        alerts: z.record(z.enum(alertNames), alertTiming),
+        alerts: z.record(alertName, alertTiming),
       }),
     }),
     rules: z
       .array(
         z.object({
-          alert: z.enum(alertNames),
+          alert: alertName,
           severity: z.enum(['critical', 'high', 'medium', 'low']),
           summary: z.string().min(1),
           runbookSection: z.string().min(1),
@@ -82,6 +82,7 @@ export interface ProfileTiming {
   readonly profile: DetectionProfile;
   readonly scrapeIntervalMs: number;
   readonly evaluationIntervalMs: number;
+  /** Keyed by the source's own alert names; AlertName keys are the default source's. */
   readonly alerts: Readonly<Record<AlertName, AlertTiming>>;
 }
 
@@ -99,26 +100,25 @@ export function loadAlertSource(file: string = DEFAULT_ALERT_SOURCE): AlertSourc
     const issue = parsed.error.issues[0];
     throw new UserError(`${file}: ${issue?.path.join('.') ?? '(root)'}: ${issue?.message ?? 'invalid'}`);
   }
-  for (const name of alertNames) {
-    for (const profile of ['production', 'fast'] as const) {
+  // every rule has timing in every profile, and no profile times an alert without a rule
+  const names = parsed.data.rules.map((r) => r.alert);
+  for (const profile of ['production', 'fast'] as const) {
+    for (const name of names) {
       if (!parsed.data.profiles[profile].alerts[name]) {
         throw new UserError(
           `${file}: profiles.${profile}.alerts.${name}: missing (every alert needs timing)`,
         );
       }
     }
-    if (!parsed.data.rules.some((r) => r.alert === name))
-      throw new UserError(`${file}: rules: no rule for ${name}`);
+    for (const name of Object.keys(parsed.data.profiles[profile].alerts)) {
+      if (!names.includes(name)) throw new UserError(`${file}: rules: no rule for ${name}`);
+    }
   }
   return parsed.data;
 }
 
 /** Values a template may reference for one alert in one profile. */
-function placeholders(
-  source: AlertSource,
-  profile: DetectionProfile,
-  alert: AlertName,
-): Record<string, string> {
+function placeholders(source: AlertSource, profile: DetectionProfile, alert: string): Record<string, string> {
   const values: Record<string, string> = {};
   for (const [k, v] of Object.entries(source.thresholds)) values[k] = String(v);
   for (const [k, v] of Object.entries(source.profiles[profile].alerts[alert] ?? {})) values[k] = String(v);
@@ -145,16 +145,22 @@ function renderRule(source: AlertSource, profile: DetectionProfile, rule: RuleTe
   };
 }
 
-/** The Prometheus rule file for a profile, as committed under fixtures/monitoring/rules/. */
-export function renderRuleFile(source: AlertSource, profile: DetectionProfile): string {
+const DEFAULT_SOURCE_NAME = 'fixtures/monitoring/alerts.yaml';
+
+/** The Prometheus rule file for a profile; `from` is the source as the repository spells it. */
+export function renderRuleFile(
+  source: AlertSource,
+  profile: DetectionProfile,
+  from = DEFAULT_SOURCE_NAME,
+): string {
   const doc = {
     groups: [
       { name: `${source.group}-${profile}`, rules: source.rules.map((r) => renderRule(source, profile, r)) },
     ],
   };
   const header =
-    `# GENERATED from fixtures/monitoring/alerts.yaml (profile: ${profile}); do not edit.\n` +
-    `# Regenerate: pnpm exec node fixtures/monitoring/generate.ts\n` +
+    `# GENERATED from ${from} (profile: ${profile}); do not edit.\n` +
+    `# Regenerate: pnpm exec node fixtures/monitoring/generate.ts${from === DEFAULT_SOURCE_NAME ? '' : ` ${from}`}\n` +
     `# Intended scrape_interval ${source.profiles[profile].scrapeInterval}, ` +
     `evaluation_interval ${source.profiles[profile].evaluationInterval}.\n`;
   return header + stringify(doc, { lineWidth: 0 });
@@ -163,11 +169,11 @@ export function renderRuleFile(source: AlertSource, profile: DetectionProfile): 
 export function profileTiming(source: AlertSource, profile: DetectionProfile): ProfileTiming {
   const p = source.profiles[profile];
   const alerts = {} as Record<AlertName, AlertTiming>;
-  for (const name of alertNames) {
+  for (const name of source.rules.map((r) => r.alert)) {
     const entry = p.alerts[name]!;
     const params: Record<string, number> = { ...source.thresholds };
     for (const [k, v] of Object.entries(entry)) if (typeof v === 'number') params[k] = v;
-    alerts[name] = {
+    alerts[name as AlertName] = {
       ...(entry.window ? { windowMs: durationMs(entry.window) } : {}),
       forMs: durationMs(entry.for),
       params,

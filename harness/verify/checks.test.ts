@@ -84,3 +84,16 @@ describe('data-integrity check', { timeout: 120_000 }, () => {
     });
   });
 });
+
+describe('steady-state records', () => {
+  it('are not written when the scenario does not check data integrity (nothing listens here)', async () => {
+    const v = createHttpVerifier({
+      baseUrl: 'http://127.0.0.1:1',
+      apiKey: '',
+      checks: ['health'],
+      routes: { health: '/health', dependencies: [] },
+      clock: systemClock,
+    });
+    await expect(v.prepare()).resolves.toBeUndefined();
+  });
+});
