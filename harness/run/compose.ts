@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Clock } from '../core/clock.ts';
 import { withDeadline } from '../core/deadline.ts';
-import { UserError } from '../core/errors.ts';
+import { errorMessage, UserError } from '../core/errors.ts';
 import { defaultLedgerDir, Ledger, type LedgerEntry, stateRoot } from '../core/ledger.ts';
 import type { Logger } from '../core/log.ts';
 import { Session } from '../core/session.ts';
@@ -337,7 +337,11 @@ export class DrillSeries {
     const left = this.left?.() ?? [];
     const { reset, problems } = left.length
       ? { reset: [], problems: left }
-      : await restoreBaseline(this.site!, req);
+      : await restoreBaseline(this.site!, req).catch((err: unknown) => ({
+          reset: [],
+          problems: [errorMessage(err)],
+        }));
+    req.signal.throwIfAborted(); // interrupted: nothing more to start; the caller takes it down
     if (reset.length) req.log.info(`baseline restored: ${reset.join('; ')}`);
     if (problems.length === 0) return;
     req.log.warn(
@@ -378,8 +382,9 @@ const resettable = (s: RunningStack): s is ResettableStack => 'resetToSpec' in s
 const BASELINE_WAIT_MS = 30_000;
 
 /**
- * Between two drills on one stack, what the next must not inherit: a workload off the stack file's spec (the runbook's scale, env or resources), a
- * fault's plumbing, failing health, Prometheus's memory of the drill or an alert still active.
+ * Between two drills on one stack, what the next must not inherit: a workload off the stack
+ * file's spec (the runbook's scale, env or resources), a fault's plumbing, failing health,
+ * Prometheus's memory of the drill or an alert still active.
  * Resets what it can, then verifies; `problems` is what did not verify ([] = the next may run).
  */
 async function restoreBaseline(
