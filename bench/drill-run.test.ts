@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { syntheticRecord } from '../harness/report/testing/synthetic.ts';
-import { type ChildUsage, parseRecordOutput, phaseDurations } from './drill-run.ts';
+import { type ChildUsage, parseRecordOutput, phaseDurations, wallSplit } from './drill-run.ts';
 
 const at = (monoMs: number) => ({ wallMs: 1_800_000_000_000 + monoMs, monoMs });
 
@@ -19,6 +19,41 @@ describe('phaseDurations', () => {
       { type: 'phase.start', phase: 'restore', at: at(9000) },
     ]);
     expect(d).toEqual({ 'steady-state': 2500, detect: 3500 });
+  });
+});
+
+describe('wallSplit', () => {
+  const spawned = at(0).wallMs;
+  const record = {
+    startedAt: new Date(spawned + 4000).toISOString(),
+    timeline: [
+      { type: 'phase.start', phase: 'steady-state', at: at(4100) },
+      { type: 'phase.start', phase: 'restore', at: at(12_000) },
+    ],
+  };
+  const lines = [
+    ['warning: something', 300],
+    ['db-outage #2   0.0s  preflight: waiting for platform checks', 900],
+    ['db-outage #2   0.1s  preflight: waiting for the local stack to come up', 1000],
+    ['db-outage: resolved by the runbook  detection: prometheus  restored', 13_500],
+  ] as const;
+
+  it('cuts at the first progress line, the drill start, the restore phase and the summary line', () => {
+    expect(wallSplit(lines, record, spawned, 14_000)).toEqual({
+      processStartMs: 900,
+      stackUpMs: 3100,
+      restoreMs: 1500,
+      reportsMs: 500,
+    });
+  });
+
+  it('leaves what it did not see unknown', () => {
+    expect(wallSplit([lines[0]], undefined, spawned, 2000)).toEqual({
+      processStartMs: null,
+      stackUpMs: null,
+      restoreMs: null,
+      reportsMs: null,
+    });
   });
 });
 

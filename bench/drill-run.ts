@@ -34,6 +34,8 @@ export interface DrillMeasurement {
   /** The drill's end to the process exit (stack down, reports). */
   readonly teardownMs: number | null;
   readonly phasesMs: Partial<Record<Phase, number>>;
+  /** Where the wall time went, from the child's progress lines and its record. */
+  readonly split: WallSplit;
   readonly record?: RunRecord;
   /** Why there is no record: the child's last stderr line or the way it ended. */
   readonly error?: string;
@@ -59,6 +61,46 @@ export function phaseDurations(timeline: RunRecord['timeline']): Partial<Record<
       out[phase as Phase] = e.at.monoMs - started.get(phase)!;
   }
   return out;
+}
+
+/** A drill's wall time cut at what the child says on stderr and what its record says (ms; null: not seen). */
+export interface WallSplit {
+  /** Spawn to the first progress line: node start, imports, input checks, the CLI's preflight. */
+  readonly processStartMs: number | null;
+  /** The first progress line to the drill's start: platform checks, stack up (Prometheus launches alongside). */
+  readonly stackUpMs: number | null;
+  /** The restore phase's start to the drill's summary line: faults reverted, detection stopped, stack down. */
+  readonly restoreMs: number | null;
+  /** The summary line to the process's exit: run records and reports written. */
+  readonly reportsMs: number | null;
+}
+
+/** What the child printed on stderr, each line with its time since spawn. */
+export type TimedLine = readonly [line: string, sinceSpawnMs: number];
+
+/** progress.ts writes `<label> <secs>s  <phase>: waiting for ...`; summaryLine has `detection: `. */
+const PROGRESS = /^.+? +[\d.]+s {2}[a-z-]+: waiting for /;
+const SUMMARY = /^\S+: .* {2}detection: \S+/;
+
+export function wallSplit(
+  lines: readonly TimedLine[],
+  record: Pick<RunRecord, 'startedAt' | 'timeline'> | undefined,
+  spawnedAtWallMs: number,
+  wallMs: number,
+): WallSplit {
+  const first = lines.find(([l]) => PROGRESS.test(l))?.[1];
+  const summary = lines.find(([l]) => SUMMARY.test(l))?.[1];
+  const drillStart = record ? Date.parse(record.startedAt) - spawnedAtWallMs : undefined;
+  const restoreStart = record?.timeline.find((e) => e.type === 'phase.start' && e['phase'] === 'restore');
+  const restoreAt = restoreStart ? restoreStart.at.wallMs - spawnedAtWallMs : undefined;
+  const span = (from: number | undefined, to: number | undefined) =>
+    from === undefined || to === undefined ? null : Math.max(0, to - from);
+  return {
+    processStartMs: span(0, first),
+    stackUpMs: span(first, drillStart),
+    restoreMs: span(restoreAt, summary),
+    reportsMs: span(summary, wallMs),
+  };
 }
 
 /** The single record `pnpm scenario --json` prints for one drill; throws with the reason otherwise. */
@@ -128,15 +170,17 @@ export async function runDrillChild(o: DrillRunOptions): Promise<DrillMeasuremen
     let stdout = '';
     let lastErr = '';
     let partial = '';
+    const lines: [string, number][] = [];
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       stdout += d;
     });
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      const lines = (partial + d).split('\n');
-      partial = lines.pop() ?? '';
-      for (const l of lines) {
+      const split = (partial + d).split('\n');
+      partial = split.pop() ?? '';
+      for (const l of split) {
         if (l.trim()) lastErr = l;
-        o.onLine(l, elapsedMs(spawnedAt, o.clock.now()));
+        lines.push([l, elapsedMs(spawnedAt, o.clock.now())]);
+        o.onLine(l, lines.at(-1)![1]);
       }
     });
     const interrupt = () => child.kill('SIGINT');
@@ -169,16 +213,18 @@ export async function runDrillChild(o: DrillRunOptions): Promise<DrillMeasuremen
           : lastErr || (err instanceof Error ? err.message : String(err));
     }
     const polled = rss.peakKb();
+    const wallMs = elapsedMs(spawnedAt, exitedAt);
     return {
       scenario: o.scenario,
       platform: o.platform,
       iteration: o.iteration,
       exitCode,
       signal,
-      wallMs: elapsedMs(spawnedAt, exitedAt),
+      wallMs,
       setupMs: record ? Date.parse(record.startedAt) - spawnedAt.wallMs : null,
       teardownMs: record ? exitedAt.wallMs - Date.parse(record.finishedAt) : null,
       phasesMs: record ? phaseDurations(record.timeline) : {},
+      split: wallSplit(lines, record, spawnedAt.wallMs, wallMs),
       ...(record ? { record } : {}),
       ...(error ? { error } : {}),
       peakRssMb: usage ? kbToMb(usage.maxRssKb) : polled === undefined ? null : kbToMb(polled),

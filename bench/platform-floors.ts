@@ -36,6 +36,7 @@ async function createPlatform(c: PlatformChoice): Promise<Platform> {
     return kube.createKubePlatform({
       ...c.kube,
       manifests: join(c.repoRoot, 'fixtures/k8s'),
+      namespace: 'agent-agency', // the fixture the benchmark measures (kube defaults to the context's)
       ledger: c.ledger,
       clock: c.clock,
       log: c.log,

@@ -5,6 +5,7 @@ import {
   checkGoals,
   formatDrillTable,
   formatGoalSummary,
+  formatPhaseTable,
   type PlatformReport,
   renderTable,
 } from './table.ts';
@@ -19,6 +20,7 @@ const measurement = (over: Partial<DrillMeasurement>): DrillMeasurement => ({
   setupMs: 5000,
   teardownMs: 800,
   phasesMs: {},
+  split: { processStartMs: 600, stackUpMs: 3000, restoreMs: 900, reportsMs: 700 },
   peakRssMb: 120,
   polledPeakRssMb: 118,
   reportPeakRssMb: 100,
@@ -63,8 +65,15 @@ const platformFloors: PlatformFloors = {
 
 describe('goals', () => {
   it('wall within 20 s on local (inclusive) and RSS strictly under 150 MB', () => {
-    expect(checkGoals(measurement({ wallMs: 20_000, peakRssMb: 149.9 }))).toEqual({ wall: true, rss: true });
-    expect(checkGoals(measurement({ wallMs: 20_001, peakRssMb: 150 }))).toEqual({ wall: false, rss: false });
+    expect(checkGoals(measurement({ wallMs: 20_000, peakRssMb: 149.9 }))).toEqual({
+      wall: true,
+      rss: true,
+      ratio: null, // no record, no MTTR
+    });
+    expect(checkGoals(measurement({ wallMs: 20_001, peakRssMb: 150 }))).toMatchObject({
+      wall: false,
+      rss: false,
+    });
     // the process that renders the reports is the harness too
     expect(checkGoals(measurement({ peakRssMb: 120, reportPeakRssMb: 150 }))).toMatchObject({ rss: false });
     expect(checkGoals(measurement({ peakRssMb: 120, reportPeakRssMb: null }))).toMatchObject({ rss: true });
@@ -74,7 +83,15 @@ describe('goals', () => {
     expect(checkGoals(measurement({ platform: 'kube', wallMs: 90_000, peakRssMb: null }))).toEqual({
       wall: null,
       rss: null,
+      ratio: null,
     });
+  });
+
+  it('wall/MTTR within 2.0 on local, inclusive', () => {
+    const withMttr = (wallMs: number) =>
+      measurement({ wallMs, record: { metrics: { mttrMs: 5000 } } as DrillMeasurement['record'] });
+    expect(checkGoals(withMttr(10_000)).ratio).toBe(true);
+    expect(checkGoals(withMttr(10_001)).ratio).toBe(false);
   });
 
   it('counts runs that met each goal', () => {
@@ -87,7 +104,7 @@ describe('goals', () => {
       ],
     };
     expect(formatGoalSummary(report)).toBe(
-      'goals on local: wall <= 20 s: 1/2 runs; harness peak RSS < 150 MB (drill process and report process each): 1/2 runs',
+      'goals on local: wall <= 20 s: 1/2 runs; wall/MTTR <= 2: 0/0 runs (median —); harness peak RSS < 150 MB (drill process and report process each): 1/2 runs',
     );
   });
 });
@@ -104,6 +121,27 @@ describe('drill table', () => {
     // no record: MTTD/MTTR unknown, floors still shown
     expect(row).toMatch(
       /db-outage\s+1\s+failed \(exit 0\)\s+18\.0 \(11\.3\)\s+— \(2\.0–4\.0\)\s+— \(2\.7\)\s+120\s+100\s+4\.3\s+yes\s+yes/,
+    );
+  });
+
+  it('splits the wall time in order, MTTD next to its floor, and wall/MTTR', () => {
+    const m = measurement({
+      phasesMs: { 'steady-state': 2500, remediate: 1200, verify: 2100 },
+      record: {
+        metrics: { mttdMs: 3100, mttrMs: 6000 },
+        detectionSource: 'prometheus',
+      } as DrillMeasurement['record'],
+    });
+    const [header, , row] = formatPhaseTable({
+      platform: 'local',
+      floors: platformFloors,
+      runs: [{ measurement: m, floors }],
+    });
+    expect(header).toMatch(
+      /^scenario\s+#\s+start\s+stack up\s+steady\s+MTTD \(floor\)\s+remediate\s+verify\s+restore\s+reports\s+wall\s+wall\/MTTR/,
+    );
+    expect(row).toMatch(
+      /db-outage\s+1\s+0\.6\s+3\.0\s+2\.5\s+3\.1 \(2\.0–4\.0\)\s+1\.2\s+2\.1\s+0\.9\s+0\.7\s+18\.0\s+3\.00\s+prometheus/,
     );
   });
 

@@ -1,5 +1,5 @@
 /**
- * `pnpm scenario db-outage --repeat 3`: three real drills, three run records, and the
+ * `pnpm scenario db-outage --repeat 3`: three real drills on one local stack, three run records, and the
  * invocation's Markdown and HTML show the spread of MTTD and MTTR (n, mean, p50, p95, min, max).
  * The expected numbers are computed here from the records, by hand, not by the report's code.
  */
@@ -33,6 +33,10 @@ it('--repeat 3 writes three records and reports n, mean, p50, p95, min, max', {
   );
   expect(await run.exited).toBe(0);
   expect(run.stderr().match(/^db-outage: resolved-by-runbook /gm)).toHaveLength(3);
+  // one stack for the three: restored to its baseline and verified before drills 2 and 3
+  expect(run.stderr().match(/waiting for the stack to be back at its baseline/g)).toHaveLength(2);
+  expect(run.stderr()).not.toContain('this drill starts a fresh one');
+  for (const left of ['ledger', 'runs']) expect(readdirSync(join(state, left)), left).toEqual([]);
 
   const records = readdirSync(join(reports, 'runs'))
     .filter((f) => f.endsWith('.json'))

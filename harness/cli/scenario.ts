@@ -13,7 +13,7 @@ import { onLoopback, parseMonitoringUrl, parsePort } from '../detection/monitori
 import { prometheusInstalled } from '../detection/prometheus.ts';
 import { createFault } from '../faults/index.ts';
 import type { RunRecord } from '../report/record.ts';
-import { type DrillRequest, preflight, runOne } from '../run/compose.ts';
+import { type DrillRequest, DrillSeries, preflight } from '../run/compose.ts';
 import { loadRunbook, planOutline } from '../run/runbook-plan.ts';
 import { describeTarget, parseTargetFlag, resolveTargets, type TargetOverrides } from '../run/targets.ts';
 import { testFaultFrom } from '../run/test-faults.ts';
@@ -343,22 +343,35 @@ async function main(): Promise<number> {
     });
 
   const records: RunRecord[] = [];
-  for (const scenario of scenarios) {
-    for (let i = 1; i <= opts.repeat && !ctl.signal.aborted; i++) {
-      progress.begin(`${scenario.name}${opts.repeat > 1 ? ` #${i}` : ''}`);
+  // local: the drills share one stack and Prometheus, restored to the baseline and verified between
+  // them; the user's own monitoring remembers what it saw, so there each drill has a fresh stack
+  const series = new DrillSeries({ reuseStack: opts.platform === 'local' && !monitoring });
+  const drills = scenarios.flatMap((scenario) =>
+    Array.from({ length: opts.repeat }, (_, i) => ({
+      scenario,
+      label: `${scenario.name}${opts.repeat > 1 ? ` #${i + 1}` : ''}`,
+    })),
+  );
+  try {
+    for (const [n, { scenario, label }] of drills.entries()) {
+      if (ctl.signal.aborted) break;
+      progress.begin(label);
       let record: RunRecord | undefined;
       try {
-        record = await runOne(request(scenario));
+        record = await series.run(request(scenario));
         records.push(record);
+        if (n === drills.length - 1) await series.close(); // the last one: down before its summary
       } catch (err) {
         if (!ctl.signal.aborted) throw err;
-        // Interrupted while the stack was coming up: runOne took down what it had started.
+        // Interrupted while the stack was coming up: the series took down what it had started.
         progress.line(`${scenario.name}: stopped before the drill began (${errorMessage(err)})`);
       } finally {
         progress.end();
       }
       if (record) process.stderr.write(`${summaryLine(record)}\n`);
     }
+  } finally {
+    await series.close(); // interrupted or failed: whatever is still up comes down
   }
 
   await monitoring?.close();

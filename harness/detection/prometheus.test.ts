@@ -95,6 +95,19 @@ describe.skipIf(!installed)('prometheus detection source (real Prometheus, fast 
     expect(everSeen).toEqual([]);
   }, 40_000);
 
+  it('forget() deletes what was scraped until a scrape ago: windows restart, the latest sample stays', async () => {
+    await waitForTargetUp(prom);
+    await new Promise((r) => setTimeout(r, 3000)); // a few scrapes to forget
+    const samples = async () =>
+      (await prom.query('count_over_time(agent_agency_dependency_up{dependency="redis"}[1m])'))[0]?.value ??
+      0;
+    expect(await samples()).toBeGreaterThanOrEqual(3);
+    await (prom as LocalPrometheus).forget();
+    expect(await samples()).toBeLessThanOrEqual(2);
+    // the latest sample stays: up does not vanish, so no instance reads as unscrapable
+    expect((await prom.query('up{job="orchestrator"}')).map((s) => s.value)).toEqual([1]);
+  }, 40_000);
+
   it('database gauge flipped to 0: DatabaseUnreachable goes pending, then firing with activeAt', async () => {
     const states: string[] = [];
     const flippedAtWallMs = Date.now();

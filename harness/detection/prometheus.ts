@@ -200,6 +200,8 @@ export class LocalPrometheus implements RunningPrometheus {
         '--storage.tsdb.retention.time=6h',
         `--web.listen-address=127.0.0.1:${this.port}`,
         '--log.level=info',
+        // forget() deletes a finished drill's series; on loopback, for this run only
+        '--web.enable-admin-api',
       ],
       { outputs: [logFd, logFd], detached: true },
     );
@@ -253,6 +255,23 @@ export class LocalPrometheus implements RunningPrometheus {
 
   query(promql: string): Promise<Sample[]> {
     return query(this.url, promql);
+  }
+
+  /**
+   * Forget what was scraped until one scrape interval ago (admin API), so the next drill on the
+   * same stack starts from what a fresh Prometheus would know; the last scrape stays, so `up`
+   * does not vanish. The last drill's alerts resolve at the next evaluation: a new one waits out
+   * its whole `for` again, over new data only.
+   */
+  async forget(): Promise<void> {
+    const endS = (this.clock.now().wallMs - this.timing.scrapeIntervalMs) / 1000;
+    const match = encodeURIComponent('{__name__=~".+"}');
+    const res = await fetch(`${this.url}/api/v1/admin/tsdb/delete_series?match[]=${match}&end=${endS}`, {
+      method: 'POST',
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!res.ok)
+      throw new Error(`prometheus: deleting the series answered ${res.status}: ${await res.text()}`);
   }
 
   /** Terminate Prometheus (whole process group), delete its TSDB, settle the ledger. Idempotent. */

@@ -186,6 +186,43 @@ export class LocalStack implements RunningStack {
     return performAction(this, action, signal);
   }
 
+  /**
+   * Every workload back to the stack file's spec and no fault plumbing left (network denies,
+   * broken name resolution), for the next drill on this stack. Returns what was reset.
+   */
+  async resetToSpec(): Promise<string[]> {
+    const reset: string[] = [];
+    for (const declared of this.parts.spec.workloads) {
+      const differs = await this.workload(declared.name).resetTo(declared);
+      if (differs.length) reset.push(`${declared.name} (${differs.join(', ')})`);
+    }
+    for (const name of this.parts.network.list()) {
+      this.parts.network.remove(name);
+      reset.push(`network deny ${name}`);
+    }
+    for (const [name, dns] of this.parts.dns)
+      if (dns.brokenNames.length) {
+        dns.restore();
+        reset.push(`name resolution of ${name}`);
+      }
+    return reset;
+  }
+
+  /** What keeps the stack from its spec now (not yet ready, a fault's plumbing still there); [] when at it. */
+  async offSpec(): Promise<string[]> {
+    const off: string[] = [];
+    for (const declared of this.parts.spec.workloads) {
+      const s = await this.status(declared.name);
+      const w = this.workload(declared.name);
+      if (w.halted || s.desiredReplicas !== declared.replicas || s.readyReplicas !== declared.replicas)
+        off.push(`${declared.name}: ${s.readyReplicas}/${declared.replicas} ready (${s.state})`);
+    }
+    off.push(...this.parts.network.list().map((n) => `network deny ${n} in place`));
+    for (const [name, dns] of this.parts.dns)
+      if (dns.brokenNames.length) off.push(`${name}: names ${dns.brokenNames.join(', ')} do not resolve`);
+    return off;
+  }
+
   /** Stop everything and remove what the stack made. Safe to call twice. */
   down(): Promise<void> {
     this.downing ??= this.teardown();

@@ -194,6 +194,24 @@ describe('local supervisor', () => {
     await eventually('web back', async () => (await stack.status('web')).readyReplicas === 2);
   });
 
+  it('resetToSpec puts env, replicas and a halt back as the stack file has them', async () => {
+    await stack.resetToSpec(); // from whatever the tests before left
+    await eventually('at spec', async () => (await stack.offSpec()).length === 0);
+    expect(await stack.resetToSpec()).toEqual([]); // at spec: nothing to do
+    await stack.setEnv('web', { MODE: 'ok', EXTRA: '1' });
+    await stack.scale('web', 1);
+    await stack.halt('crasher');
+    expect(await stack.offSpec()).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^web: 1\/2 ready/)]),
+    );
+    expect(await stack.resetToSpec()).toEqual(['web (env, 1 replicas)', 'crasher (halted)']);
+    await eventually('at spec', async () => (await stack.offSpec()).length === 0);
+    const web = await stack.status('web');
+    expect(web.readyReplicas).toBe(2);
+    expect(stack.workload('web').spec).toMatchObject({ env: { MODE: 'ok' } });
+    expect(stack.workload('web').spec).not.toMatchObject({ env: { EXTRA: '1' } });
+  });
+
   const cgroups = probeCgroups();
   it.skipIf(!cgroups.memoryRoot)(
     `memory limit -> OOMKilled${cgroups.memoryRoot ? '' : ` (SKIPPED: ${cgroups.limitations.join('; ')})`}`,

@@ -233,6 +233,33 @@ export class Workload {
     return this.startRollout();
   }
 
+  /**
+   * Back to `declared` (the stack file's spec) after a drill, so the next drill on the same stack
+   * starts from it: pod template and replicas, running again if halted. Returns what differed.
+   */
+  async resetTo(declared: WorkloadSpec): Promise<string[]> {
+    const envOf = (s: WorkloadSpec) =>
+      JSON.stringify(Object.entries(s.kind === 'process' ? s.env : {}).sort());
+    const differs = [
+      ...(envOf(this.spec) === envOf(declared) ? [] : ['env']),
+      ...(JSON.stringify(this.spec.resources) === JSON.stringify(declared.resources) ? [] : ['resources']),
+    ];
+    if (differs.length) {
+      this.remember();
+      this.spec = {
+        ...this.spec,
+        ...(declared.kind === 'process' ? { env: { ...declared.env } } : {}),
+        resources: structuredClone(declared.resources),
+      } as WorkloadSpec;
+      await this.startRollout();
+    }
+    if (this.halted) differs.push('halted');
+    if (this.spec.replicas !== declared.replicas) differs.push(`${this.spec.replicas} replicas`);
+    if (this.halted || this.spec.replicas !== declared.replicas) await this.scale(declared.replicas);
+    await this.rolloutComplete();
+    return differs;
+  }
+
   /** Resolves when every rollout started so far has finished (new pods ready or failing). */
   rolloutComplete(): Promise<void> {
     return this.lastRollout;
