@@ -51,6 +51,22 @@ describe('classifyStep on the reference runbook', () => {
     ]);
   });
 
+  it('reads a URL in the request body or a header as data, not as a host the step talks to', () => {
+    const doc = [
+      '## Verification',
+      '```bash',
+      `curl -X POST https://api.agent-agency.com/links -H 'Referer: https://elsewhere.example' -d '{"url": "https://example.org/a"}'`,
+      'curl https://example.org/a',
+      '```',
+    ].join('\n');
+    const [post, direct] = allSteps(parseRunbook(doc, 'r.md'));
+    expect(classifyStep(post!, { hostMap })).toMatchObject({ kind: 'verification' });
+    expect(classifyStep(direct!, { hostMap })).toMatchObject({
+      kind: 'not-applicable',
+      reason: "external host example.org is outside the drill's network",
+    });
+  });
+
   it('takes the host map as input: without it the API is an external host', () => {
     const step = allSteps(reference).find((s) => s.line === 239)!;
     expect(classifyStep(step, { hostMap: {} })).toMatchObject({

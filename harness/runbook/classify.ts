@@ -7,6 +7,7 @@ import { type HostMap, hostOf, isLoopbackUrl, mapUrl, urlsIn } from './hostmap.t
 import { type Invocation, invocations } from './invocation.ts';
 import { flag, type KubectlCall, parseKubectl } from './kubectl.ts';
 import type { Step } from './model.ts';
+import { curlContentRanges } from './translate-curl.ts';
 
 export type StepIntent = 'diagnostic' | 'remediation' | 'verification' | 'post-incident';
 export type StepClass = StepIntent | 'not-applicable';
@@ -141,7 +142,9 @@ export function classifyStep(step: Step, options: { hostMap: HostMap }): Classif
         `${inv.program === 'kubectl' ? 'kubectl edit' : inv.program} is interactive; a drill has no one at the keyboard`,
       );
   }
-  for (const u of urlsIn(step.command)) {
+  const content = invs.filter((i) => i.program === 'curl').flatMap((i) => curlContentRanges(i.words));
+  const sent = (offset: number) => content.some((r) => offset >= r.start && offset < r.end);
+  for (const u of urlsIn(step.command).filter((x) => !sent(x.offset))) {
     const to = mapUrl(u.url, options.hostMap);
     if (to !== undefined) hostMapped.push({ from: u.url, to });
     else if (!isLoopbackUrl(u.url))

@@ -3,6 +3,29 @@ import { hostOf, isLoopbackUrl, mapUrl } from './hostmap.ts';
 import type { ShellWord } from './shell.ts';
 import { no, type TranslateOptions, type Translation } from './translate-types.ts';
 
+/** Options whose value is what curl sends (body, header, agent), never where it connects. */
+const CONTENT_OPTIONS = new Set([
+  '-d',
+  '--data',
+  '--data-raw',
+  '--data-binary',
+  '-H',
+  '--header',
+  '-A',
+  '--user-agent',
+]);
+
+/**
+ * The offsets of a curl invocation's request content: a URL inside a JSON body
+ * (`-d '{"url": "https://example.org"}'`) is data, not a host the step talks to.
+ */
+export function curlContentRanges(words: readonly ShellWord[]): { start: number; end: number }[] {
+  return words.flatMap((w, k) => {
+    const value = words[k + 1];
+    return CONTENT_OPTIONS.has(w.text) && value ? [{ start: value.start, end: value.end }] : [];
+  });
+}
+
 export function translateCurl(words: readonly ShellWord[], options: TranslateOptions): Translation {
   let method: string | undefined;
   const headers: Record<string, string> = {};
