@@ -10,6 +10,7 @@ const KUBE_FILES = [
   'harness/cli/leftover-matrix-kube.e2e.test.ts',
   'harness/platforms/kube/step-identity.test.ts',
   'harness/cli/user-runbook-kube.e2e.test.ts',
+  'harness/cli/existing-deployment-kube.e2e.test.ts',
 ];
 
 // Tests use real servers (Postgres, Redis, Prometheus, processes); they are slower than unit

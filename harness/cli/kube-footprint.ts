@@ -16,6 +16,9 @@
  * Established connections cut by conntrack are not state: nothing to check there.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   BatchV1Api,
   RbacAuthorizationV1Api,
@@ -23,8 +26,12 @@ import {
   type V1Pod,
   type V1StatefulSet,
 } from '@kubernetes/client-node';
+import { systemClock } from '../core/clock.ts';
+import { Ledger } from '../core/ledger.ts';
+import { memoryLogger } from '../core/log.ts';
 import { KubeApi } from '../platforms/kube/api.ts';
 import { guardPolicy, loadTarget } from '../platforms/kube/guard.ts';
+import { createKubePlatform } from '../platforms/kube/index.ts';
 import { stableJson } from '../platforms/kube/snapshot.ts';
 
 /** Annotations and labels the platform writes (halt marker, fault label, suspensions). */
@@ -149,6 +156,39 @@ export class ClusterReader {
   }
 
   /** The drill lock, or undefined when no drill holds the namespace. */
+  /** Capture until `done` says so or `ms` passes; the last capture either way. */
+  async captureUntil(ms: number, done: (s: ClusterState) => boolean): Promise<ClusterState> {
+    const start = systemClock.now().monoMs;
+    for (;;) {
+      const state = await this.capture();
+      if (done(state) || systemClock.now().monoMs - start > ms) return state;
+      await systemClock.sleep(1000);
+    }
+  }
+
+  /**
+   * A fresh cluster has no system deployed yet, and the first drill's deploy is no leftover:
+   * deploy `manifests` the way a drill's up() does, so a baseline captured next has them.
+   */
+  async ensureDeployed(manifests: string): Promise<void> {
+    if ((await this.capture()).workloads.size > 0) return;
+    const dir = mkdtempSync(join(tmpdir(), 'firedrill-deploy-'));
+    const ledger = Ledger.open(join(dir, 'ledger'), 'test-deploy');
+    try {
+      const platform = createKubePlatform({
+        ledger,
+        namespace: this.namespace,
+        manifests,
+        log: memoryLogger(),
+      });
+      const stack = await platform.up({ stateDir: join(dir, 'run') });
+      await stack.down();
+    } finally {
+      ledger.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
   async lockHolder(): Promise<string | undefined> {
     const cms = await this.api.core.listNamespacedConfigMap({ namespace: this.namespace });
     const lock = cms.items.find((c) => c.metadata?.name === 'firedrill-drill-lock');

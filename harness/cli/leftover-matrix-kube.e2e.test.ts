@@ -20,16 +20,13 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../core/clock.ts';
-import { Ledger } from '../core/ledger.ts';
-import { memoryLogger } from '../core/log.ts';
 import { prometheusInstalled } from '../detection/prometheus.ts';
-import { createKubePlatform } from '../platforms/kube/index.ts';
 import { listScenarioNames, loadScenario } from '../scenario/load.ts';
 import type { Fault } from '../scenario/schema.ts';
 import { captureFootprint, leftovers } from './footprint.ts';
 import { ClusterReader, type ClusterState, clusterChanges, dirtyBaseline } from './kube-footprint.ts';
 import { type DrillOptions, expectCleanedUp, Matrix, type StopAt, standardCells } from './matrix.ts';
-import { REPO, tempStateDir } from './testing.ts';
+import { REPO } from './testing.ts';
 
 const enabled = process.env['FIREDRILL_KUBE'] === '1';
 if (!enabled)
@@ -49,35 +46,6 @@ const matrix = new Matrix('kube');
 const waits: string[] = [];
 let cluster: ClusterReader;
 
-/** Poll the cluster until `done` says so or `ms` passes; the last capture either way. */
-async function captureUntil(ms: number, done: (s: ClusterState) => boolean): Promise<ClusterState> {
-  const start = systemClock.now().monoMs;
-  for (;;) {
-    const state = await cluster.capture();
-    if (done(state) || systemClock.now().monoMs - start > ms) return state;
-    await systemClock.sleep(1000);
-  }
-}
-
-/**
- * A fresh cluster has no Agent Agency yet, and the first drill's deploy is no leftover: deploy
- * it the way a drill's up() does, so the first cell's baseline has it.
- */
-async function ensureDeployed(): Promise<void> {
-  if ((await cluster.capture()).workloads.size > 0) return;
-  const dir = tempStateDir();
-  const ledger = Ledger.open(join(dir, 'ledger'), 'matrix-deploy');
-  const platform = createKubePlatform({
-    ledger,
-    namespace: 'agent-agency',
-    manifests: join(REPO, 'fixtures/k8s'),
-    log: memoryLogger(),
-  });
-  const stack = await platform.up({ stateDir: join(dir, 'run') });
-  await stack.down();
-  ledger.close();
-}
-
 /**
  * The baseline of a cell: the namespace free of any drill (another one may hold it: waited for),
  * rolled out and ready, and carrying no mark of an earlier drill, or nothing could be judged.
@@ -91,7 +59,7 @@ async function baseline(): Promise<ClusterState> {
   }
   const waited = (systemClock.now().monoMs - start) / 1000;
   if (waited > 1) waits.push(`waited ${waited.toFixed(0)} s for another drill to free the namespace`);
-  const state = await captureUntil(SETTLE_MS, (s) => s.unready.length === 0);
+  const state = await cluster.captureUntil(SETTLE_MS, (s) => s.unready.length === 0);
   expect(state.unready, 'the cluster is not ready before the cell').toEqual([]);
   expect(dirtyBaseline(state), 'an earlier drill left marks: the baseline cannot be trusted').toEqual([]);
   return state;
@@ -123,7 +91,10 @@ const startKube = async (scenario: string, phase: StopAt, opts: DrillOptions = {
 
 /** What still differs from the baseline once the cluster had time to settle (bounded). */
 async function settledChanges(before: ClusterState): Promise<string[]> {
-  return clusterChanges(before, await captureUntil(SETTLE_MS, (s) => clusterChanges(before, s).length === 0));
+  return clusterChanges(
+    before,
+    await cluster.captureUntil(SETTLE_MS, (s) => clusterChanges(before, s).length === 0),
+  );
 }
 
 /**
@@ -161,7 +132,7 @@ describe.skipIf(!enabled)('leftover matrix, kube tier', () => {
     } catch (err) {
       throw new Error(`FIREDRILL_KUBE=1 but the cluster is not usable: ${String(err).split('\n')[0]}`);
     }
-    await ensureDeployed();
+    await cluster.ensureDeployed(join(REPO, 'fixtures/k8s'));
   }, 900_000);
 
   describe.each(SCENARIOS)(
@@ -205,7 +176,7 @@ describe.skipIf(!enabled)('leftover matrix, kube tier', () => {
       matrix.timed('db-outage SIGINT during stack start', async () => {
         const { run, state, nothingLeft } = await startKube('db-outage', 'preflight');
         // interrupt once the lock is taken, so there is something to give back
-        const locked = await captureUntil(60_000, (s) =>
+        const locked = await cluster.captureUntil(60_000, (s) =>
           s.objects.includes('configmap/firedrill-drill-lock'),
         );
         expect(locked.objects).toContain('configmap/firedrill-drill-lock');
