@@ -99,6 +99,14 @@ export const configSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * Which dependencies (by the last segment of their `checks.dependencies` route) the runbook's
+     * escalation triggers "production database issues" and "external dependency failure" mean.
+     */
+    escalation: z
+      .object({ database: z.array(z.string()).default([]), external: z.array(z.string()).default([]) })
+      .strict()
+      .default({ database: [], external: [] }),
     /** MTTD/MTTR targets for scenarios that set none (the runbook's KPIs still win). */
     targets: z
       .object({ mttdMs: z.int().positive().optional(), mttrMs: z.int().positive().optional() })

@@ -21,6 +21,17 @@ export type EscalationTrigger = (typeof ESCALATION_TRIGGERS)[number];
 export interface Escalation {
   readonly trigger: EscalationTrigger;
   readonly reason: string;
+  /** database / external-dependency: the failing dependencies (by check-route name) that fired it. */
+  readonly dependencies?: string[];
+}
+
+/**
+ * Which of the system's dependencies (by the last segment of their check route) the runbook's
+ * "production database issues" and "external dependency failure" triggers mean; from the config.
+ */
+export interface DependencyKinds {
+  readonly database: readonly string[];
+  readonly external: readonly string[];
 }
 
 /** What the runbook's "root cause unclear after 15 minutes" allows for the investigation. */

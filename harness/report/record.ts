@@ -79,7 +79,15 @@ export const runRecordSchema = z.object({
   escalated: z.boolean().default(false),
   escalationReasons: z.array(z.string()).default([]),
   /** The same escalations with the trigger that fired each (absent in records before triggers had ids). */
-  escalations: z.array(z.object({ trigger: z.enum(ESCALATION_TRIGGERS), reason: z.string() })).default([]),
+  escalations: z
+    .array(
+      z.object({
+        trigger: z.enum(ESCALATION_TRIGGERS),
+        reason: z.string(),
+        dependencies: z.array(z.string()).optional(),
+      }),
+    )
+    .default([]),
   alertsFired: z
     .array(z.object({ alert: z.string(), expected: z.boolean(), firstAtWallMs: z.number() }))
     .default([]),

@@ -85,17 +85,18 @@ describe('response times of the runbook escalation contacts', () => {
           },
           {
             trigger: 'database',
-            reason: 'production database issue: /health/database failed during the incident',
+            reason: 'production database issue: database failed during the incident',
+            dependencies: ['database'],
           },
         ],
       }),
       INJECTED + 20_000, // failing before detection: acted on once detected
-      ['dependencies: /health/database answered 503'],
+      ['dependencies: GET /health/database answered 503'],
     );
     const [, l2, l3, l4] = responseChecks(r, CONTACTS);
     expect(l2).toMatchObject({
       level: 'L2',
-      because: 'production database issue: /health/database failed during the incident',
+      because: 'production database issue: database failed during the incident',
       dueAtWallMs: detected,
       deadlineWallMs: detected + 15 * MIN,
       status: 'not-measurable',

@@ -15,7 +15,7 @@
 import { type Distribution, distribution } from '../core/metrics.ts';
 import type { EscalationContact } from '../runbook/model.ts';
 import { failingDependencies, showsDataLoss } from '../verify/checks.ts';
-import { type EscalationTrigger, INVESTIGATION_BOX_MS } from './escalation-triggers.ts';
+import { type Escalation, type EscalationTrigger, INVESTIGATION_BOX_MS } from './escalation-triggers.ts';
 import type { RunRecord } from './record.ts';
 import { runKind } from './verdict.ts';
 
@@ -71,15 +71,21 @@ function moments(events: readonly Event[]): Moments {
 const plus = (a: number | null, ms: number) => (a === null ? null : a + ms);
 
 /** When each trigger fired, read from the timeline. */
-const TRIGGER_TIMES: Readonly<Record<EscalationTrigger, (m: Moments, r: RunRecord) => number | null>> = {
+/** The first round in which one of the escalation's dependencies failed; null for records without them. */
+const dependencyFailed = (m: Moments, _: RunRecord, e: Escalation) =>
+  e.dependencies ? m.round((f) => e.dependencies!.some((d) => failingDependencies(f).has(d))) : null;
+
+const TRIGGER_TIMES: Readonly<
+  Record<EscalationTrigger, (m: Moments, r: RunRecord, e: Escalation) => number | null>
+> = {
   'outage-duration': (m, r) => plus(m.ofType('injected'), r.targets.mttrMs),
   unresolved: (m) => m.first((e) => e.type === 'phase.end' && e['phase'] === 'verify'),
   'not-detected': (m) => m.first((e) => e.type === 'phase.end' && e['phase'] === 'detect'),
   'extra-steps': (m) => m.first((e) => e.type === 'step.start' && e['extra'] === true),
   'data-loss': (m) => m.round((f) => f.some(showsDataLoss)),
   'critical-impact': (m) => m.ofType('injected'),
-  database: (m) => m.round((f) => failingDependencies(f).has('database')),
-  'external-dependency': (m) => m.round((f) => failingDependencies(f).has('external-apis')),
+  database: dependencyFailed,
+  'external-dependency': dependencyFailed,
   'several-services': (m) => m.round((f) => failingDependencies(f).size > 1),
   'investigation-box': (m) => plus(m.ofType('detected'), INVESTIGATION_BOX_MS),
 };
@@ -92,7 +98,7 @@ export function triggerTimes(r: RunRecord): { reason: string; atWallMs: number |
   const m = moments(r.timeline);
   // a record from before escalations carried their trigger: the reasons alone, instants unknown
   if (r.escalations.length === 0) return r.escalationReasons.map((reason) => ({ reason, atWallMs: null }));
-  return r.escalations.map(({ trigger, reason }) => ({ reason, atWallMs: TRIGGER_TIMES[trigger](m, r) }));
+  return r.escalations.map((e) => ({ reason: e.reason, atWallMs: TRIGGER_TIMES[e.trigger](m, r, e) }));
 }
 
 const respond = (c: EscalationContact) => ({

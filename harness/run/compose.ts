@@ -533,6 +533,7 @@ async function drillOn(stack: RunningStack, setup: DrillSetup): Promise<RunRecor
     ...setup.limitations,
     ...(detection.note ? [detection.note] : []),
     ...(testFault ? [testFaultNote(testFault)] : []),
+    ...unnamedDependencies(target),
   );
   const hooked = testFault
     ? withTestFault(testFault, req.scenario, plan, req.onPhase)
@@ -568,12 +569,22 @@ async function drillOn(stack: RunningStack, setup: DrillSetup): Promise<RunRecor
       : { alertProfile: req.profile, alertTimings: timings }),
     controlWindowMs: controlWindow(timings.ran).ms,
     limitations: stepLimitations,
+    dependencyKinds: target.escalation,
     faultOptions: { adapters: target.faultAdapters, namespace: target.namespace },
     ...(hooked.onPhase ? { onPhase: hooked.onPhase } : {}),
   });
 }
 
 /** The API key the checks and load send, from where the target's config says it is. */
+/** Said in the record when escalation cannot tell a database or an external dependency apart. */
+function unnamedDependencies(target: Target): string[] {
+  const { database, external } = target.escalation;
+  if (target.checks.dependencies.length === 0 || database.length + external.length > 0) return [];
+  return [
+    "escalation: the config's `escalation` names no database or external dependency, so the triggers for production database issues and external dependency failures are not checked",
+  ];
+}
+
 async function apiKeyOf(target: Target, stack: RunningStack): Promise<string> {
   const key = target.entry.apiKey;
   if (!key) return '';

@@ -12,6 +12,7 @@ const quiet: EscalationInput = {
   steps: [],
   incidentFailures: ['health: GET /health answered 503'],
   observedSeverity: 'high',
+  dependencyKinds: { database: ['database'], external: ['external-apis'] },
 };
 const reasons = (over: Partial<EscalationInput>) => escalations({ ...quiet, ...over }).map((e) => e.reason);
 
@@ -55,10 +56,34 @@ describe('escalations(): the runbook triggers, from measured data', () => {
       'fix needed steps the runbook does not have',
       'data loss suspected: records written before the fault are missing or changed',
       'customer impact critical: the drill traffic saw a complete outage',
-      'production database issue: /health/database failed during the incident',
-      'external dependency failure: /health/external-apis failed during the incident',
+      'production database issue: database failed during the incident',
+      'external dependency failure: external-apis failed during the incident',
       'more than one service affected: database, external-apis',
       'root cause unclear after 15 min: recovered 38 min after detection',
+    ]);
+  });
+
+  it('knows a database or an external dependency only by what the config names', () => {
+    const failures = ['dependencies: GET /healthz/postgres answered 503; GET /healthz/payments answered 502'];
+    const unnamed = escalations({ ...quiet, dependencyKinds: undefined, incidentFailures: failures });
+    expect(unnamed.map((e) => e.trigger)).toEqual(['several-services']);
+    expect(unnamed[0]!.reason).toBe('more than one service affected: payments, postgres');
+    const named = escalations({
+      ...quiet,
+      dependencyKinds: { database: ['postgres'], external: ['payments'] },
+      incidentFailures: failures,
+    });
+    expect(named.filter((e) => e.dependencies)).toEqual([
+      {
+        trigger: 'database',
+        reason: 'production database issue: postgres failed during the incident',
+        dependencies: ['postgres'],
+      },
+      {
+        trigger: 'external-dependency',
+        reason: 'external dependency failure: payments failed during the incident',
+        dependencies: ['payments'],
+      },
     ]);
   });
 

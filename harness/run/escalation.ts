@@ -13,6 +13,7 @@
  */
 import type { DrillMetrics, Outcome } from '../core/metrics.ts';
 import {
+  type DependencyKinds,
   type Escalation,
   type EscalationTrigger,
   INVESTIGATION_BOX_MS,
@@ -31,11 +32,14 @@ export interface EscalationInput {
   /** Every failure the verification rounds saw between injection and recovery. */
   readonly incidentFailures?: readonly string[];
   readonly observedSeverity?: RunRecord['observedSeverity'];
+  /** The config's database and external dependencies; none declared: those two triggers cannot fire. */
+  readonly dependencyKinds?: DependencyKinds;
 }
 
 export function escalations(input: EscalationInput): Escalation[] {
   const fired: Escalation[] = [];
-  const push = (trigger: EscalationTrigger, reason: string) => fired.push({ trigger, reason });
+  const push = (trigger: EscalationTrigger, reason: string, dependencies?: string[]) =>
+    fired.push({ trigger, reason, ...(dependencies ? { dependencies } : {}) });
   const { outcome, metrics, scenario } = input;
   if (outcome === 'aborted') return fired;
   if (outcome === 'unresolved') push('unresolved', 'outage not resolved by the runbook within the drill');
@@ -54,12 +58,20 @@ export function escalations(input: EscalationInput): Escalation[] {
   if (input.observedSeverity === 'critical')
     push('critical-impact', 'customer impact critical: the drill traffic saw a complete outage');
   const deps = failingDependencies(seen);
-  if (deps.has('database'))
-    push('database', 'production database issue: /health/database failed during the incident');
-  if (deps.has('external-apis'))
+  const failing = (names: readonly string[] = []) => names.filter((n) => deps.has(n));
+  const database = failing(input.dependencyKinds?.database);
+  if (database.length)
+    push(
+      'database',
+      `production database issue: ${database.join(', ')} failed during the incident`,
+      database,
+    );
+  const external = failing(input.dependencyKinds?.external);
+  if (external.length)
     push(
       'external-dependency',
-      'external dependency failure: /health/external-apis failed during the incident',
+      `external dependency failure: ${external.join(', ')} failed during the incident`,
+      external,
     );
   if (deps.size > 1)
     push('several-services', `more than one service affected: ${[...deps].sort().join(', ')}`);

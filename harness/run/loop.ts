@@ -72,6 +72,7 @@ export async function runDrill(o: DrillOptions): Promise<RunRecord> {
     alertsFired: alerts.fired(),
     samples: o.load?.samples() ?? [],
     limitations: [...(o.limitations ?? []), ...(d.injected?.limitations ?? [])],
+    ...(o.dependencyKinds ? { dependencyKinds: o.dependencyKinds } : {}),
   });
 }
 

@@ -108,13 +108,15 @@ describe('recordOf', () => {
     at({ type: 'verify.round', passed: false, failures: ['data-integrity: record r1 is gone'] });
     at({ type: 'injected', fault: 'db down' });
     at({ type: 'detected', alert: 'DatabaseUnreachable', source: 'probes' });
-    at({ type: 'verify.round', passed: false, failures: ['/health/database answered 503'] });
+    at({
+      type: 'verify.round',
+      passed: false,
+      failures: ['dependencies: GET /health/database answered 503'],
+    });
     at({ type: 'recovered' });
-    const r = recordOf(tl.events(), facts());
+    const r = recordOf(tl.events(), facts({ dependencyKinds: { database: ['database'], external: [] } }));
     expect(r.outcome).toBe('self-healed');
-    expect(r.escalationReasons).toContain(
-      'production database issue: /health/database failed during the incident',
-    );
+    expect(r.escalationReasons).toContain('production database issue: database failed during the incident');
     expect(r.escalationReasons.join()).not.toMatch(/data loss/);
     expect(r.escalations.map((e) => e.trigger)).toEqual(['database']);
   });

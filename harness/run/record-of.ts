@@ -9,6 +9,7 @@ import { deriveMetrics, deriveOutcome } from '../core/metrics.ts';
 import type { Stamped } from '../core/timeline.ts';
 import { alertWindows, type ProfileTimings, project } from '../detection/projection.ts';
 import type { DetectionProfile } from '../detection/types.ts';
+import type { DependencyKinds } from '../report/escalation-triggers.ts';
 import { RUN_RECORD_VERSION, type RunRecord } from '../report/record.ts';
 import type { StepResult } from '../runbook/step-result.ts';
 import type { Scenario } from '../scenario/schema.ts';
@@ -45,6 +46,8 @@ export interface RunFacts {
   readonly alertsFired: RunRecord['alertsFired'];
   readonly samples: readonly RequestSample[];
   readonly limitations: readonly string[];
+  /** The config's database and external dependencies, for the escalation triggers that name them. */
+  readonly dependencyKinds?: DependencyKinds;
 }
 
 const instantOf = (events: readonly Stamped[], type: Stamped['type']) =>
@@ -139,6 +142,7 @@ export function recordOf(events: readonly Stamped[], f: RunFacts): RunRecord {
     steps: f.steps,
     incidentFailures: incidentFailures(events),
     observedSeverity,
+    ...(f.dependencyKinds ? { dependencyKinds: f.dependencyKinds } : {}),
   });
   const resolved = outcome === 'resolved-by-runbook' || outcome === 'resolved-with-extra-steps';
   const targetsMet =

@@ -6,6 +6,7 @@ import type { ProfileTimings } from '../detection/projection.ts';
 import type { DetectionProfile, DetectionSource } from '../detection/types.ts';
 import type { FaultOptions } from '../faults/index.ts';
 import type { RunningStack } from '../platforms/types.ts';
+import type { DependencyKinds } from '../report/escalation-triggers.ts';
 import type { StepResult } from '../runbook/step-result.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import type { Verifier } from '../verify/checks.ts';
@@ -87,6 +88,8 @@ export interface DrillOptions {
   readonly controlWindowMs?: number;
   /** How long to wait after the runbook's steps before deciding they did not restore health. */
   readonly settleMs?: number;
+  /** The config's database and external dependencies (escalation triggers that name them). */
+  readonly dependencyKinds?: DependencyKinds;
   readonly limitations?: readonly string[];
   /** The target's fault options (its adapters, its namespace); default: the built-in kinds only. */
   readonly faultOptions?: FaultOptions;

@@ -8,9 +8,16 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Clock, Instant } from '../core/clock.ts';
 import type { VerificationCheck } from '../scenario/schema.ts';
 
-/** The dependencies that failures name (`GET /health/<name> answered …`): what escalation counts. */
+/**
+ * The dependencies the `dependencies` check found failing, each by the last segment of its route
+ * (`GET /health/database answered 503` -> database, `/healthz/redis` -> redis): what escalation counts.
+ */
 export const failingDependencies = (failures: readonly string[]): Set<string> =>
-  new Set(failures.flatMap((f) => [...f.matchAll(/\/health\/([a-z-]+) answered/g)].map((m) => m[1]!)));
+  new Set(
+    failures
+      .filter((f) => f.startsWith('dependencies: '))
+      .flatMap((f) => [...f.matchAll(/GET \S*\/([^/\s?]+)(?:\?\S*)? answered/g)].map((m) => m[1]!)),
+  );
 
 /** A record written in steady state is gone or changed, not a read that failed while the API was down. */
 export const showsDataLoss = (failure: string): boolean =>
