@@ -71,6 +71,46 @@ function kindUsable(): boolean {
   return ok('kind', ['version'], 10_000) && ok('docker', ['info'], 20_000);
 }
 
+// kind without a usable kind/Docker here (no registry: nothing to pull): harness/cluster/kind
+// builds kind and a node image and runs a private dockerd; kind itself runs as anywhere else.
+const LOCAL_KIND = join(SCRIPTS, 'kind', 'local.sh');
+
+/** Points kind and docker at the local setup (its dockerd socket, the kind it built). */
+function useLocalKind(): void {
+  const env = Object.fromEntries(
+    (output('bash', [LOCAL_KIND, 'env']) ?? '')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(/=(.*)/s)),
+  );
+  process.env['DOCKER_HOST'] = env['DOCKER_HOST'];
+  process.env['PATH'] = `${env['KIND_BIN']}:${process.env['PATH']}`;
+  process.env['FIREDRILL_KIND_IMAGE'] ??= env['NODE_IMAGE'];
+}
+
+/** Local kind applies on Linux as root when the machine has no kind + Docker of its own. */
+function localKindApplies(): boolean {
+  return process.platform === 'linux' && process.getuid?.() === 0 && !kindUsable();
+}
+
+function localKind(command: Command, files: string[]): number {
+  useLocalKind();
+  if (command === 'up') {
+    say('no usable kind/Docker here: building kind and its node image locally (harness/cluster/kind)');
+    const code = run('bash', [LOCAL_KIND, 'prepare']);
+    if (code !== 0) return code;
+    return kind(command, files) || run('bash', [LOCAL_KIND, 'ready']);
+  }
+  if (!kindUsable()) {
+    // the private dockerd is not running: no cluster, but clean up after an unclean stop
+    if (command === 'down') return run('bash', [LOCAL_KIND, 'down']);
+    say(`kind cluster ${KIND_NAME}: not running (private dockerd stopped)`);
+    return command === 'status' ? 3 : 1;
+  }
+  const code = kind(command, files);
+  return command === 'down' ? code || run('bash', [LOCAL_KIND, 'down']) : code;
+}
+
 function chooseMode(flag: Mode | undefined, command: Command): Mode {
   if (flag) return flag;
   const env = process.env['FIREDRILL_CLUSTER'];
@@ -196,11 +236,16 @@ function main(argv: string[]): number {
     }
   }
   const mode = chooseMode(flag, command);
-  if (mode === 'kind' && !kindUsable()) {
+  const local = mode === 'kind' && localKindApplies();
+  if (mode === 'kind' && !local && !kindUsable()) {
     say('kind mode requested but kind or a working Docker engine is missing');
     return 1;
   }
-  const code = mode === 'kind' ? kind(command, files) : selfBuilt(command, files);
+  const code = local
+    ? localKind(command, files)
+    : mode === 'kind'
+      ? kind(command, files)
+      : selfBuilt(command, files);
   if (command === 'up' && code === 0) {
     mkdirSync(CACHE, { recursive: true });
     writeFileSync(MODE_FILE, `${mode}\n`);
