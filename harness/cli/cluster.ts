@@ -4,7 +4,8 @@
 // FIREDRILL_CLUSTER=kind|self-built):
 // - kind: where the `kind` CLI and a working Docker engine exist (a laptop, GitHub Actions).
 //   The cluster is created from kind-config.yaml at the repo root (pinned node image, ports on
-//   127.0.0.1), context `kind-firedrill`.
+//   127.0.0.1), context `kind-firedrill`. As root on Linux without a usable kind + Docker,
+//   `--kind` first builds kind, a node image and a private dockerd (harness/cluster/kind).
 // - self-built: a real single-node cluster from Kubernetes' own sources (harness/cluster/*.sh):
 //   binaries built through the Go module proxy, containerd/runc/CNI from Debian, everything
 //   started as plain processes. Context `firedrill-local`.
@@ -35,7 +36,8 @@ const USAGE = `usage: pnpm cluster <up|down|status> [--kind | --self-built]
   load     put image archives (docker save / OCI tarballs) on the node, e.g. the fixture
            images from fixtures/k8s/images/build.sh --save DIR
 
-  --kind         use kind (needs the kind CLI and a Docker engine that can get kind's node image)
+  --kind         use kind (needs the kind CLI and a Docker engine that can get kind's node image;
+                 as root on Linux without them: builds both locally, harness/cluster/kind)
   --self-built   use the cluster built from source here (needs root, Go, Debian packages)
   default: kind when kind and Docker are usable, otherwise self-built
            (override with FIREDRILL_CLUSTER=kind|self-built)
