@@ -253,6 +253,8 @@ function main(argv: string[]): number {
     writeFileSync(MODE_FILE, `${mode}\n`);
     say(`kubeconfig: ${KUBECONFIG}`);
     say(`use: export KUBECONFIG=${KUBECONFIG}`);
+    // drills reach the kind node with `docker exec` (conntrack), on the private dockerd
+    if (local) say(`and: export DOCKER_HOST=${process.env['DOCKER_HOST']}`);
   }
   return code;
 }
