@@ -221,6 +221,7 @@ build_node() {
   printf 'FROM %s\nENV container=docker\nSTOPSIGNAL SIGRTMIN+3\nENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]\n' \
     "$NODE_IMAGE-rootfs" | docker build -q -t "$NODE_IMAGE" - >/dev/null
   docker rmi "$NODE_IMAGE-rootfs" >/dev/null
+  docker image prune -f >/dev/null # the node image this one replaced (~1 GB)
   stamp_set node-image "$key"
   log "node image $NODE_IMAGE: built in $((SECONDS - t0))s"
 }

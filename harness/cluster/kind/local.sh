@@ -8,6 +8,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+docker_has_kind_node() { grep -qs "\"Name\":\"/$NODE_CONTAINER\"" "$DOCKER_DATA"/containers/*/config.v2.json; }
 kctl_kind() { "$BIN/kubectl" --kubeconfig "$KUBECONFIG_PATH" --context "$KIND_CONTEXT" "$@"; }
 
 case "${1:-}" in
@@ -26,6 +27,14 @@ case "${1:-}" in
     kctl_kind -n kube-system rollout status deployment/coredns --timeout=180s >/dev/null
     log "kube-router (NetworkPolicy) and CoreDNS ready after $((SECONDS - t0))s more"
     ;;
-  down) bash "$KIND_DIR/dockerd.sh" stop ;;
+  down)
+    # a dockerd that was killed with the node still in its data root: start it to delete the
+    # node the way kind does (otherwise the next `up` would find a dead cluster to reuse)
+    if ! docker info >/dev/null 2>&1 && docker_has_kind_node; then
+      bash "$KIND_DIR/dockerd.sh" start
+      kind delete cluster --name "$KIND_CLUSTER" || true
+    fi
+    bash "$KIND_DIR/dockerd.sh" stop
+    ;;
   *) die "usage: local.sh env|prepare|ready|down" ;;
 esac
