@@ -28,7 +28,8 @@ hash=$(cd "$REPO" && find fixtures/agent-agency fixtures/k8s/images pnpm-lock.ya
   ! -name '*.test.ts' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
 # One stamp for what containerd holds now: per-hash stamps said "up to date" for a hash built
 # earlier while the images loaded since came from other inputs (switching versions on a warm machine).
-stamp="$CACHE/fixture-images/loaded$( ((on_kind)) && echo -kind)"
+stamp="$CACHE/fixture-images/loaded"
+((on_kind == 0)) || stamp+=-kind
 mapfile -t images < <(bash "$REPO/fixtures/k8s/images/build.sh" --list)
 
 loaded() {
