@@ -4,7 +4,8 @@
 // FIREDRILL_CLUSTER=kind|self-built):
 // - kind: where the `kind` CLI and a working Docker engine exist (a laptop, GitHub Actions).
 //   The cluster is created from kind-config.yaml at the repo root (pinned node image, ports on
-//   127.0.0.1), context `kind-firedrill`.
+//   127.0.0.1), context `kind-firedrill`. As root on Linux without a usable kind + Docker,
+//   `--kind` first builds kind, a node image and a private dockerd (harness/cluster/kind).
 // - self-built: a real single-node cluster from Kubernetes' own sources (harness/cluster/*.sh):
 //   binaries built through the Go module proxy, containerd/runc/CNI from Debian, everything
 //   started as plain processes. Context `firedrill-local`.
@@ -35,7 +36,8 @@ const USAGE = `usage: pnpm cluster <up|down|status> [--kind | --self-built]
   load     put image archives (docker save / OCI tarballs) on the node, e.g. the fixture
            images from fixtures/k8s/images/build.sh --save DIR
 
-  --kind         use kind (needs the kind CLI and a Docker engine that can get kind's node image)
+  --kind         use kind (needs the kind CLI and a Docker engine that can get kind's node image;
+                 as root on Linux without them: builds both locally, harness/cluster/kind)
   --self-built   use the cluster built from source here (needs root, Go, Debian packages)
   default: kind when kind and Docker are usable, otherwise self-built
            (override with FIREDRILL_CLUSTER=kind|self-built)
@@ -69,6 +71,46 @@ function output(cmd: string, args: string[], timeoutMs = 15_000): string | undef
 
 function kindUsable(): boolean {
   return ok('kind', ['version'], 10_000) && ok('docker', ['info'], 20_000);
+}
+
+// kind without a usable kind/Docker here (no registry: nothing to pull): harness/cluster/kind
+// builds kind and a node image and runs a private dockerd; kind itself runs as anywhere else.
+const LOCAL_KIND = join(SCRIPTS, 'kind', 'local.sh');
+
+/** Points kind and docker at the local setup (its dockerd socket, the kind it built). */
+function useLocalKind(): void {
+  const env = Object.fromEntries(
+    (output('bash', [LOCAL_KIND, 'env']) ?? '')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(/=(.*)/s)),
+  );
+  process.env['DOCKER_HOST'] = env['DOCKER_HOST'];
+  process.env['PATH'] = `${env['KIND_BIN']}:${process.env['PATH']}`;
+  process.env['FIREDRILL_KIND_IMAGE'] ??= env['NODE_IMAGE'];
+}
+
+/** Local kind applies on Linux as root when the machine has no kind + Docker of its own. */
+function localKindApplies(): boolean {
+  return process.platform === 'linux' && process.getuid?.() === 0 && !kindUsable();
+}
+
+function localKind(command: Command, files: string[]): number {
+  useLocalKind();
+  if (command === 'up') {
+    say('no usable kind/Docker here: building kind and its node image locally (harness/cluster/kind)');
+    const code = run('bash', [LOCAL_KIND, 'prepare']);
+    if (code !== 0) return code;
+    return kind(command, files) || run('bash', [LOCAL_KIND, 'ready']);
+  }
+  if (!kindUsable()) {
+    // the private dockerd is not running: no cluster, but clean up after an unclean stop
+    if (command === 'down') return run('bash', [LOCAL_KIND, 'down']);
+    say(`kind cluster ${KIND_NAME}: not running (private dockerd stopped)`);
+    return command === 'status' ? 3 : 1;
+  }
+  const code = kind(command, files);
+  return command === 'down' ? code || run('bash', [LOCAL_KIND, 'down']) : code;
 }
 
 function chooseMode(flag: Mode | undefined, command: Command): Mode {
@@ -196,16 +238,23 @@ function main(argv: string[]): number {
     }
   }
   const mode = chooseMode(flag, command);
-  if (mode === 'kind' && !kindUsable()) {
+  const local = mode === 'kind' && localKindApplies();
+  if (mode === 'kind' && !local && !kindUsable()) {
     say('kind mode requested but kind or a working Docker engine is missing');
     return 1;
   }
-  const code = mode === 'kind' ? kind(command, files) : selfBuilt(command, files);
+  const code = local
+    ? localKind(command, files)
+    : mode === 'kind'
+      ? kind(command, files)
+      : selfBuilt(command, files);
   if (command === 'up' && code === 0) {
     mkdirSync(CACHE, { recursive: true });
     writeFileSync(MODE_FILE, `${mode}\n`);
     say(`kubeconfig: ${KUBECONFIG}`);
     say(`use: export KUBECONFIG=${KUBECONFIG}`);
+    // drills reach the kind node with `docker exec` (conntrack), on the private dockerd
+    if (local) say(`and: export DOCKER_HOST=${process.env['DOCKER_HOST']}`);
   }
   return code;
 }

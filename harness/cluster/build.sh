@@ -171,6 +171,8 @@ build_images() {
   debian_image
 }
 
+# kind/build.sh sources this file for its image helpers; only a direct run builds.
+[[ "${BASH_SOURCE[0]}" == "$0" ]] || return 0
 case "${1:-all}" in
   binaries) build_binaries ;;
   images) build_images ;;

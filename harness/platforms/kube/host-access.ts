@@ -8,6 +8,7 @@
  *   API server's port-forward (kind, where pods sit inside the node container).
  * All listeners close with close().
  */
+import { readFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { PortForward, type V1Pod, type V1Service } from '@kubernetes/client-node';
 import { errorMessage } from '../../core/errors.ts';
@@ -42,6 +43,39 @@ export function tcpReachable(host: string, port: number, ms: number): Promise<bo
   });
 }
 
+/**
+ * Whether this host has a route of its own to `ip` (not just the default route), read from
+ * /proc/net/route; true where that file is unreadable. A TCP connect alone can mislead: a
+ * network that accepts every outbound connection (a transparent proxy) makes kind's pod IPs,
+ * which live inside the node container, look reachable.
+ */
+export function routedHere(ip: string, routes: readonly Route[] | undefined): boolean {
+  if (routes === undefined) return true;
+  const octets = ip.split('.').map(Number);
+  if (octets.length !== 4) return true; // IPv6: no /proc/net/route entry to judge by
+  const little = (octets[0]! | (octets[1]! << 8) | (octets[2]! << 16) | (octets[3]! << 24)) >>> 0;
+  return routes.some(({ dest, mask }) => mask !== 0 && (little & mask) >>> 0 === dest);
+}
+
+/** An IPv4 route as /proc/net/route stores it (little-endian destination and mask). */
+export interface Route {
+  readonly dest: number;
+  readonly mask: number;
+}
+
+export function readRoutes(): Route[] | undefined {
+  try {
+    return readFileSync('/proc/net/route', 'utf8')
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().split(/\s+/))
+      .filter((f) => f.length >= 8)
+      .map((f) => ({ dest: Number.parseInt(f[1]!, 16) >>> 0, mask: Number.parseInt(f[7]!, 16) >>> 0 }));
+  } catch {
+    return undefined;
+  }
+}
+
 /** The container port a Service's targetPort names, on a given pod. */
 export function resolveTargetPort(pod: V1Pod, target: number | string | undefined, fallback: number): number {
   if (typeof target === 'number') return target;
@@ -71,7 +105,9 @@ export class HostAccess {
     for (const pod of this.opts.pods().filter(podReady)) {
       const port = pod.spec?.containers[0]?.ports?.[0]?.containerPort;
       if (!pod.status?.podIP || !port) continue;
-      this.upstream = (await tcpReachable(pod.status.podIP, port, 1000)) ? 'pod-ip' : 'port-forward';
+      const reachable =
+        routedHere(pod.status.podIP, readRoutes()) && (await tcpReachable(pod.status.podIP, port, 1000));
+      this.upstream = reachable ? 'pod-ip' : 'port-forward';
       this.opts.log.debug(`kube: pods reached through ${this.upstream}`);
       return this.upstream;
     }
