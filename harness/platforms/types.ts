@@ -130,6 +130,13 @@ export interface RunningStack {
   halt?(workload: string): Promise<void>;
   /** Run a bounded CPU/memory stressor inside the workload's resource limits. */
   startStressor?(workload: string, spec: StressSpec): Promise<{ stop(): Promise<void> }>;
+  /**
+   * Every workload back to the declared spec and no fault plumbing left, so another drill can
+   * run on this stack (local); returns what was reset.
+   */
+  resetToSpec?(): Promise<string[]>;
+  /** What keeps the stack from its declared spec now; [] when it is at it. */
+  offSpec?(): Promise<string[]>;
   /** Metrics endpoints per scrape job (one URL per instance), for a Prometheus the harness runs. */
   scrapeTargets?(): Promise<readonly { job: string; urls: readonly string[] }[]>;
   /** Make `names` stop resolving for the workload's instances. */

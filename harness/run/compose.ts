@@ -383,13 +383,6 @@ function drillLedger(ledger: Ledger): { view: Ledger; pending(): LedgerEntry[] }
   return { view, pending: () => ledger.pending().filter((e) => ids.has(e.id)) };
 }
 
-/** A stack that can put itself back to its declared spec (local). */
-interface ResettableStack extends RunningStack {
-  resetToSpec(): Promise<string[]>;
-  offSpec(): Promise<string[]>;
-}
-const resettable = (s: RunningStack): s is ResettableStack => 'resetToSpec' in s && 'offSpec' in s;
-
 const BASELINE_WAIT_MS = 30_000;
 
 /**
@@ -403,8 +396,10 @@ async function restoreBaseline(
   req: DrillRequest,
 ): Promise<{ reset: string[]; problems: string[] }> {
   const { stack } = site;
-  if (!resettable(stack)) return { reset: [], problems: [`the ${stack.platform} stack cannot reset itself`] };
+  if (!stack.resetToSpec || !stack.offSpec)
+    return { reset: [], problems: [`the ${stack.platform} stack cannot reset itself`] };
   const reset = await stack.resetToSpec();
+  const offSpec = stack.offSpec.bind(stack);
   const verifier = createHttpVerifier({
     baseUrl: await stack.endpoint(req.target.entry.service),
     apiKey: await apiKeyOf(req.target, stack),
@@ -413,7 +408,7 @@ async function restoreBaseline(
     clock: req.clock,
   });
   const waits: [string, () => Promise<readonly string[]>][] = [
-    ['stack at spec', () => stack.offSpec()],
+    ['stack at spec', offSpec],
     ['health', async () => (await verifier.round(req.signal)).failures],
   ];
   const prom = site.prometheus;
@@ -575,7 +570,6 @@ async function drillOn(stack: RunningStack, setup: DrillSetup): Promise<RunRecor
   });
 }
 
-/** The API key the checks and load send, from where the target's config says it is. */
 /** Said in the record when escalation cannot tell a database or an external dependency apart. */
 function unnamedDependencies(target: Target): string[] {
   const { database, external } = target.escalation;
@@ -585,6 +579,7 @@ function unnamedDependencies(target: Target): string[] {
   ];
 }
 
+/** The API key the checks and load send, from where the target's config says it is. */
 async function apiKeyOf(target: Target, stack: RunningStack): Promise<string> {
   const key = target.entry.apiKey;
   if (!key) return '';
