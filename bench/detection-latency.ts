@@ -162,7 +162,7 @@ export async function benchDetectionLatency(
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const probes = probeDetection({
       profile: 'fast',
-      orchestratorUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      entryUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
       clock,
       log,
     });

@@ -13,8 +13,9 @@ import { onLoopback, parseMonitoringUrl, parsePort } from '../detection/monitori
 import { prometheusInstalled } from '../detection/prometheus.ts';
 import { createFault } from '../faults/index.ts';
 import type { RunRecord } from '../report/record.ts';
-import { type DrillRequest, DrillSeries, preflight } from '../run/compose.ts';
+import { type DrillRequest, preflight } from '../run/compose.ts';
 import { loadRunbook, planOutline } from '../run/runbook-plan.ts';
+import { DrillSeries } from '../run/series.ts';
 import { describeTarget, parseTargetFlag, resolveTargets, type TargetOverrides } from '../run/targets.ts';
 import { testFaultFrom } from '../run/test-faults.ts';
 import type { DrillMode } from '../run/types.ts';

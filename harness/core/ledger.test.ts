@@ -17,6 +17,22 @@ describe('ledger', () => {
     expect(readdirSync(dir)).toEqual(['r0.jsonl']);
   });
 
+  it("a scope shares the file but answers only for its own entries (one drill's on a shared stack)", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fd-ledger-'));
+    const site = Ledger.open(dir, 'r5');
+    site.record('the stack', { type: 'none', reason: 'test' });
+    const drill = site.scope();
+    const halt = drill.record('a halt', { type: 'none', reason: 'test' });
+    const net = drill.record('a partition', { type: 'none', reason: 'test' });
+    expect(site.pending().map((e) => e.what)).toEqual(['the stack', 'a halt', 'a partition']);
+    expect(drill.pendingOwn().map((e) => e.what)).toEqual(['a halt', 'a partition']);
+    site.settle(halt.id); // settled through any handle: it is one file
+    expect(drill.pendingOwn().map((e) => e.what)).toEqual(['a partition']);
+    drill.settle(net.id);
+    expect(drill.pendingOwn()).toEqual([]);
+    expect(site.pendingOwn().map((e) => e.what)).toEqual(['the stack']);
+  });
+
   it('replays unsettled entries newest first and leaves settled ones alone', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fd-ledger-'));
     const victim = mkdtempSync(join(tmpdir(), 'fd-victim-'));

@@ -109,6 +109,8 @@ export class Ledger {
   private readonly file: string;
   readonly dir: string;
   readonly runId: string;
+  /** What this handle recorded (scope() makes a handle of its own). */
+  private readonly recorded = new Set<string>();
   private constructor(dir: string, runId: string) {
     this.dir = dir;
     this.runId = runId;
@@ -131,7 +133,21 @@ export class Ledger {
       recordedAtWallMs: Date.now(),
     };
     this.append({ op: 'record', entry });
+    this.recorded.add(entry.id);
     return entry;
+  }
+
+  /**
+   * Another handle on the same ledger file that keeps track of what it records: one drill's
+   * entries on a stack that several drills share, each of which must be settled before the next.
+   */
+  scope(): Ledger {
+    return new Ledger(this.dir, this.runId);
+  }
+
+  /** Entries this handle recorded that nothing has settled yet. */
+  pendingOwn(): LedgerEntry[] {
+    return this.pending().filter((e) => this.recorded.has(e.id));
   }
 
   settle(id: string): void {

@@ -50,7 +50,7 @@ describe('probe detection against real HTTP servers (ManualClock drives the eval
   const fresh = (clock: ManualClock): ProbeDetection =>
     probeDetection({
       profile: 'fast',
-      orchestratorUrl: baseUrl,
+      entryUrl: baseUrl,
       metricsUrl: council.url,
       statusOf: async () => ({ restarts }),
       clock,
@@ -111,7 +111,7 @@ describe('probe detection against real HTTP servers (ManualClock drives the eval
     const port = (closed.address() as AddressInfo).port;
     await new Promise((r) => closed.close(r));
     const clock = new ManualClock();
-    const det = probeDetection({ profile: 'fast', orchestratorUrl: `http://127.0.0.1:${port}`, clock });
+    const det = probeDetection({ profile: 'fast', entryUrl: `http://127.0.0.1:${port}`, clock });
     let states: Record<string, string> = {};
     for (let i = 0; i < 3; i++) {
       clock.advance(1_000);
@@ -123,7 +123,7 @@ describe('probe detection against real HTTP servers (ManualClock drives the eval
   });
 
   it('start() evaluates once before resolving and stop() ends the background loop', async () => {
-    const det = probeDetection({ profile: 'fast', orchestratorUrl: baseUrl });
+    const det = probeDetection({ profile: 'fast', entryUrl: baseUrl });
     await det.start();
     expect(await det.poll()).toEqual([]);
     await det.stop();

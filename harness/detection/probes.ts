@@ -17,8 +17,8 @@ export interface ProbeOptions {
   readonly profile: DetectionProfile;
   /** Overrides the timing read from fixtures/monitoring/alerts.yaml for `profile`. */
   readonly timing?: ProfileTiming;
-  /** The orchestrator as seen from the harness, e.g. http://127.0.0.1:31080. */
-  readonly orchestratorUrl: string;
+  /** The entry service (the config's entry.service) as seen from the harness, e.g. http://127.0.0.1:31080. */
+  readonly entryUrl: string;
   /** The entry workload's restart count, e.g. `() => stack.status('web')`. */
   readonly statusOf?: () => Promise<{ readonly restarts: number }>;
   /** A workload's metrics endpoint, for the counters the probe rules read (council_upstream_429_total). */
@@ -70,7 +70,7 @@ export function probeDetection(opts: ProbeOptions): ProbeDetection {
   const log = opts.log ?? silentLogger;
   const intervalMs = opts.intervalMs ?? timing.scrapeIntervalMs;
   const probeTimeoutMs = opts.probeTimeoutMs ?? Math.min(intervalMs, 5_000);
-  const base = opts.orchestratorUrl.replace(/\/+$/, '');
+  const base = opts.entryUrl.replace(/\/+$/, '');
   const keepMs =
     Math.max(...Object.values(timing.alerts).map((a) => a.windowMs ?? 0), stalenessMs(timing)) + intervalMs;
   const states = new AlertStates(
@@ -150,7 +150,7 @@ export function probeDetection(opts: ProbeOptions): ProbeDetection {
           await tick().catch((err: unknown) => log.warn('probe round failed', { error: errorMessage(err) }));
         }
       })();
-      log.info('probe detection evaluating', { profile: timing.profile, intervalMs, orchestrator: base });
+      log.info('probe detection evaluating', { profile: timing.profile, intervalMs, entry: base });
     },
     async poll(): Promise<readonly AlertObservation[]> {
       return states.observations();

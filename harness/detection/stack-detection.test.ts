@@ -52,7 +52,7 @@ describe.skipIf(!installed)('detection on the real local stack (fast profile, ba
     });
     probes = probeDetection({
       profile: 'fast',
-      orchestratorUrl: url,
+      entryUrl: url,
       statusOf: () => stack.status(ORCHESTRATOR),
       metricsUrl: `${await stack.endpoint('agent-agency-council')}/metrics`,
     });

@@ -1,19 +1,16 @@
 /**
  * The composition root of a drill: picks the platform, detection source, verifier, load and
- * runbook executor for one run, and guarantees the stack comes down and the ledger closes.
+ * runbook executor for one run, on a stack that series.ts brought up and takes down.
  * Everything below this file receives its collaborators; nothing reaches for globals.
  */
 
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { kubeManifests, localStackFile, type Target } from '../config/load.ts';
 import type { Clock } from '../core/clock.ts';
-import { withDeadline } from '../core/deadline.ts';
-import { errorMessage, UserError } from '../core/errors.ts';
-import { defaultLedgerDir, Ledger, type LedgerEntry, stateRoot } from '../core/ledger.ts';
+import { UserError } from '../core/errors.ts';
+import { defaultLedgerDir, Ledger, stateRoot } from '../core/ledger.ts';
 import type { Logger } from '../core/log.ts';
-import { Session } from '../core/session.ts';
 import type { Phase } from '../core/timeline.ts';
 import { loadProfileTiming } from '../detection/alert-source.ts';
 import {
@@ -34,7 +31,7 @@ import type { Scenario } from '../scenario/schema.ts';
 import { createHttpVerifier } from '../verify/checks.ts';
 import { type RequestSample, type RunningLoad, startLoad } from '../verify/load.ts';
 import { runDrill } from './loop.ts';
-import { createRunbookPlan, loadRunbook } from './runbook-plan.ts';
+import { createRunbookPlan, type loadRunbook } from './runbook-plan.ts';
 import type { TargetOverrides } from './targets.ts';
 import { type TestFault, testFaultNote, withTestFault } from './test-faults.ts';
 import type { BackgroundLoad, DrillMode } from './types.ts';
@@ -99,17 +96,11 @@ async function createPlatform(req: DrillRequest, ledger: Ledger): Promise<Platfo
   });
 }
 
-/**
- * Bound on taking the stack down. Its restore waits for rollouts (kube: up to 3 min each); a
- * hung API server must end in a message that says how to finish, not in a harness that hangs.
- */
-const DOWN_DEADLINE_MS = 10 * 60_000;
-
-const wantsPrometheus = (req: DrillRequest): boolean =>
+export const wantsPrometheus = (req: DrillRequest): boolean =>
   !req.monitoring && (req.detection === 'prometheus' || (req.detection === 'auto' && prometheusInstalled()));
 
 /** A Prometheus launched before its targets are known; stop() is safe at any point. */
-interface EarlyPrometheus {
+export interface EarlyPrometheus {
   readonly prom: LocalPrometheus;
   /** Settles when the launch does: the error, if it failed (the drill then aborts in steady state). */
   readonly launched: Promise<Error | undefined>;
@@ -121,7 +112,7 @@ interface EarlyPrometheus {
  * as long as the local stack takes to come up: launched first, without targets, it starts while
  * the stack does, and gets the targets as soon as they exist.
  */
-function launchPrometheus(req: DrillRequest, stateDir: string, ledger: Ledger): EarlyPrometheus {
+export function launchPrometheus(req: DrillRequest, stateDir: string, ledger: Ledger): EarlyPrometheus {
   const alerts = req.target.alerts;
   const prom = new LocalPrometheus({
     targets: [],
@@ -191,7 +182,7 @@ async function createDetection(
   const probes = probeDetection({
     profile: req.profile,
     ...(alerts ? { timing: loadProfileTiming(req.profile, alerts.source) } : {}),
-    orchestratorUrl: entryUrl,
+    entryUrl: entryUrl,
     statusOf: () => stack.status(entry.service),
     ...(evidence?.metrics
       ? { metricsUrl: `${await stack.endpoint(evidence.metrics.service)}${evidence.metrics.path}` }
@@ -222,7 +213,7 @@ function backgroundLoad(start: () => RunningLoad): BackgroundLoad {
 }
 
 /** The platform, checked: throws UserError (one line) when it cannot run a drill. */
-async function checkedPlatform(req: DrillRequest, ledger: Ledger) {
+export async function checkedPlatform(req: DrillRequest, ledger: Ledger) {
   if (req.detection === 'prometheus' && !prometheusInstalled())
     throw new UserError(
       `--detection prometheus: ${PROMETHEUS_BINARY} not found; apt-get install prometheus, set FIREDRILL_PROMETHEUS_BIN, or use --detection probes`,
@@ -236,234 +227,14 @@ async function checkedPlatform(req: DrillRequest, ledger: Ledger) {
 /**
  * Everything a drill checks before it changes anything (the platform's preflight: binaries,
  * cluster reachable), for a CLI to call once before its first drill so
- * bad input is refused with one line and nothing on disk. runOne checks again per drill.
+ * bad input is refused with one line and nothing on disk. Each drill checks again (series.ts).
  */
 export async function preflight(req: DrillRequest): Promise<void> {
   // Nothing is recorded in this ledger, so it never touches the disk.
   await checkedPlatform(req, Ledger.open(defaultLedgerDir(), newRunId(req.scenario.name, req.clock)));
 }
 
-/** One drill, end to end. Bad input throws UserError before anything changes. */
-export async function runOne(req: DrillRequest): Promise<RunRecord> {
-  const series = new DrillSeries({ reuseStack: false });
-  try {
-    return await series.run(req);
-  } finally {
-    await series.close();
-  }
-}
-
-/** What drills run on: the ledger, the run directory, the platform's stack and our Prometheus. */
-interface Site {
-  readonly ledger: Ledger;
-  readonly stack: RunningStack;
-  readonly prometheus: EarlyPrometheus | undefined;
-  readonly limitations: readonly string[];
-  close(): Promise<void>;
-}
-
-/** Ledger, platform checks, run directory, Prometheus and stack up; each registers its undo as acquired. */
-async function openSite(req: DrillRequest, runId: string): Promise<Site> {
-  const session = new Session();
-  try {
-    const ledger = session.adopt(Ledger.open(defaultLedgerDir(), runId), (l) => l.close());
-    req.onPhase?.('preflight', 'platform checks');
-    const { platform, pre } = await checkedPlatform(req, ledger);
-    for (const l of pre.limitations) req.log.warn(l);
-    if (req.testFault) req.log.warn(testFaultNote(req.testFault));
-    const run = runDirectory(session, ledger, runId);
-    req.onPhase?.('preflight', `the ${req.platform} stack to come up`);
-    const prometheus = wantsPrometheus(req)
-      ? session.adopt(launchPrometheus(req, run.dir, ledger), (p) => p.stop())
-      : undefined;
-    // up() takes down what it started if it fails (or is interrupted)
-    const stack = await platform.up({ stateDir: run.dir, signal: req.signal });
-    // Prometheus stops while the stack comes down, not after it
-    session.defer(() =>
-      Promise.all([takeDown(req, stack).catch(run.keep), prometheus?.stop()]).then(() => undefined),
-    );
-    const owned = session.move();
-    return { ledger, stack, prometheus, limitations: pre.limitations, close: () => owned.close() };
-  } finally {
-    await session.close(); // empty once moved: undoes only a start that failed halfway
-  }
-}
-
-/**
- * The drills of one invocation. With `reuseStack` (local), each runs on the stack and Prometheus
- * the one before left, once they are restored to the baseline and that is verified
- * (restoreBaseline); where that fails, the stack is taken down and the drill starts a fresh one.
- * Without, every drill has a stack of its own.
- */
-export class DrillSeries {
-  private site: Site | undefined;
-  /** What the last drill on the site left: its restore's errors and its ledger entries still pending. */
-  private left: (() => string[]) | undefined;
-  private readonly reuseStack: boolean;
-
-  constructor(opts: { reuseStack: boolean }) {
-    this.reuseStack = opts.reuseStack;
-  }
-
-  async run(req: DrillRequest): Promise<RunRecord> {
-    const runbookFile = resolve(
-      req.repoRoot,
-      req.runbookPath ?? req.scenario.runbook.file ?? req.target.runbook,
-    );
-    const runbook = { file: runbookFile, ...loadRunbook(runbookFile) };
-    const runId = newRunId(req.scenario.name, req.clock);
-    try {
-      if (this.site) await this.keepOrDrop(req);
-      this.site ??= await openSite(req, runId);
-      const { prometheus, limitations, stack } = this.site;
-      const ledger = drillLedger(this.site.ledger);
-      const setup = {
-        req,
-        runId,
-        ledger: ledger.view,
-        runbook,
-        prometheus,
-        testFault: req.testFault,
-        limitations,
-      };
-      const record = await drillOn(stack, setup);
-      this.left = () => [
-        ...(record.restore.ok
-          ? []
-          : [`restore failed: ${record.restore.errors.join('; ') || 'see the run record'}`]),
-        ...ledger.pending().map((e) => `ledger: ${e.what} not undone`),
-      ];
-      return record;
-    } catch (err) {
-      await this.close();
-      throw err;
-    } finally {
-      if (!this.reuseStack) await this.close();
-    }
-  }
-
-  /** Restore the baseline the last drill left; if it does not verify, a fresh stack for the next. */
-  private async keepOrDrop(req: DrillRequest): Promise<void> {
-    req.onPhase?.('preflight', 'the stack to be back at its baseline');
-    const left = this.left?.() ?? [];
-    const { reset, problems } = left.length
-      ? { reset: [], problems: left }
-      : await restoreBaseline(this.site!, req).catch((err: unknown) => ({
-          reset: [],
-          problems: [errorMessage(err)],
-        }));
-    req.signal.throwIfAborted(); // interrupted: nothing more to start; the caller takes it down
-    if (reset.length) req.log.info(`baseline restored: ${reset.join('; ')}`);
-    if (problems.length === 0) return;
-    req.log.warn(
-      `the stack did not verify at its baseline (${problems.join('; ')}): taking it down, this drill starts a fresh one`,
-    );
-    await this.close();
-  }
-
-  async close(): Promise<void> {
-    const site = this.site;
-    this.site = undefined;
-    await site?.close();
-  }
-}
-
-/**
- * The ledger as one drill's faults see it: the same file, and the entries they recorded, each of
- * which its restore must have settled before another drill may use the stack.
- */
-function drillLedger(ledger: Ledger): { view: Ledger; pending(): LedgerEntry[] } {
-  const ids = new Set<string>();
-  const view = Object.create(ledger) as Ledger;
-  view.record = (what, undo) => {
-    const entry = ledger.record(what, undo);
-    ids.add(entry.id);
-    return entry;
-  };
-  return { view, pending: () => ledger.pending().filter((e) => ids.has(e.id)) };
-}
-
-const BASELINE_WAIT_MS = 30_000;
-
-/**
- * Between two drills on one stack, what the next must not inherit: a workload off the stack
- * file's spec (the runbook's scale, env or resources), a fault's plumbing, failing health,
- * Prometheus's memory of the drill or an alert still active.
- * Resets what it can, then verifies; `problems` is what did not verify ([] = the next may run).
- */
-async function restoreBaseline(
-  site: Site,
-  req: DrillRequest,
-): Promise<{ reset: string[]; problems: string[] }> {
-  const { stack } = site;
-  if (!stack.resetToSpec || !stack.offSpec)
-    return { reset: [], problems: [`the ${stack.platform} stack cannot reset itself`] };
-  const reset = await stack.resetToSpec();
-  const offSpec = stack.offSpec.bind(stack);
-  const verifier = createHttpVerifier({
-    baseUrl: await stack.endpoint(req.target.entry.service),
-    apiKey: await apiKeyOf(req.target, stack),
-    routes: req.target.checks,
-    checks: ['health'],
-    clock: req.clock,
-  });
-  const waits: [string, () => Promise<readonly string[]>][] = [
-    ['stack at spec', offSpec],
-    ['health', async () => (await verifier.round(req.signal)).failures],
-  ];
-  const prom = site.prometheus;
-  if (prom) {
-    if (await prom.launched) return { reset, problems: ['prometheus did not start'] };
-    await prom.prom.forget();
-    waits.push(['no alert active', async () => (await prom.prom.poll()).map((a) => `${a.alert} ${a.state}`)]);
-  }
-  const deadline = req.clock.now().monoMs + BASELINE_WAIT_MS;
-  for (const [what, check] of waits) {
-    let problems = await check();
-    while (problems.length && req.clock.now().monoMs < deadline && !req.signal.aborted) {
-      await req.clock.sleep(200, req.signal).catch(() => undefined);
-      problems = await check();
-    }
-    if (problems.length) return { reset, problems: problems.map((p) => `${what}: ${p}`) };
-  }
-  return { reset, problems: [] };
-}
-
-/**
- * The run's private directory, ledgered before it exists. A stack that would not come down may
- * still need it: then it stays, with its ledger entry, for pnpm chaos cleanup.
- */
-function runDirectory(session: Session, ledger: Ledger, runId: string) {
-  const dir = join(stateRoot(), 'runs', runId);
-  let kept = false;
-  const entry = ledger.record(`run directory ${dir}`, { type: 'remove-dir', path: dir });
-  session.defer(() => {
-    if (kept) return;
-    rmSync(dir, { recursive: true, force: true });
-    ledger.settle(entry.id);
-  });
-  return {
-    dir,
-    keep: (err: unknown): never => {
-      kept = true;
-      throw err;
-    },
-  };
-}
-
-function takeDown(req: DrillRequest, stack: RunningStack): Promise<void> {
-  req.onPhase?.('restore', `the ${req.platform} stack to come down`);
-  return withDeadline(
-    stack.down(),
-    DOWN_DEADLINE_MS,
-    () =>
-      new Error(
-        `the ${req.platform} stack did not come down within ${DOWN_DEADLINE_MS / 60_000} min; what the drill changed is in the ledger: run pnpm chaos cleanup`,
-      ),
-  );
-}
-
-interface DrillSetup {
+export interface DrillSetup {
   readonly req: DrillRequest;
   readonly runId: string;
   readonly ledger: Ledger;
@@ -474,13 +245,13 @@ interface DrillSetup {
 }
 
 /** The drill's collaborators on a running stack: runbook plan, detection, verifier, load. */
-async function drillOn(stack: RunningStack, setup: DrillSetup): Promise<RunRecord> {
+export async function drillOn(stack: RunningStack, setup: DrillSetup): Promise<RunRecord> {
   const { req, runId, ledger, prometheus, testFault } = setup;
   const { runbook, sha256, file: runbookFile } = setup.runbook;
   const { target } = req;
-  const orchestratorUrl = await stack.endpoint(target.entry.service);
+  const entryUrl = await stack.endpoint(target.entry.service);
   const apiKey = await apiKeyOf(target, stack);
-  const hostMap = target.entry.publicUrl ? { [target.entry.publicUrl]: orchestratorUrl } : {};
+  const hostMap = target.entry.publicUrl ? { [target.entry.publicUrl]: entryUrl } : {};
   // Filled while steps run (a step that cannot drop its uid says so once); read at the end.
   const stepLimitations: string[] = [];
   const plan = createRunbookPlan({
@@ -508,10 +279,10 @@ async function drillOn(stack: RunningStack, setup: DrillSetup): Promise<RunRecor
     ...(req.allowHostCommands ? { policy: { allowHostCommands: true } } : {}),
     ...(req.targetOverrides ? { targetOverrides: req.targetOverrides } : {}),
   });
-  const detection = await createDetection(req, stack, orchestratorUrl, prometheus);
+  const detection = await createDetection(req, stack, entryUrl, prometheus);
   const load = backgroundLoad(() =>
     startLoad({
-      baseUrl: orchestratorUrl,
+      baseUrl: entryUrl,
       token: apiKey,
       ratePerSecond: 10,
       durationMs: 15 * 60_000,
@@ -545,7 +316,7 @@ async function drillOn(stack: RunningStack, setup: DrillSetup): Promise<RunRecor
     stack,
     detection: detection.source,
     verifier: createHttpVerifier({
-      baseUrl: orchestratorUrl,
+      baseUrl: entryUrl,
       apiKey,
       checks: req.scenario.verification.checks,
       routes: target.checks,
@@ -580,7 +351,7 @@ function unnamedDependencies(target: Target): string[] {
 }
 
 /** The API key the checks and load send, from where the target's config says it is. */
-async function apiKeyOf(target: Target, stack: RunningStack): Promise<string> {
+export async function apiKeyOf(target: Target, stack: RunningStack): Promise<string> {
   const key = target.entry.apiKey;
   if (!key) return '';
   if ('value' in key) return key.value;
