@@ -33,7 +33,7 @@ import { testFaultNote } from './test-faults.ts';
 const DOWN_DEADLINE_MS = 10 * 60_000;
 
 /** What drills run on: the ledger, the run directory, the platform's stack and our Prometheus. */
-interface Site {
+export interface Site {
   readonly ledger: Ledger;
   readonly stack: RunningStack;
   readonly prometheus: EarlyPrometheus | undefined;
@@ -79,9 +79,12 @@ export class DrillSeries {
   /** What the last drill on the site left: its restore's errors and its ledger entries still pending. */
   private left: (() => string[]) | undefined;
   private readonly reuseStack: boolean;
+  private readonly toBaseline: typeof restoreBaseline;
 
-  constructor(opts: { reuseStack: boolean }) {
+  /** `toBaseline` replaces restoreBaseline: a test can make the baseline not verify. */
+  constructor(opts: { reuseStack: boolean; toBaseline?: typeof restoreBaseline }) {
     this.reuseStack = opts.reuseStack;
+    this.toBaseline = opts.toBaseline ?? restoreBaseline;
   }
 
   async run(req: DrillRequest): Promise<RunRecord> {
@@ -127,7 +130,7 @@ export class DrillSeries {
     const left = this.left?.() ?? [];
     const { reset, problems } = left.length
       ? { reset: [], problems: left }
-      : await restoreBaseline(this.site!, req).catch((err: unknown) => ({
+      : await this.toBaseline(this.site!, req).catch((err: unknown) => ({
           reset: [],
           problems: [errorMessage(err)],
         }));
@@ -155,7 +158,7 @@ const BASELINE_WAIT_MS = 30_000;
  * Prometheus's memory of the drill or an alert still active.
  * Resets what it can, then verifies; `problems` is what did not verify ([] = the next may run).
  */
-async function restoreBaseline(
+export async function restoreBaseline(
   site: Site,
   req: DrillRequest,
 ): Promise<{ reset: string[]; problems: string[] }> {
