@@ -79,12 +79,17 @@ describe('goals', () => {
     expect(checkGoals(measurement({ peakRssMb: 120, reportPeakRssMb: null }))).toMatchObject({ rss: true });
   });
 
-  it('the wall goal does not apply on kube; an unmeasured RSS is not judged', () => {
+  it('kube: wall within 45 s and RSS under 190 MB (client-node), no ratio; an unmeasured RSS is not judged', () => {
     expect(checkGoals(measurement({ platform: 'kube', wallMs: 90_000, peakRssMb: null }))).toEqual({
-      wall: null,
+      wall: false,
       rss: null,
       ratio: null,
     });
+    const mttr = { metrics: { mttrMs: 5000 } } as DrillMeasurement['record'];
+    expect(
+      checkGoals(measurement({ platform: 'kube', wallMs: 45_000, peakRssMb: 189.9, record: mttr })),
+    ).toEqual({ wall: true, rss: true, ratio: null });
+    expect(checkGoals(measurement({ platform: 'kube', peakRssMb: 190 }))).toMatchObject({ rss: false });
   });
 
   it('wall/MTTR within 2.0 on local, inclusive', () => {
