@@ -20,8 +20,8 @@
  * FIREDRILL_KIND_RUNNER=1; skipped loudly otherwise. .ci/run's kind tier runs it.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRecordSchema } from '../report/record.ts';
 import { REPO } from './testing.ts';
@@ -72,6 +72,8 @@ describe.skipIf(Boolean(skip))('the nightly workflow through kind, on a simulate
   const asRoot = (argv: string[]) => spawnSync(argv[0]!, argv.slice(1), { env: rootEnv, encoding: 'utf8' });
   const clusterName = () => String(kindStep().with?.['cluster_name'] ?? 'kind');
   let setup: RunnerSetup;
+  /** Set once this test asks kind for its cluster: only then is the cluster its own to delete. */
+  let creating = false;
   const kindStep = () => setup.job.steps.find((s) => s.uses?.startsWith('helm/kind-action@'))!;
   const log = (line: string) => console.log(`kind runner: ${line}`);
 
@@ -107,14 +109,14 @@ describe.skipIf(Boolean(skip))('the nightly workflow through kind, on a simulate
   }, 900_000);
 
   afterAll(() => {
-    if (!setup) return;
-    asRoot([join(kind['KIND_BIN']!, 'kind'), 'delete', 'cluster', '--name', clusterName()]);
-    setup.remove();
+    if (creating) asRoot([join(kind['KIND_BIN']!, 'kind'), 'delete', 'cluster', '--name', clusterName()]);
+    setup?.remove();
   }, 300_000);
 
   /** A `docker` that answers `pull` of an image already in the engine's cache from there. */
   function dockerFromImageCache(): string {
     const file = join(REPO, 'node_modules/.cache/firedrill-runner-docker');
+    mkdirSync(dirname(file), { recursive: true });
     writeFileSync(
       file,
       `#!/bin/bash
@@ -139,6 +141,7 @@ exec /usr/bin/docker "$@"
     });
     expect(go.status, `go install kind:\n${go.stderr.slice(-2000)}`).toBe(0);
     setup.runner.path.unshift(bin);
+    creating = true;
     const create = setup.inRunner(
       [
         'kind create cluster',
