@@ -32,6 +32,7 @@ import {
   runnerIdentity,
   runStep,
   setUpRunner,
+  sh,
   stepsBeforeCluster,
   type WorkflowStep,
 } from './testing-simulated-runner.ts';
@@ -61,11 +62,6 @@ function kindSetup(): Record<string, string> {
   );
 }
 
-const which = (program: string, extraPath = '') =>
-  spawnSync('bash', ['-c', `PATH=${extraPath}:$PATH command -v ${program}`], {
-    encoding: 'utf8',
-  }).stdout.trim();
-
 describe.skipIf(Boolean(skip))('the nightly workflow through kind, on a simulated runner', () => {
   const kind = skip ? {} : kindSetup();
   const rootEnv = { ...process.env, DOCKER_HOST: kind['DOCKER_HOST'] ?? '' };
@@ -89,8 +85,8 @@ describe.skipIf(Boolean(skip))('the nightly workflow through kind, on a simulate
     // what the ubuntu-24.04 image ships beyond a bare one, and the runner's steps use
     setup = setUpRunner(who, {
       docker: dockerFromImageCache(),
-      kubectl: which('kubectl'),
-      go: which('go', '/usr/local/go/bin'),
+      kubectl: sh('command -v kubectl'),
+      go: sh('PATH=$PATH:/usr/local/go/bin command -v go'),
     });
     setup.runner.env['DOCKER_HOST'] = kind['DOCKER_HOST']!;
     setup.runner.env['REPEAT'] = '1';

@@ -250,7 +250,8 @@ export function runStep(runner: SimulatedRunner, step: WorkflowStep, index: numb
   };
 }
 
-const sh = (script: string, opts: { cwd?: string; input?: string } = {}) => {
+/** A bash script on this machine (not the runner's); its stdout, trimmed; throws on failure. */
+export const sh = (script: string, opts: { cwd?: string; input?: string } = {}) => {
   const r = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { encoding: 'utf8', ...opts });
   if (r.status !== 0) throw new Error(`${script}: ${r.stderr}`);
   return r.stdout.trim();

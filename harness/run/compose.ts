@@ -182,7 +182,7 @@ async function createDetection(
   const probes = probeDetection({
     profile: req.profile,
     ...(alerts ? { timing: loadProfileTiming(req.profile, alerts.source) } : {}),
-    entryUrl: entryUrl,
+    entryUrl,
     statusOf: () => stack.status(entry.service),
     ...(evidence?.metrics
       ? { metricsUrl: `${await stack.endpoint(evidence.metrics.service)}${evidence.metrics.path}` }
