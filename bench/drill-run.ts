@@ -103,17 +103,23 @@ export function wallSplit(
   };
 }
 
-/** The single record `pnpm scenario --json` prints for one drill; throws with the reason otherwise. */
-export function parseRecordOutput(stdout: string): RunRecord {
+/** The records `pnpm scenario --json` prints, one per drill; throws with the reason when there are none. */
+export function parseRecordsOutput(stdout: string): RunRecord[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(stdout);
   } catch {
     throw new Error(`no JSON run record on stdout (${stdout.trim().slice(0, 120) || 'empty'})`);
   }
-  if (!Array.isArray(parsed) || parsed.length !== 1)
-    throw new Error(`expected one run record, got ${Array.isArray(parsed) ? parsed.length : typeof parsed}`);
-  return runRecordSchema.parse(parsed[0]);
+  if (!Array.isArray(parsed)) throw new Error(`expected a list of run records, got ${typeof parsed}`);
+  return parsed.map((r) => runRecordSchema.parse(r));
+}
+
+/** The single record `pnpm scenario --json` prints for one drill; throws with the reason otherwise. */
+export function parseRecordOutput(stdout: string): RunRecord {
+  const records = parseRecordsOutput(stdout);
+  if (records.length !== 1) throw new Error(`expected one run record, got ${records.length}`);
+  return records[0]!;
 }
 
 export interface DrillRunOptions {
@@ -141,13 +147,40 @@ const readUsage = (file: string): ChildUsage | undefined => {
   }
 };
 
-export async function runDrillChild(o: DrillRunOptions): Promise<DrillMeasurement> {
+/** What one harness child did, as seen from outside: its output, exit and resource usage. */
+export interface ChildRun {
+  readonly stdout: string;
+  /** Its stderr lines, each with the time since spawn. */
+  readonly lines: readonly TimedLine[];
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly spawnedAtWallMs: number;
+  readonly exitedAtWallMs: number;
+  readonly wallMs: number;
+  /** Its last non-empty stderr line, or how it was killed. */
+  readonly lastError: string;
+  readonly usage?: ChildUsage;
+  readonly reportUsage?: ChildUsage;
+  readonly polledPeakKb?: number;
+}
+
+/**
+ * `pnpm scenario <argv> --json` as bench/drill-child.ts, in a process of its own, with its
+ * reports in a temporary folder: what every harness benchmark measures from outside.
+ */
+export async function runHarnessChild(
+  argv: readonly string[],
+  o: Pick<
+    DrillRunOptions,
+    'platform' | 'extraArgs' | 'repoRoot' | 'clock' | 'onLine' | 'timeoutMs' | 'signal'
+  >,
+): Promise<ChildRun> {
   const dir = mkdtempSync(join(tmpdir(), 'firedrill-bench-drill-'));
   const usageFile = join(dir, 'usage.json');
   const reportUsageFile = join(dir, 'report-usage.json');
   const args = [
     join(o.repoRoot, 'bench', 'drill-child.ts'),
-    o.scenario,
+    ...argv,
     '--platform',
     o.platform,
     '--json',
@@ -199,41 +232,64 @@ export async function runDrillChild(o: DrillRunOptions): Promise<DrillMeasuremen
     }
     o.signal.removeEventListener('abort', interrupt);
     rss.stop();
-
     const usage = readUsage(usageFile);
     const reportUsage = readUsage(reportUsageFile);
-    let record: RunRecord | undefined;
-    let error: string | undefined;
-    try {
-      record = parseRecordOutput(stdout);
-    } catch (err) {
-      error =
-        signal === 'SIGKILL'
-          ? `killed after ${o.timeoutMs / 1000}s; run \`pnpm chaos cleanup\``
-          : lastErr || (err instanceof Error ? err.message : String(err));
-    }
     const polled = rss.peakKb();
-    const wallMs = elapsedMs(spawnedAt, exitedAt);
     return {
-      scenario: o.scenario,
-      platform: o.platform,
-      iteration: o.iteration,
+      stdout,
+      lines,
       exitCode,
       signal,
-      wallMs,
-      setupMs: record ? Date.parse(record.startedAt) - spawnedAt.wallMs : null,
-      teardownMs: record ? exitedAt.wallMs - Date.parse(record.finishedAt) : null,
-      phasesMs: record ? phaseDurations(record.timeline) : {},
-      split: wallSplit(lines, record, spawnedAt.wallMs, wallMs),
-      ...(record ? { record } : {}),
-      ...(error ? { error } : {}),
-      peakRssMb: usage ? kbToMb(usage.maxRssKb) : polled === undefined ? null : kbToMb(polled),
-      polledPeakRssMb: polled === undefined ? null : kbToMb(polled),
-      reportPeakRssMb: reportUsage ? kbToMb(reportUsage.maxRssKb) : null,
-      cpuUserS: usage ? (usage.userCpuUs + (reportUsage?.userCpuUs ?? 0)) / 1e6 : null,
-      cpuSystemS: usage ? (usage.systemCpuUs + (reportUsage?.systemCpuUs ?? 0)) / 1e6 : null,
+      spawnedAtWallMs: spawnedAt.wallMs,
+      exitedAtWallMs: exitedAt.wallMs,
+      wallMs: elapsedMs(spawnedAt, exitedAt),
+      lastError:
+        signal === 'SIGKILL' ? `killed after ${o.timeoutMs / 1000}s; run \`pnpm chaos cleanup\`` : lastErr,
+      ...(usage ? { usage } : {}),
+      ...(reportUsage ? { reportUsage } : {}),
+      ...(polled === undefined ? {} : { polledPeakKb: polled }),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Peak RSS and CPU of a harness child: its getrusage, else the polled peak; the report process's CPU counts with it. */
+export function childFootprint(
+  c: ChildRun,
+): Pick<DrillMeasurement, 'peakRssMb' | 'polledPeakRssMb' | 'reportPeakRssMb' | 'cpuUserS' | 'cpuSystemS'> {
+  const { usage, reportUsage, polledPeakKb: polled } = c;
+  return {
+    peakRssMb: usage ? kbToMb(usage.maxRssKb) : polled === undefined ? null : kbToMb(polled),
+    polledPeakRssMb: polled === undefined ? null : kbToMb(polled),
+    reportPeakRssMb: reportUsage ? kbToMb(reportUsage.maxRssKb) : null,
+    cpuUserS: usage ? (usage.userCpuUs + (reportUsage?.userCpuUs ?? 0)) / 1e6 : null,
+    cpuSystemS: usage ? (usage.systemCpuUs + (reportUsage?.systemCpuUs ?? 0)) / 1e6 : null,
+  };
+}
+
+export async function runDrillChild(o: DrillRunOptions): Promise<DrillMeasurement> {
+  const c = await runHarnessChild([o.scenario], o);
+  let record: RunRecord | undefined;
+  let error: string | undefined;
+  try {
+    record = parseRecordOutput(c.stdout);
+  } catch (err) {
+    error = c.lastError || (err instanceof Error ? err.message : String(err));
+  }
+  return {
+    scenario: o.scenario,
+    platform: o.platform,
+    iteration: o.iteration,
+    exitCode: c.exitCode,
+    signal: c.signal,
+    wallMs: c.wallMs,
+    setupMs: record ? Date.parse(record.startedAt) - c.spawnedAtWallMs : null,
+    teardownMs: record ? c.exitedAtWallMs - Date.parse(record.finishedAt) : null,
+    phasesMs: record ? phaseDurations(record.timeline) : {},
+    split: wallSplit(c.lines, record, c.spawnedAtWallMs, c.wallMs),
+    ...(record ? { record } : {}),
+    ...(error ? { error } : {}),
+    ...childFootprint(c),
+  };
 }

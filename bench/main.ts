@@ -2,6 +2,7 @@
  * `pnpm bench`: speed and footprint as printed figures (never timed test assertions).
  *   pnpm bench                 drills on local (and kube when a cluster is up) + fixture + detection
  *   pnpm bench drills [...]    each scenario as a real drill in a child process, next to its floors
+ *   pnpm bench series          pnpm scenario --all on local: one stack for all drills, vs its floor
  *   pnpm bench fixture         throughput and p95 of the orchestrator on loopback
  *   pnpm bench detection       detection latency next to scrape + evaluation + `for`
  * Tables go to stdout (or one JSON document with --json); progress goes to stderr.
@@ -22,10 +23,13 @@ import {
   retryWhileBusy,
   runDrillsBench,
 } from './drills.ts';
+import type { PlatformFloors } from './floors.ts';
 import { kubeUnavailable } from './platform-floors.ts';
+import { formatSeries, runSeriesBench } from './series.ts';
 import {
   formatDrillTable,
   formatFloorLegend,
+  formatFloorRatios,
   formatGoalSummary,
   formatPhaseTable,
   formatRepeatSummary,
@@ -81,6 +85,8 @@ function printDrills(r: DrillsBenchResult): void {
     `1-minute load average as each drill started: ${r.loadAverage1mAtStart.map((l) => l.toFixed(2)).join(', ')}`,
   );
   out(formatGoalSummary(r));
+  const floorRatios = formatFloorRatios(r);
+  if (floorRatios) out(floorRatios);
   for (const { measurement: m } of r.runs)
     if (!m.record) out(`  ${m.scenario} #${m.iteration}: no run record: ${m.error}`);
   out();
@@ -94,7 +100,11 @@ function skipKube(reason: string): void {
   results['kube'] = { skipped: reason };
 }
 
-async function drills(names: readonly string[], f: DrillFlags, explicit: boolean): Promise<void> {
+async function drills(
+  names: readonly string[],
+  f: DrillFlags,
+  explicit: boolean,
+): Promise<DrillsBenchResult | undefined> {
   await loadScenarios(repoRoot, names); // bad names fail here, before any stack starts
   const kube = {
     ...(f.kubeconfig ? { kubeconfig: resolve(f.kubeconfig) } : {}),
@@ -110,7 +120,7 @@ async function drills(names: readonly string[], f: DrillFlags, explicit: boolean
     if (why) {
       if (explicit) throw new UserError(`--platform kube: ${why}`);
       skipKube(`SKIPPED: ${why}`);
-      return;
+      return undefined;
     }
   }
   const r = await runDrillsBench({
@@ -131,6 +141,35 @@ async function drills(names: readonly string[], f: DrillFlags, explicit: boolean
   missingRecords += r.runs.filter((x) => !x.measurement.record).length;
   results[f.platform] = { ...r, loadAverageAtEnd: loadavg() };
   if (!json()) printDrills(r);
+  return r;
+}
+
+interface SeriesFlags {
+  detection: DrillFlags['detection'];
+  floorRepeats: number;
+  drillTimeout: number;
+}
+
+async function series(f: SeriesFlags, floors?: PlatformFloors): Promise<void> {
+  const r = await runSeriesBench({
+    detection: f.detection,
+    floorRepeats: f.floorRepeats,
+    ...(floors ? { floors } : {}),
+    timeoutMs: f.drillTimeout * 1000,
+    repoRoot,
+    clock,
+    log: stderrLogger(),
+    signal: ctl.signal,
+    progress,
+  });
+  if (r.error) missingRecords += 1;
+  results['series'] = { ...r, loadAverageAtEnd: loadavg() };
+  if (json()) return;
+  out(
+    `== pnpm scenario --all on local (${loadLine()} at the end; ${r.loadAverage1mAtStart.toFixed(2)} at the start) ==`,
+  );
+  for (const l of formatSeries(r)) out(l);
+  out();
 }
 
 async function fixture(): Promise<void> {
@@ -221,7 +260,33 @@ drillOptions(
       'each scenario as a real drill in a child process: wall, MTTD, MTTR, harness RSS/CPU vs floors',
     )
     .argument('[scenarios...]', 'scenario names (default: all)'),
-).action(async (names: string[], f: DrillFlags) => drills(names, f, true));
+).action(async (names: string[], f: DrillFlags) => {
+  await drills(names, f, true);
+});
+
+program
+  .command('series')
+  .description(
+    'pnpm scenario --all on local in one child process (one stack and Prometheus for all drills): wall vs floor',
+  )
+  .addOption(
+    new Option('--detection <source>', 'passed to pnpm scenario')
+      .choices(['auto', 'prometheus', 'probes'])
+      .default('auto'),
+  )
+  .option(
+    '--floor-repeats <n>',
+    'rollout restarts per workload for the restart floor',
+    positiveInt('--floor-repeats'),
+    2,
+  )
+  .option(
+    '--drill-timeout <s>',
+    'SIGTERM the invocation after this many seconds',
+    positiveInt('--drill-timeout'),
+    600,
+  )
+  .action(async (f: SeriesFlags) => series(f));
 
 program
   .command('fixture')
@@ -244,7 +309,8 @@ program.action(async () => {
     drillTimeout: 600,
     busyWait: 900,
   };
-  await drills([], base, false);
+  const local = await drills([], base, false);
+  if (!ctl.signal.aborted) await series(base, local?.floors);
   if (!ctl.signal.aborted) {
     // The cluster is optional here: its failure is reported, and the other benches still run.
     await drills([], { ...base, platform: 'kube' }, false).catch((err: unknown) =>

@@ -4,6 +4,7 @@ import type { PlatformFloors, ScenarioFloors } from './floors.ts';
 import {
   checkGoals,
   formatDrillTable,
+  formatFloorRatios,
   formatGoalSummary,
   formatPhaseTable,
   type PlatformReport,
@@ -111,6 +112,26 @@ describe('goals', () => {
     expect(formatGoalSummary(report)).toBe(
       'goals on local: wall <= 20 s: 1/2 runs; wall/MTTR <= 2: 0/0 runs (median —); harness peak RSS < 150 MB (drill process and report process each): 1/2 runs',
     );
+  });
+});
+
+describe('floor ratios', () => {
+  it('says, per scenario, what wall/MTTR would be with every term at its floor', () => {
+    const llm = { ...floors, mttrMs: 10_000, wallMs: 18_000 };
+    const report: PlatformReport = {
+      platform: 'local',
+      floors: platformFloors,
+      runs: [
+        { measurement: measurement({}), floors },
+        { measurement: measurement({ iteration: 2 }), floors },
+        { measurement: measurement({ scenario: 'llm-rate-limit' }), floors: llm },
+      ],
+    };
+    // 11 340 / 2 700 = 4.2: no speed-up can bring db-outage within 2.0 on these windows
+    expect(formatFloorRatios(report)).toBe(
+      '  wall/MTTR with every term at its floor: db-outage 4.20, llm-rate-limit 1.80 (1/2 within 2)',
+    );
+    expect(formatFloorRatios({ ...report, platform: 'kube' })).toBeUndefined();
   });
 });
 

@@ -216,6 +216,20 @@ const medianRatio = (report: PlatformReport): string => {
   return p50 === null || p50 === undefined ? '—' : p50.toFixed(2);
 };
 
+/**
+ * wall floor / MTTR floor per scenario: what the ratio would be if every term sat at its floor.
+ * Above the goal, no speed-up can meet it on these windows; only a longer MTTR could.
+ */
+export function formatFloorRatios(report: PlatformReport): string | undefined {
+  const goal = GOALS[report.platform].wallPerMttr;
+  const ratios = new Map<string, number>();
+  for (const { measurement: m, floors: f } of report.runs)
+    if (f?.mttrMs) ratios.set(m.scenario, f.wallMs / f.mttrMs);
+  if (goal === null || ratios.size === 0) return undefined;
+  const below = [...ratios.values()].filter((r) => r <= goal).length;
+  return `  wall/MTTR with every term at its floor: ${[...ratios].map(([s, r]) => `${s} ${r.toFixed(2)}`).join(', ')} (${below}/${ratios.size} within ${goal})`;
+}
+
 export function formatGoalSummary(report: PlatformReport): string {
   const checks = report.runs.map(({ measurement }) => checkGoals(measurement));
   const count = (k: keyof GoalCheck) =>

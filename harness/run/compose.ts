@@ -142,6 +142,7 @@ async function createDetection(
   stack: RunningStack,
   entryUrl: string,
   early: EarlyPrometheus | undefined,
+  clear: Promise<string | undefined> | undefined,
 ): Promise<{ source: DetectionSource; feed?: (s: RequestSample) => void; note?: string }> {
   if (req.monitoring) {
     const expected = req.scenario.detection.alerts;
@@ -160,6 +161,8 @@ async function createDetection(
         start: async () => {
           const failed = await launched;
           if (failed) throw failed;
+          const stale = await clear;
+          if (stale) throw new Error(stale);
           prom.setTargets(await scrapeTargets());
           // Instances come and go (crash loops, rollouts): keep Prometheus' targets current.
           refresh = setInterval(async () => {
@@ -240,6 +243,12 @@ export interface DrillSetup {
   readonly ledger: Ledger;
   readonly runbook: ReturnType<typeof loadRunbook> & { readonly file: string };
   readonly prometheus: EarlyPrometheus | undefined;
+  /**
+   * On a reused Prometheus: settles when the last drill's alerts are no longer active (a message
+   * if they stay). Detection starts after it, so the steady-state rounds run meanwhile, and the
+   * last drill's alerts never reach this drill's record.
+   */
+  readonly prometheusClear?: Promise<string | undefined>;
   readonly testFault: TestFault | undefined;
   readonly limitations: readonly string[];
 }
@@ -279,7 +288,7 @@ export async function drillOn(stack: RunningStack, setup: DrillSetup): Promise<R
     ...(req.allowHostCommands ? { policy: { allowHostCommands: true } } : {}),
     ...(req.targetOverrides ? { targetOverrides: req.targetOverrides } : {}),
   });
-  const detection = await createDetection(req, stack, entryUrl, prometheus);
+  const detection = await createDetection(req, stack, entryUrl, prometheus, setup.prometheusClear);
   const load = backgroundLoad(() =>
     startLoad({
       baseUrl: entryUrl,

@@ -1,9 +1,11 @@
 /**
  * The drill series on the real local platform (Agent Agency's stack, real Postgres, Redis,
- * Prometheus): three db-outage drills in one series. The second runs on the stack the first
+ * Prometheus): three crash-loop drills in one series. The second runs on the stack the first
  * left, once restoreBaseline has verified it; before the third the baseline is made not to
  * verify (the one thing injected), and the series must take that stack down, processes and run
- * directory gone, and bring the third drill a fresh one. At the end nothing is left.
+ * directory gone, and bring the third drill a fresh one. The first drill's alerts, still active
+ * in the shared Prometheus as the second starts, must not reach the second's record. At the end
+ * nothing is left.
  */
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,7 +55,7 @@ describe('a series of local drills', () => {
 
   it('reuses a stack that verifies at its baseline and replaces one that does not, leaving nothing', async () => {
     target = await loadConfig(join(REPO, 'firedrill.config.ts'));
-    scenario = await loadScenario('db-outage', target.scenarios, target);
+    scenario = await loadScenario('crash-loop', target.scenarios, target);
     const ledgerDir = join(stateDir, 'ledger');
     const ctl = new AbortController();
     const series = new DrillSeries({
@@ -97,11 +99,19 @@ describe('a series of local drills', () => {
       expect(r.outcome).toBe('resolved-by-runbook');
       expect(r.restore.ok).toBe(true);
     }
+    // the drill before left its alerts firing in the same Prometheus: none reaches the next record
+    const alertsBeforeInjection = (r: RunRecord) => {
+      const injected = r.timeline.find((e) => e.type === 'injected')!.at.monoMs;
+      return r.timeline
+        .filter((e) => e.type === 'alert' && e.at.monoMs < injected)
+        .map((e) => `${e['alert']} ${e['state']}`);
+    };
+    expect(records.map(alertsBeforeInjection)).toEqual([[], [], []]);
     expect(baselines).toEqual(['before drill 1', 'before drill 2']);
     // drill 1 on drill 0's stack; drill 2 on a fresh one
     expect(ups).toEqual([0, 2]);
     expect(pidsAt[0]!.length).toBeGreaterThan(3);
-    // the same processes served drill 1 (the runbook's restart of Postgres aside)...
+    // the same processes served drill 1 (the runbook's restart of the orchestrator aside)...
     expect(pidsAt[1]!.filter((pid) => pidsAt[0]!.includes(pid)).length).toBeGreaterThan(3);
     // ...and none of them drill 2
     expect(pidsAt[2]!.filter((pid) => [...pidsAt[0]!, ...pidsAt[1]!].includes(pid))).toEqual([]);

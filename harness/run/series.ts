@@ -95,25 +95,29 @@ export class DrillSeries {
     const runbook = { file: runbookFile, ...loadRunbook(runbookFile) };
     const runId = newRunId(req.scenario.name, req.clock);
     try {
-      if (this.site) await this.keepOrDrop(req);
+      const reused = this.site !== undefined && (await this.keepOrDrop(req));
       this.site ??= await openSite(req, runId);
       const { prometheus, limitations, stack } = this.site;
       const ledger = this.site.ledger.scope();
+      const prometheusClear = reused && prometheus ? alertsCleared(prometheus, req) : undefined;
       const setup = {
         req,
         runId,
         ledger,
         runbook,
         prometheus,
+        ...(prometheusClear ? { prometheusClear } : {}),
         testFault: req.testFault,
         limitations,
       };
       const record = await drillOn(stack, setup);
+      const stale = await prometheusClear;
       this.left = () => [
         ...(record.restore.ok
           ? []
           : [`restore failed: ${record.restore.errors.join('; ') || 'see the run record'}`]),
         ...ledger.pendingOwn().map((e) => `ledger: ${e.what} not undone`),
+        ...(stale ? [stale] : []),
       ];
       return record;
     } catch (err) {
@@ -124,8 +128,8 @@ export class DrillSeries {
     }
   }
 
-  /** Restore the baseline the last drill left; if it does not verify, a fresh stack for the next. */
-  private async keepOrDrop(req: DrillRequest): Promise<void> {
+  /** Restore the baseline the last drill left; if it does not verify, a fresh stack for the next. True: kept. */
+  private async keepOrDrop(req: DrillRequest): Promise<boolean> {
     req.onPhase?.('preflight', 'the stack to be back at its baseline');
     const left = this.left?.() ?? [];
     const { reset, problems } = left.length
@@ -136,11 +140,12 @@ export class DrillSeries {
         }));
     req.signal.throwIfAborted(); // interrupted: nothing more to start; the caller takes it down
     if (reset.length) req.log.info(`baseline restored: ${reset.join('; ')}`);
-    if (problems.length === 0) return;
+    if (problems.length === 0) return true;
     req.log.warn(
       `the stack did not verify at its baseline (${problems.join('; ')}): taking it down, this drill starts a fresh one`,
     );
     await this.close();
+    return false;
   }
 
   async close(): Promise<void> {
@@ -154,8 +159,9 @@ const BASELINE_WAIT_MS = 30_000;
 
 /**
  * Between two drills on one stack, what the next must not inherit: a workload off the stack
- * file's spec (the runbook's scale, env or resources), a fault's plumbing, failing health,
- * Prometheus's memory of the drill or an alert still active.
+ * file's spec (the runbook's scale, env or resources), a fault's plumbing, failing health, or
+ * Prometheus's memory of the drill (its series are deleted here; its alerts resolve at the next
+ * evaluation, which alertsCleared waits for while the next drill's steady state runs).
  * Resets what it can, then verifies; `problems` is what did not verify ([] = the next may run).
  */
 export async function restoreBaseline(
@@ -174,26 +180,51 @@ export async function restoreBaseline(
     checks: ['health'],
     clock: req.clock,
   });
-  const waits: [string, () => Promise<readonly string[]>][] = [
+  const deadline = req.clock.now().monoMs + BASELINE_WAIT_MS;
+  for (const [what, check] of [
     ['stack at spec', offSpec],
     ['health', async () => (await verifier.round(req.signal)).failures],
-  ];
+  ] as const) {
+    const problems = await waitFor(what, check, req, deadline);
+    if (problems.length) return { reset, problems };
+  }
   const prom = site.prometheus;
   if (prom) {
     if (await prom.launched) return { reset, problems: ['prometheus did not start'] };
     await prom.prom.forget();
-    waits.push(['no alert active', async () => (await prom.prom.poll()).map((a) => `${a.alert} ${a.state}`)]);
-  }
-  const deadline = req.clock.now().monoMs + BASELINE_WAIT_MS;
-  for (const [what, check] of waits) {
-    let problems = await check();
-    while (problems.length && req.clock.now().monoMs < deadline && !req.signal.aborted) {
-      await req.clock.sleep(200, req.signal).catch(() => undefined);
-      problems = await check();
-    }
-    if (problems.length) return { reset, problems: problems.map((p) => `${what}: ${p}`) };
   }
   return { reset, problems: [] };
+}
+
+/** Settles when our Prometheus has no alert active: a message if one still is after the wait, never a rejection. */
+export async function alertsCleared(prom: EarlyPrometheus, req: DrillRequest): Promise<string | undefined> {
+  const active = async () => (await prom.prom.poll()).map((a) => `${a.alert} ${a.state}`);
+  try {
+    const left = await waitFor('no alert active', active, req, req.clock.now().monoMs + BASELINE_WAIT_MS);
+    return left.length
+      ? `the last drill's alerts are still active after ${BASELINE_WAIT_MS / 1000} s (${left.join('; ')})`
+      : undefined;
+  } catch (err) {
+    return `prometheus: ${errorMessage(err)}`;
+  }
+}
+
+/** Poll `check` until it finds no problem or the deadline passes; what it still finds, prefixed with `what`. */
+async function waitFor(
+  what: string,
+  check: () => Promise<readonly string[]>,
+  req: DrillRequest,
+  deadline: number,
+): Promise<string[]> {
+  const from = req.clock.now().monoMs;
+  let problems = await check();
+  while (problems.length && req.clock.now().monoMs < deadline && !req.signal.aborted) {
+    await req.clock.sleep(200, req.signal).catch(() => undefined);
+    problems = await check();
+  }
+  if (!problems.length)
+    req.log.debug(`baseline: ${what} after ${((req.clock.now().monoMs - from) / 1000).toFixed(1)} s`);
+  return problems.map((p) => `${what}: ${p}`);
 }
 
 /**
