@@ -88,6 +88,10 @@ describe.skipIf(!enabled || !userRunbookPresent)("the user's runbook as written,
         expect.stringMatching(/passed \S+: kubectl rollout restart deployment\/agent-agency-postgres/),
       ]),
     );
+    // Postgres is halted by scaling to zero: the record says how that differs from a crash
+    expect(r.limitations).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^kube: a halted workload is scaled to zero/)]),
+    );
   });
 
   it('llm-rate-limit: resolved-by-runbook — retries with back-off', () => {

@@ -161,9 +161,11 @@ function dependencyDown(spec: Extract<Fault, { kind: 'dependency-down' }>): Faul
       }
       const appliedAt = ctx.clock.now();
       await confirm(ctx, what, async () => (await ctx.stack.status(spec.workload)).readyReplicas === 0);
+      const halted = spec.mode === 'kill' && ctx.stack.halt;
       return {
         description: what,
         appliedAt,
+        ...(halted && ctx.stack.haltDiffers ? { limitations: [ctx.stack.haltDiffers] } : {}),
         async revert() {
           const now = await scaleBack(ctx.stack, spec.workload, before);
           if (now.desiredReplicas === before.desiredReplicas && now.readyReplicas < before.desiredReplicas)

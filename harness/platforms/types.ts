@@ -128,6 +128,8 @@ export interface RunningStack {
   // Optional capabilities some faults need; a platform without one reports the fault as unsupported.
   /** Kill every instance and keep the workload down until its next rollout restart, scale or env change. */
   halt?(workload: string): Promise<void>;
+  /** How a halted workload here differs from a crashed one, for the run record (none: it does not). */
+  readonly haltDiffers?: string;
   /** Run a bounded CPU/memory stressor inside the workload's resource limits. */
   startStressor?(workload: string, spec: StressSpec): Promise<{ stop(): Promise<void> }>;
   /**

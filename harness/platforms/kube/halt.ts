@@ -6,6 +6,8 @@
  * crashed server stays down until someone restarts it. A scale by anyone ends the halt by
  * itself; for a change of the pod template (`kubectl rollout restart`, `kubectl set env`, by
  * the runbook or anyone), the deployment watch brings the remembered replicas back.
+ * Unlike a crashed server, a halted workload has no pod at all: a step that needs one waits
+ * kubectl's --pod-running-timeout. The run record says so (KubeStack.haltDiffers).
  */
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { Clock } from '../../core/clock.ts';

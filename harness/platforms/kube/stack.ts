@@ -226,6 +226,9 @@ export class KubeStack implements RunningStack {
     });
   }
 
+  readonly haltDiffers =
+    "kube: a halted workload is scaled to zero and its pods deleted, where a crashed server's pod would still be there (restarting); a runbook step that picks one of its pods (kubectl logs|exec deployment/...) waits kubectl's --pod-running-timeout (20 s by default) and fails, and that wait counts in MTTR";
+
   halt(name: string): Promise<void> {
     return this.halts.halt(this.deployment(name));
   }
