@@ -95,7 +95,10 @@ describe('Agent Agency on local', () => {
   });
 
   it('network deny orchestrator -> postgres fails /health; removing it restores', async () => {
-    await stack.applyNetworkDeny({ name: 'deny-db', from: ORCH, to: ['agent-agency-postgres'] });
+    // it refuses where a NetworkPolicy drops, and says so for the run record
+    expect(
+      await stack.applyNetworkDeny({ name: 'deny-db', from: ORCH, to: ['agent-agency-postgres'] }),
+    ).toEqual([expect.stringMatching(/^local: a network deny resets connections at once/)]);
     expect(await stack.listNetworkDenies()).toEqual(['deny-db']);
     await eventually('/health 503', async () => (await health()) === 503);
     // The harness's own path to Postgres is not cut: only the orchestrator's link is.

@@ -49,6 +49,13 @@ export interface StackParts {
   readonly dirEntries: LedgerEntry[];
 }
 
+/**
+ * A deny here refuses (the link proxy resets), where a NetworkPolicy drops packets: a client
+ * without its own timeout fails at once here and hangs there. Said in every record it shapes.
+ */
+export const DENY_REJECTS =
+  'local: a network deny resets connections at once (like a REJECT rule), where a Kubernetes NetworkPolicy drops packets; a runbook step with no timeout of its own (e.g. redis-cli -h ...) fails here in milliseconds but hangs on a cluster until the step bound (30 s; measured on kind: 30.0 s), and that counts in MTTR';
+
 export class LocalStack implements RunningStack {
   readonly platform = 'local' as const;
   readonly namespace: string;
@@ -122,7 +129,7 @@ export class LocalStack implements RunningStack {
     this.workload(deny.from);
     for (const to of deny.to) this.workload(to);
     this.parts.network.apply(deny); // the proxies close every connection they carry: nothing survives
-    return [];
+    return [DENY_REJECTS];
   }
 
   async removeNetworkDeny(name: string): Promise<void> {
