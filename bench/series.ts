@@ -205,7 +205,7 @@ export function formatSeries(r: SeriesBenchResult): string[] {
     '',
     `wall ${seconds(r.wallMs)} s (floor ${seconds(r.floorMs)} s): first drill started at ${seconds(r.firstStartMs)} s, ` +
       `baseline checks between drills ${seconds(r.drills.reduce((s, d) => s + (d.baselineMs ?? 0), 0))} s, ` +
-      `after the last drill ${seconds(r.teardownMs)} s; harness peak RSS ${r.peakRssMb === null ? "—" : Math.round(r.peakRssMb)} MB`,
+      `after the last drill ${seconds(r.teardownMs)} s; harness peak RSS ${r.peakRssMb === null ? '—' : Math.round(r.peakRssMb)} MB`,
     '  drill floor = steady state (N-1)×interval + `for` of the fastest alert + restart + recovery window (N-1)×interval;',
     '  series floor = node start + stack up + what Prometheus start adds + the drill floors + stack down',
     `goal: pnpm scenario --all on local <= ${SERIES_GOAL_MS / 1000} s: ${met ? 'yes' : 'NO'} (${seconds(r.wallMs)} s, ` +

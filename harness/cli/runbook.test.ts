@@ -198,6 +198,8 @@ describe('pnpm runbook lint --manifests fixtures/k8s on the planted defects', ()
       ['undefined-placeholder', lineOf('$COUNCIL_REPLICAS')],
       ['unquoted-glob', lineOf('events?limit=5')],
       ['curl-no-timeout', lineOf('curl -f https://')],
+      ['client-no-timeout', lineOf('-- redis-cli -h agent-agency-redis ping')],
+      ['client-no-timeout', lineOf('-- nc -z agent-agency-postgres')],
       ['missing-file', lineOf('@timing.txt')],
       ['parse', lineOf('## Appendix notes') + 2],
     ];

@@ -225,6 +225,38 @@ export function curlWithoutTimeout(inv: Invocation, emit: Emit): void {
   );
 }
 
+/**
+ * Network clients that wait for the kernel's TCP retries (about 2 min) where a NetworkPolicy
+ * drops packets: the network-failure diagnostics a partition makes hang. Looks at the command
+ * itself and at what `kubectl exec ... --` runs.
+ */
+export function clientWithoutTimeout(inv: Invocation, call: KubectlCall | undefined, emit: Emit): void {
+  if (call && call.verb !== 'exec') return;
+  const words = call ? call.remote : inv.words;
+  const program = words[0]?.text.replace(/^.*\//, '');
+  if (!program || program === 'timeout' || inv.timeout !== undefined) return;
+  const args = words.slice(1).map((w) => w.text);
+  const at = words[0]!.start;
+  const where = "where a NetworkPolicy drops packets it waits for the kernel's TCP retries (about 2 min)";
+  if (program === 'redis-cli')
+    emit(
+      'client-no-timeout',
+      'info',
+      at,
+      `redis-cli has no connect timeout; ${where}: bound it, e.g. \`timeout 5 redis-cli ...\``,
+    );
+  if (['nc', 'ncat', 'netcat'].includes(program) && !args.some((a) => /^-[a-zA-Z]*w/.test(a)))
+    emit('client-no-timeout', 'info', at, `${program} without -w: ${where}; add -w 3`);
+  const host = args.some((a) => /^(-h|--host(=.*)?)$/.test(a) || /\bhost=/.test(a));
+  if (program === 'psql' && host && !args.some((a) => /connect_timeout/i.test(a)))
+    emit(
+      'client-no-timeout',
+      'info',
+      at,
+      `psql to a host without connect_timeout: ${where}; connect with "host=... connect_timeout=5"`,
+    );
+}
+
 /** Unquoted `?`, `*` or `[` in a URL: zsh stops with "no matches found", bash may glob. */
 export function unquotedGlob(inv: Invocation, emit: Emit): void {
   for (const w of inv.words)

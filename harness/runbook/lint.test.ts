@@ -60,6 +60,8 @@ describe('planted defects', () => {
     ['undefined-placeholder', lineOf('$COUNCIL_REPLICAS')],
     ['unquoted-glob', lineOf('events?limit=5')],
     ['curl-no-timeout', lineOf('curl -f https://')],
+    ['client-no-timeout', lineOf('-- redis-cli -h agent-agency-redis ping')],
+    ['client-no-timeout', lineOf('-- nc -z agent-agency-postgres')],
     ['missing-file', lineOf('@timing.txt')],
     ['parse', lineOf('## Appendix notes') + 2],
   ];
@@ -82,6 +84,7 @@ describe('planted defects', () => {
     expect(severity('gnu-only')).toBe('warning');
     expect(severity('undefined-placeholder')).toBe('warning');
     expect(severity('curl-no-timeout')).toBe('info');
+    expect(severity('client-no-timeout')).toBe('info');
   });
 
   it('names the kind the manifests use', () => {
@@ -170,6 +173,8 @@ describe.skipIf(!haveReference)('the reference runbook', () => {
     expect(at('unquoted-glob')).toEqual([273]);
     expect(at('missing-file')).toEqual([247, 254]);
     expect(at('wrong-kind')).toEqual([]);
+    // redis-cli ping and nc -zv with no timeout: a partition's diagnostics hang
+    expect(at('client-no-timeout')).toEqual([82, 154]);
   });
 
   it('reports deployment/agent-agency-redis-style references when Redis is a StatefulSet', () => {

@@ -12,6 +12,7 @@ import { manifestRules } from './lint-manifest-rules.ts';
 import { runbookNamespace, safetyFindings } from './lint-safety-rules.ts';
 import {
   addOnDependencies,
+  clientWithoutTimeout,
   curlWithoutTimeout,
   type Emit,
   fragileLookup,
@@ -63,6 +64,7 @@ function stepFindings(step: Step, options: LintOptions, fileRoots: readonly stri
     gnuOnly(inv, emit);
     fragileLookup(inv, call, emit);
     curlWithoutTimeout(inv, emit);
+    clientWithoutTimeout(inv, call, emit);
     unquotedGlob(inv, emit);
     for (const f of referencedFiles(inv, call))
       if (!fileRoots.some((root) => exists(resolve(root, f.path))))

@@ -16,10 +16,30 @@ import { repeatInvocation } from '../report/testing/invocations.ts';
 import { kubectlFor } from './kubectl-for.ts';
 import { allSteps, type Runbook } from './model.ts';
 import { findResolution, parseRunbook } from './parse.ts';
-import { suggestPatch } from './patch.ts';
+import { fixLine, suggestPatch } from './patch.ts';
 import type { StepResult } from './step-result.ts';
 import { translateCommand } from './translate.ts';
 import { unifiedDiff } from './unified-diff.ts';
+
+describe('fixLine: clients that hang where packets are dropped', () => {
+  const fix = (line: string) => fixLine(line, line);
+  const exec = 'kubectl exec -i deployment/api -n shop -- ';
+
+  it('bounds redis-cli with timeout and gives nc a -w, once', () => {
+    expect(fix(`${exec}redis-cli -h cache ping`)).toBe(`${exec}timeout 5 redis-cli -h cache ping`);
+    expect(fix(`${exec}nc -zv db 5432`)).toBe(`${exec}nc -w 3 -zv db 5432`);
+    for (const done of [
+      `${exec}timeout 5 redis-cli -h cache ping`,
+      `${exec}nc -z -w 3 db 5432`,
+      'nc -zw3 db 5432',
+    ])
+      expect(fix(done)).toBe(done);
+  });
+
+  it('leaves words that only contain the names alone', () => {
+    for (const line of ['echo sync-redis-cli done', 'grep func file.go']) expect(fix(line)).toBe(line);
+  });
+});
 
 const run = promisify(execFile);
 const dirs: string[] = [];
@@ -222,7 +242,7 @@ describe("the suggested patch for the user's runbook", () => {
       );
       expect(patched).not.toMatch(/kubectl logs -f/);
       expect(patched).toContain(
-        'kubectl exec -i deployment/agent-agency-orchestrator -n agent-agency -- redis-cli -h agent-agency-redis ping',
+        'kubectl exec -i deployment/agent-agency-orchestrator -n agent-agency -- timeout 5 redis-cli -h agent-agency-redis ping',
       );
       // Scenario 2 (database) did not run: its exec -it stays as written
       expect(patched).toContain(

@@ -1,8 +1,9 @@
 /**
  * The runbook patch a drill suggests: (a) the fix steps the scenario had to supply, in kubectl
  * form, at the end of the resolution section's code block, and (b) the mechanical fixes of
- * findings on the steps the drill ran (`logs -f`, `exec -it`, curl without --max-time,
- * GNU-only `date -d`). The result is a unified diff that `patch RUNBOOK < file` applies.
+ * findings on the steps the drill ran (`logs -f`, `exec -it`, curl without --max-time, redis-cli
+ * and nc without a timeout, GNU-only `date -d`). The result is a unified diff that
+ * `patch RUNBOOK < file` applies.
  */
 import { invocations } from './invocation.ts';
 import { flag, parseKubectl } from './kubectl.ts';
@@ -105,8 +106,16 @@ export function fixLine(line: string, command: string): string {
         .replace(/\s--tty=true(?=\s|$)/, '') + tail;
   }
   if (CURL.test(out) && !TIMEOUT.test(command)) out = out.replace(CURL, '$1curl --max-time 10');
+  // Clients that hang where packets are dropped (lint: client-no-timeout)
+  if (REDIS_CLI.test(out) && !/\btimeout\s+\S+\s+redis-cli\b/.test(command))
+    out = out.replace(REDIS_CLI, '$1timeout 5 redis-cli');
+  if (NC.test(out) && !/(^|[\s;|&(])nc(at)?\s(.*\s)?-[a-zA-Z]*w/.test(command))
+    out = out.replace(NC, '$1$2 -w 3');
   return out;
 }
+
+const REDIS_CLI = /(^|[\s;|&(])redis-cli(?=\s)/;
+const NC = /(^|[\s;|&(])(nc|ncat)(?=\s)/;
 
 const GNU_DATE = /\bdate\b[^)\n]*\s-d\s*['"]?((\d+)\s+(minute|hour|day)s?\s+ago)/;
 

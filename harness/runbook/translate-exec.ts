@@ -12,6 +12,8 @@ export function translateExec(
   remote: readonly ShellWord[],
   filter: Invocation | undefined,
 ): Translation {
+  // `timeout 5 redis-cli ...`: the local checks bound themselves; translate what it runs
+  if (remote[0]?.text === 'timeout') return translateExec(workload, afterTimeout(remote), filter);
   const prog = remote[0]?.text.replace(/^.*\//, '');
   const args = remote.slice(1).map((w) => w.text);
   const positional = args.filter((a) => !a.startsWith('-'));
@@ -71,4 +73,11 @@ export function translateExec(
     default:
       return no(`kubectl exec of \`${prog ?? ''}\` has no counterpart on the local platform`);
   }
+}
+
+/** The command `timeout [-k D] [-s SIG] [--flags] DURATION COMMAND...` runs. */
+function afterTimeout(words: readonly ShellWord[]): readonly ShellWord[] {
+  let k = 1;
+  while (words[k]?.text.startsWith('-')) k += /^-[ks]$/.test(words[k]!.text) ? 2 : 1;
+  return words.slice(k + 1);
 }

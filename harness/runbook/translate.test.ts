@@ -129,6 +129,10 @@ describe('kubectl -> platform verbs', () => {
       { verb: 'exec-check', workload: orch, check: 'redis-ping', target: 'agent-agency-redis' },
     ],
     [
+      'kubectl exec deployment/agent-agency-orchestrator -n agent-agency -- timeout -s KILL 5 redis-cli -h agent-agency-redis ping',
+      { verb: 'exec-check', workload: orch, check: 'redis-ping', target: 'agent-agency-redis' },
+    ],
+    [
       'kubectl exec -it deployment/agent-agency-orchestrator -n agent-agency -- ps aux',
       { verb: 'exec-check', workload: orch, check: 'ps' },
     ],
