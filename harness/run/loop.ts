@@ -89,7 +89,7 @@ function stepHooks(o: DrillOptions, tl: Timeline, steps: StepResult[], drill: ()
         ...(r.exitCode === null ? {} : { exitCode: r.exitCode }),
       });
     },
-    checkHealth: async () => (await o.verifier.round()).passed,
+    checkHealth: async (signal) => (await o.verifier.round(signal)).passed,
     outageInForce: () => drill().injected !== undefined && !drill().recovery?.recoveredAt(),
   };
 }

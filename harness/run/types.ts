@@ -17,7 +17,7 @@ export interface StepHooks {
   onStart(step: { id: string; title: string; extra: boolean }): void;
   onEnd(result: StepResult): void;
   /** Postcondition after a remediation step: is the system healthy now? */
-  checkHealth(): Promise<boolean>;
+  checkHealth(signal?: AbortSignal): Promise<boolean>;
   /** Fault injected and the system not yet recovered: a diagnostic's failure may be evidence of it. */
   outageInForce?(): boolean;
 }

@@ -36,8 +36,8 @@ export interface ExecuteContext {
   readonly timeoutMs?: number;
   /** Time boxes ("0-2 minutes") count from here; default: when executeSteps starts. */
   readonly timeBoxStart?: Instant;
-  /** Postcondition after each remediation step: is the system healthy now? */
-  readonly checkHealth?: () => Promise<boolean>;
+  /** Postcondition after each remediation step: is the system healthy now? Aborted: not known, so not healthy. */
+  readonly checkHealth?: (signal?: AbortSignal) => Promise<boolean>;
   /** Is the outage in force (fault injected, not recovered)? Then a diagnostic failing like it is evidence. */
   readonly outageInForce?: () => boolean;
   /**
@@ -58,28 +58,41 @@ export interface ExecuteContext {
 export const DEFAULT_STEP_TIMEOUT_MS = 30_000;
 export const DEFAULT_SETTLE_MS = 5_000;
 
-async function healthy(check: () => Promise<boolean>): Promise<boolean> {
+async function healthy(
+  check: (signal?: AbortSignal) => Promise<boolean>,
+  signal?: AbortSignal,
+): Promise<boolean> {
   try {
-    return await check();
+    return await check(signal);
   } catch {
     return false;
   }
 }
 
-/** Health after a remediation step: wait (bounded) for it to come back, but never for it to go. */
+/**
+ * Health after a remediation step: wait (bounded) for it to come back, but never for it to go.
+ * Healthy before: one round says whether the step broke it. Unhealthy before: rounds until one
+ * passes, within settleMs; a round slower than what is left of it (a hung API answers nothing
+ * for seconds per request) is cut at the window's end and counts as not healthy.
+ */
 export async function settledHealth(
   ctx: Pick<ExecuteContext, 'checkHealth' | 'settleMs' | 'settlePollMs' | 'signal'>,
   clock: Clock,
   wasHealthy: boolean,
 ): Promise<boolean> {
   const check = ctx.checkHealth!;
-  let now = await healthy(check);
-  if (now || wasHealthy) return now;
+  if (wasHealthy) return healthy(check, ctx.signal);
   const start = clock.now();
   const settleMs = ctx.settleMs ?? DEFAULT_SETTLE_MS;
-  while (!now && elapsedMs(start, clock.now()) < settleMs && !ctx.signal?.aborted) {
-    await clock.sleep(ctx.settlePollMs ?? 500, ctx.signal);
-    now = await healthy(check);
+  const left = () => settleMs - elapsedMs(start, clock.now());
+  const withinWindow = () => {
+    const bound = AbortSignal.timeout(Math.max(1, Math.ceil(left())));
+    return ctx.signal ? AbortSignal.any([ctx.signal, bound]) : bound;
+  };
+  let now = await healthy(check, withinWindow());
+  while (!now && left() > 0 && !ctx.signal?.aborted) {
+    await clock.sleep(Math.min(ctx.settlePollMs ?? 500, left()), ctx.signal);
+    now = await healthy(check, withinWindow());
   }
   return now;
 }
@@ -104,7 +117,7 @@ export async function executeSteps(steps: readonly Step[], ctx: ExecuteContext):
   for (const step of steps) {
     const classification = classifyStep(step, { hostMap: ctx.hostMap });
     ctx.onStart?.({ id: step.id, title: step.comment?.split('\n')[0] ?? step.command, extra: false });
-    const started = clock.now();
+    let ranFrom = clock.now(); // the step's own run, after any health check before it
     const refusals = decisiveRefusals(step.command, classification.kind === 'not-applicable', {
       ...ctx.policy,
       hostMap: ctx.hostMap,
@@ -147,7 +160,11 @@ export async function executeSteps(steps: readonly Step[], ctx: ExecuteContext):
         };
       else {
         const remediation = classification.intent === 'remediation' && ctx.checkHealth;
-        if (remediation && lastHealth === undefined) lastHealth = await healthy(ctx.checkHealth!);
+        // Before the first fix: an outage still in force is unhealthy without asking (a round
+        // against a hung API takes seconds the incident would be charged with).
+        if (remediation && lastHealth === undefined)
+          lastHealth = ctx.outageInForce?.() ? false : await healthy(ctx.checkHealth!);
+        ranFrom = clock.now();
         try {
           run = await ctx.executor.run(step, {
             variables,
@@ -188,7 +205,7 @@ export async function executeSteps(steps: readonly Step[], ctx: ExecuteContext):
       step,
       classification,
       run,
-      elapsedMs(started, ended),
+      elapsedMs(ranFrom, ended),
       { effect, evidence },
       step.timeBox && {
         fromMs: step.timeBox.fromMs,

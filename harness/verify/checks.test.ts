@@ -4,6 +4,8 @@
  * behind the API's back (an UPDATE in Postgres) or gone fails the check, naming it, and so
  * does a check with nothing written to compare.
  */
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type TestStack } from '../../fixtures/agent-agency/testing/stack.ts';
@@ -95,5 +97,45 @@ describe('steady-state records', () => {
       clock: systemClock,
     });
     await expect(v.prepare()).resolves.toBeUndefined();
+  });
+});
+
+describe('a round its caller stops waiting for', () => {
+  it('ends when the signal aborts, not when a hung API times its requests out', async () => {
+    // an API that accepts and never answers, like one behind a dropped path
+    const held: ServerResponse[] = [];
+    const server = createServer((_req, res) => held.push(res));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const v = createHttpVerifier({
+        baseUrl: `http://127.0.0.1:${port}`,
+        apiKey: '',
+        checks: ['health', 'dependencies'],
+        routes: { health: '/health', dependencies: ['/health/database'] },
+        clock: systemClock,
+        requestTimeoutMs: 5000,
+      });
+      const t0 = performance.now();
+      await expect(v.round(AbortSignal.timeout(200))).rejects.toThrow(/timeout|abort/i);
+      expect(performance.now() - t0).toBeLessThan(1500);
+      // without a signal the same round runs its course: both checks fail on their own timeouts
+      const slow = await createHttpVerifier({
+        baseUrl: `http://127.0.0.1:${port}`,
+        apiKey: '',
+        checks: ['health', 'dependencies'],
+        routes: { health: '/health', dependencies: ['/health/database'] },
+        clock: systemClock,
+        requestTimeoutMs: 300,
+      }).round();
+      expect(slow.failures).toEqual([
+        'health: timed out',
+        'dependencies: The operation was aborted due to timeout',
+      ]);
+    } finally {
+      for (const res of held) res.destroy();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 });

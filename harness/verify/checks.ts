@@ -203,13 +203,14 @@ export function createHttpVerifier(opts: HttpVerifierOptions): Verifier {
         written.push({ id, description, checksum: checksum(id, description) });
       }
     },
-    async round() {
+    async round(signal) {
       const startedAt = opts.clock.now();
       const failures: string[] = [];
       for (const name of opts.checks) {
         try {
-          await checks[name]();
+          await unlessAborted(checks[name](), signal);
         } catch (err) {
+          if (signal?.aborted) throw err;
           failures.push(
             `${name}: ${err instanceof Error ? (err.name === 'TimeoutError' ? 'timed out' : err.message) : String(err)}`,
           );
@@ -218,6 +219,26 @@ export function createHttpVerifier(opts: HttpVerifierOptions): Verifier {
       return { passed: failures.length === 0, failures, startedAt };
     },
   };
+}
+
+/**
+ * `p`, or the signal's reason as soon as it aborts: a round its caller stopped waiting for ends
+ * then, not when its requests time out (they settle unobserved, each within its own timeout).
+ */
+async function unlessAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  p.catch(() => {});
+  signal.throwIfAborted();
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([p, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
 }
 
 /** What the data-integrity check wrote in steady state, to compare after recovery. */
