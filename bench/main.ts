@@ -223,12 +223,9 @@ Exit codes: 0 every figure measured, 1 a drill left no run record, 2 bad input o
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT.error));
 const json = () => program.opts<{ json?: boolean }>().json === true;
 
-const drillOptions = (cmd: Command) =>
+/** What a drill child is run with: its detection, the restart floor's repeats, its time bound. */
+const childOptions = (cmd: Command) =>
   cmd
-    .addOption(
-      new Option('--platform <platform>', 'where drills run').choices(['local', 'kube']).default('local'),
-    )
-    .option('--repeat <n>', 'drills per scenario', positiveInt('--repeat'), 1)
     .addOption(
       new Option('--detection <source>', 'passed to pnpm scenario')
         .choices(['auto', 'prometheus', 'probes'])
@@ -242,10 +239,19 @@ const drillOptions = (cmd: Command) =>
     )
     .option(
       '--drill-timeout <s>',
-      'SIGTERM a drill after this many seconds',
+      'SIGTERM the child (a drill, or the --all invocation) after this many seconds',
       positiveInt('--drill-timeout'),
       600,
-    )
+    );
+
+const drillOptions = (cmd: Command) =>
+  childOptions(
+    cmd
+      .addOption(
+        new Option('--platform <platform>', 'where drills run').choices(['local', 'kube']).default('local'),
+      )
+      .option('--repeat <n>', 'drills per scenario', positiveInt('--repeat'), 1),
+  )
     .option(
       '--busy-wait <s>',
       'kube: wait up to this many seconds in total while another drill holds the namespace',
@@ -266,29 +272,13 @@ drillOptions(
   await drills(names, f, true);
 });
 
-program
-  .command('series')
-  .description(
-    'pnpm scenario --all on local in one child process (one stack and Prometheus for all drills): wall vs floor',
-  )
-  .addOption(
-    new Option('--detection <source>', 'passed to pnpm scenario')
-      .choices(['auto', 'prometheus', 'probes'])
-      .default('auto'),
-  )
-  .option(
-    '--floor-repeats <n>',
-    'rollout restarts per workload for the restart floor',
-    positiveInt('--floor-repeats'),
-    2,
-  )
-  .option(
-    '--drill-timeout <s>',
-    'SIGTERM the invocation after this many seconds',
-    positiveInt('--drill-timeout'),
-    600,
-  )
-  .action(async (f: SeriesFlags) => series(f));
+childOptions(
+  program
+    .command('series')
+    .description(
+      'pnpm scenario --all on local in one child process (one stack and Prometheus for all drills): wall vs floor',
+    ),
+).action(async (f: SeriesFlags) => series(f));
 
 program
   .command('fixture')

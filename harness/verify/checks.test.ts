@@ -108,26 +108,20 @@ describe('a round its caller stops waiting for', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const { port } = server.address() as AddressInfo;
     try {
-      const v = createHttpVerifier({
-        baseUrl: `http://127.0.0.1:${port}`,
-        apiKey: '',
-        checks: ['health', 'dependencies'],
-        routes: { health: '/health', dependencies: ['/health/database'] },
-        clock: systemClock,
-        requestTimeoutMs: 5000,
-      });
+      const verifier = (requestTimeoutMs: number) =>
+        createHttpVerifier({
+          baseUrl: `http://127.0.0.1:${port}`,
+          apiKey: '',
+          checks: ['health', 'dependencies'],
+          routes: { health: '/health', dependencies: ['/health/database'] },
+          clock: systemClock,
+          requestTimeoutMs,
+        });
       const t0 = performance.now();
-      await expect(v.round(AbortSignal.timeout(200))).rejects.toThrow(/timeout|abort/i);
+      await expect(verifier(5000).round(AbortSignal.timeout(200))).rejects.toThrow(/timeout|abort/i);
       expect(performance.now() - t0).toBeLessThan(1500);
       // without a signal the same round runs its course: both checks fail on their own timeouts
-      const slow = await createHttpVerifier({
-        baseUrl: `http://127.0.0.1:${port}`,
-        apiKey: '',
-        checks: ['health', 'dependencies'],
-        routes: { health: '/health', dependencies: ['/health/database'] },
-        clock: systemClock,
-        requestTimeoutMs: 300,
-      }).round();
+      const slow = await verifier(300).round();
       expect(slow.failures).toEqual([
         'health: timed out',
         'dependencies: The operation was aborted due to timeout',
