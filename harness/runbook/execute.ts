@@ -69,30 +69,22 @@ async function healthy(
   }
 }
 
-/**
- * Health after a remediation step: wait (bounded) for it to come back, but never for it to go.
- * Healthy before: one round says whether the step broke it. Unhealthy before: rounds until one
- * passes, within settleMs; a round slower than what is left of it (a hung API answers nothing
- * for seconds per request) is cut at the window's end and counts as not healthy.
- */
+/** Health after a remediation step: wait (bounded) for it to come back, but never for it to go. */
 export async function settledHealth(
   ctx: Pick<ExecuteContext, 'checkHealth' | 'settleMs' | 'settlePollMs' | 'signal'>,
   clock: Clock,
   wasHealthy: boolean,
 ): Promise<boolean> {
   const check = ctx.checkHealth!;
-  if (wasHealthy) return healthy(check, ctx.signal);
+  let now = await healthy(check, ctx.signal);
+  if (now || wasHealthy) return now;
+  // A round that starts within the window runs to its end: a fix that rolls pods out (kube: new
+  // pods, then retries under back-off) shows in the round after it, not before the window closes.
   const start = clock.now();
   const settleMs = ctx.settleMs ?? DEFAULT_SETTLE_MS;
-  const left = () => settleMs - elapsedMs(start, clock.now());
-  const withinWindow = () => {
-    const bound = AbortSignal.timeout(Math.max(1, Math.ceil(left())));
-    return ctx.signal ? AbortSignal.any([ctx.signal, bound]) : bound;
-  };
-  let now = await healthy(check, withinWindow());
-  while (!now && left() > 0 && !ctx.signal?.aborted) {
-    await clock.sleep(Math.min(ctx.settlePollMs ?? 500, left()), ctx.signal);
-    now = await healthy(check, withinWindow());
+  while (!now && elapsedMs(start, clock.now()) < settleMs && !ctx.signal?.aborted) {
+    await clock.sleep(ctx.settlePollMs ?? 500, ctx.signal);
+    now = await healthy(check, ctx.signal);
   }
   return now;
 }

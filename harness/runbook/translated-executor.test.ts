@@ -7,10 +7,10 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock, systemClock } from '../core/clock.ts';
+import { ManualClock } from '../core/clock.ts';
 import type { PlatformAction } from '../platforms/types.ts';
 import { summarizeEffects } from './effects.ts';
-import { executeSteps, type StepExecutor, settledHealth } from './execute.ts';
+import { executeSteps, type StepExecutor } from './execute.ts';
 import { allSteps, type Step } from './model.ts';
 import { findResolution, parseRunbook } from './parse.ts';
 import { translatedExecutor } from './translated-executor.ts';
@@ -158,22 +158,6 @@ describe('translatedExecutor on the fixture runbook', () => {
     // no round before the restart (one against a hung API costs seconds); one after it
     expect(seen).toEqual(['status', 'logs', 'rollout-restart', 'health', 'status']);
     expect(results.map((r) => r.effect)).toContain('restored-health');
-  });
-
-  it('does not let a health round slower than the window stretch it', async () => {
-    // a hung API: a round answers only when its caller gives up on it
-    const hung = (signal?: AbortSignal) =>
-      new Promise<boolean>((_, reject) =>
-        signal?.addEventListener('abort', () => reject(signal.reason), { once: true }),
-      );
-    const t0 = performance.now();
-    const after = await settledHealth(
-      { checkHealth: hung, settleMs: 400, settlePollMs: 100 },
-      systemClock,
-      false,
-    );
-    expect(after).toBe(false);
-    expect(performance.now() - t0).toBeLessThan(1500);
   });
 
   it('records no restoration when nothing fixes it', async () => {
