@@ -82,15 +82,21 @@ export async function retryWhileBusy<T>(
   }
 }
 
+/** The workloads whose restart ends the scenarios' outages: what the restart floor measures. */
+export const recoveryWorkloads = (scenarios: readonly Scenario[]): string[] => [
+  ...new Set(scenarios.map((s) => recoveryWorkload(s.fault)).filter((w): w is string => !!w)),
+];
+
+/** The detection a drill will use with `--detection <d>` on this machine. */
+export const expectedSource = (d: DrillsBenchOptions['detection']): 'probes' | 'prometheus' =>
+  d === 'probes' || (d === 'auto' && !prometheusInstalled()) ? 'probes' : 'prometheus';
+
 export async function runDrillsBench(o: DrillsBenchOptions): Promise<DrillsBenchResult> {
   const scenarios = await loadScenarios(o.repoRoot, o.scenarios);
   const timing = loadProfileTiming('fast');
-  const workloads = [
-    ...new Set(scenarios.map((s) => recoveryWorkload(s.fault)).filter((w): w is string => !!w)),
-  ];
+  const workloads = recoveryWorkloads(scenarios);
   // Without a record (a drill that failed) the floor uses the source the drill would have used.
-  const expectedSource =
-    o.detection === 'probes' || (o.detection === 'auto' && !prometheusInstalled()) ? 'probes' : 'prometheus';
+  const source = expectedSource(o.detection);
   const retry = { budgetMs: o.busyWaitMs, clock: o.clock, signal: o.signal, progress: o.progress };
   const floors = await retryWhileBusy(
     () =>
@@ -105,7 +111,7 @@ export async function runDrillsBench(o: DrillsBenchOptions): Promise<DrillsBench
         {
           workloads,
           repeats: o.floorRepeats,
-          measurePrometheus: expectedSource === 'prometheus',
+          measurePrometheus: source === 'prometheus',
           signal: o.signal,
           progress: o.progress,
         },
@@ -147,8 +153,8 @@ export async function runDrillsBench(o: DrillsBenchOptions): Promise<DrillsBench
         (r) => (r instanceof Error ? false : !r.record && isBusyRefusal(r.error)),
         retry,
       );
-      const source = m.record?.detectionSource ?? expectedSource;
-      runs.push({ measurement: m, floors: scenarioFloors(scenario, source, timing, floors) });
+      const drillSource = m.record?.detectionSource ?? source;
+      runs.push({ measurement: m, floors: scenarioFloors(scenario, drillSource, timing, floors) });
       o.progress(
         `  ${scenario.name}: ${m.record?.outcome ?? `no record (${m.error})`} in ${(m.wallMs / 1000).toFixed(1)} s`,
       );

@@ -13,7 +13,6 @@ import type { Clock } from '../harness/core/clock.ts';
 import type { Logger } from '../harness/core/log.ts';
 import type { Phase } from '../harness/core/timeline.ts';
 import { loadProfileTiming } from '../harness/detection/alert-source.ts';
-import { prometheusInstalled } from '../harness/detection/prometheus.ts';
 import type { RunRecord } from '../harness/report/record.ts';
 import {
   type ChildRun,
@@ -22,8 +21,8 @@ import {
   phaseDurations,
   runHarnessChild,
 } from './drill-run.ts';
-import { loadScenarios } from './drills.ts';
-import { type PlatformFloors, recoveryWorkload, type ScenarioFloors, scenarioFloors } from './floors.ts';
+import { expectedSource, loadScenarios, recoveryWorkloads } from './drills.ts';
+import { type PlatformFloors, type ScenarioFloors, scenarioFloors, type WallFloorTerms } from './floors.ts';
 import { measurePlatformFloors } from './platform-floors.ts';
 import { renderTable, seconds } from './table.ts';
 
@@ -60,14 +59,15 @@ export interface SeriesBenchResult {
   readonly error?: string;
 }
 
+/** One drill's share of a series at its floors: steady state, detection, restart, recovery window. */
+const drillFloorMs = (t: WallFloorTerms): number =>
+  t.steadyStateMs + t.detectionMs + t.restartMs + t.recoveryWindowMs;
+
 /** The series floor from each drill's floors (in run order): start-up once, the drill cores, stack down once. */
 export function seriesFloorMs(drills: readonly ScenarioFloors[]): number {
   const first = drills[0]?.wallTerms;
   if (!first) return 0;
-  const core = drills.reduce(
-    (sum, { wallTerms: t }) => sum + t.steadyStateMs + t.detectionMs + t.restartMs + t.recoveryWindowMs,
-    0,
-  );
+  const core = drills.reduce((sum, d) => sum + drillFloorMs(d.wallTerms), 0);
   return first.processStartMs + first.stackUpMs + first.detectionStartMs + core + first.stackDownMs;
 }
 
@@ -107,18 +107,14 @@ export interface SeriesBenchOptions {
 export async function runSeriesBench(o: SeriesBenchOptions): Promise<SeriesBenchResult> {
   const scenarios = await loadScenarios(o.repoRoot, []);
   const timing = loadProfileTiming('fast');
-  const expectedSource =
-    o.detection === 'probes' || (o.detection === 'auto' && !prometheusInstalled()) ? 'probes' : 'prometheus';
   const floors =
     o.floors ??
     (await measurePlatformFloors(
       { platform: 'local', repoRoot: o.repoRoot, clock: o.clock, log: o.log },
       {
-        workloads: [
-          ...new Set(scenarios.map((s) => recoveryWorkload(s.fault)).filter((w): w is string => !!w)),
-        ],
+        workloads: recoveryWorkloads(scenarios),
         repeats: o.floorRepeats,
-        measurePrometheus: expectedSource === 'prometheus',
+        measurePrometheus: expectedSource(o.detection) === 'prometheus',
         signal: o.signal,
         progress: o.progress,
       },
@@ -179,12 +175,7 @@ export function formatSeries(r: SeriesBenchResult): string[] {
     seconds(d.phasesMs.remediate),
     `${seconds(d.mttrMs)} (${seconds(d.floors.mttrMs)})`,
     seconds(d.spanMs),
-    seconds(
-      d.floors.wallTerms.steadyStateMs +
-        d.floors.wallTerms.detectionMs +
-        d.floors.wallTerms.restartMs +
-        d.floors.wallTerms.recoveryWindowMs,
-    ),
+    seconds(drillFloorMs(d.floors.wallTerms)),
   ]);
   const met = r.error === undefined && r.wallMs <= SERIES_GOAL_MS;
   return [

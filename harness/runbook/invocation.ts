@@ -24,6 +24,19 @@ export interface Invocation {
 const shift = (w: ShellWord, by: number): ShellWord =>
   by ? { ...w, start: w.start + by, end: w.end + by } : w;
 
+export const isTimeout = (word: string | undefined): boolean => word === 'timeout' || word === 'gtimeout';
+
+/** `timeout [-k D] [-s SIG] [--flags] DURATION COMMAND...` at words[k]: the index of DURATION. */
+function afterTimeoutOptions(words: readonly ShellWord[], k: number): number {
+  let i = k + 1;
+  while (words[i]?.text.startsWith('-')) i += /^-(s|k)$|^--(signal|kill-after)$/.test(words[i]!.text) ? 2 : 1;
+  return i;
+}
+
+/** The command a `timeout ...` at words[0] runs (the words after its duration). */
+export const timedCommand = (words: readonly ShellWord[]): readonly ShellWord[] =>
+  words.slice(afterTimeoutOptions(words, 0) + 1);
+
 function peel(words: readonly ShellWord[]): {
   rest: readonly ShellWord[];
   timeout?: string;
@@ -40,12 +53,10 @@ function peel(words: readonly ShellWord[]): {
     else if (t === 'env') {
       k++;
       while (words[k] && (/^-/.test(words[k]!.text) || /=/.test(words[k]!.text))) k++;
-    } else if (t === 'timeout' || t === 'gtimeout') {
-      k++;
-      while (words[k]?.text.startsWith('-'))
-        k += /^-(s|k)$|^--(signal|kill-after)$/.test(words[k]!.text) ? 2 : 1;
-      timeout = words[k]?.text;
-      k++;
+    } else if (isTimeout(t)) {
+      const duration = afterTimeoutOptions(words, k);
+      timeout = words[duration]?.text;
+      k = duration + 1;
     } else if (t === 'watch') {
       watched = true;
       k++;

@@ -4,7 +4,7 @@
  * host, does every file and placeholder it needs exist. Each rule returns findings with
  * the line of the offending word, not just of the step.
  */
-import type { Invocation } from './invocation.ts';
+import { type Invocation, isTimeout } from './invocation.ts';
 import { flag, type KubectlCall } from './kubectl.ts';
 import type { LintFinding } from './lint-types.ts';
 
@@ -234,7 +234,7 @@ export function clientWithoutTimeout(inv: Invocation, call: KubectlCall | undefi
   if (call && call.verb !== 'exec') return;
   const words = call ? call.remote : inv.words;
   const program = words[0]?.text.replace(/^.*\//, '');
-  if (!program || program === 'timeout' || inv.timeout !== undefined) return;
+  if (!program || isTimeout(program) || inv.timeout !== undefined) return;
   const args = words.slice(1).map((w) => w.text);
   const at = words[0]!.start;
   const where = "where a NetworkPolicy drops packets it waits for the kernel's TCP retries (about 2 min)";

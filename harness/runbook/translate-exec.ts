@@ -3,7 +3,7 @@
  * read-only probes runbooks use: nc, nslookup/dig/getent, env | grep, psql -c, redis-cli ping, ps.
  */
 import type { PlatformAction } from '../platforms/types.ts';
-import type { Invocation } from './invocation.ts';
+import { type Invocation, isTimeout, timedCommand } from './invocation.ts';
 import type { ShellWord } from './shell.ts';
 import { no, type Translation } from './translate-types.ts';
 
@@ -13,7 +13,7 @@ export function translateExec(
   filter: Invocation | undefined,
 ): Translation {
   // `timeout 5 redis-cli ...`: the local checks bound themselves; translate what it runs
-  if (remote[0]?.text === 'timeout') return translateExec(workload, afterTimeout(remote), filter);
+  if (isTimeout(remote[0]?.text)) return translateExec(workload, timedCommand(remote), filter);
   const prog = remote[0]?.text.replace(/^.*\//, '');
   const args = remote.slice(1).map((w) => w.text);
   const positional = args.filter((a) => !a.startsWith('-'));
@@ -73,11 +73,4 @@ export function translateExec(
     default:
       return no(`kubectl exec of \`${prog ?? ''}\` has no counterpart on the local platform`);
   }
-}
-
-/** The command `timeout [-k D] [-s SIG] [--flags] DURATION COMMAND...` runs. */
-function afterTimeout(words: readonly ShellWord[]): readonly ShellWord[] {
-  let k = 1;
-  while (words[k]?.text.startsWith('-')) k += /^-[ks]$/.test(words[k]!.text) ? 2 : 1;
-  return words.slice(k + 1);
 }
