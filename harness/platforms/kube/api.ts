@@ -23,7 +23,7 @@ export type JsonPatchOp =
 const JSON_PATCH = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
-/** JSON pointer escaping for keys such as `firedrill.dev/halted-replicas`. */
+/** JSON pointer escaping for keys such as `firedrill.dev/halted`. */
 export const pointer = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
 
 /** One readable line out of client-node's ApiException (whose message carries every header). */

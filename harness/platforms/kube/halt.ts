@@ -1,21 +1,115 @@
 /**
- * `halt` on Kubernetes: the workload is scaled to zero, its pods are deleted with a short grace
- * period and awaited until the kubelet has stopped them, and its replica count is remembered
- * (in the annotation firedrill.dev/halted-replicas, and in memory). The platform contract says a
- * halted workload stays down "until its next rollout restart, scale or env change", the way a
- * crashed server stays down until someone restarts it. A scale by anyone ends the halt by
- * itself; for a change of the pod template (`kubectl rollout restart`, `kubectl set env`, by
- * the runbook or anyone), the deployment watch brings the remembered replicas back.
- * Unlike a crashed server, a halted workload has no pod at all: a step that needs one waits
- * kubectl's --pod-running-timeout. The run record says so (KubeStack.haltDiffers).
+ * `halt` on Kubernetes: the workload's containers are made to crash, the way a crashed server
+ * stays down until someone restarts it. Its pods are stopped (scale to zero, deleted with a
+ * short grace period, awaited), the pod template's command becomes one that prints a line and
+ * exits 1, and the replicas come back: the pods are there, in CrashLoopBackOff, never ready.
+ * So `kubectl get pods` shows a crash loop and `kubectl logs deployment/...` answers at once, as
+ * for a crashed server. The original commands and replicas are kept in the annotation
+ * firedrill.dev/halted (and in memory); the platform contract says a halted workload stays down
+ * "until its next rollout restart, scale or env change": any later change of the deployment's
+ * spec (which bumps its generation), by the runbook or anyone, gets the commands put back by the
+ * deployment watch. A scale to the count it already has changes nothing on Kubernetes and so
+ * does not end the halt, where the local platform ends it (KubeStack.haltDiffers says so).
  */
-import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
+import type { V1Container, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { Clock } from '../../core/clock.ts';
 import { errorMessage } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
-import { type KubeApi, pointer } from './api.ts';
+import { type JsonPatchOp, type KubeApi, pointer } from './api.ts';
 
-export const HALTED_REPLICAS = 'firedrill.dev/halted-replicas';
+export const HALTED = 'firedrill.dev/halted';
+const MARKER = `/metadata/annotations/${pointer(HALTED)}`;
+
+/** What a halt took away, as kept in the annotation: enough to undo it after a crash. */
+export interface HaltRecord {
+  readonly replicas: number;
+  readonly containers: readonly {
+    readonly name: string;
+    readonly command?: string[] | undefined;
+    readonly args?: string[] | undefined;
+  }[];
+}
+
+/** The container command while halted; an image without a shell fails to start, which crashes too. */
+export const crashCommand = (name: string): string[] => [
+  '/bin/sh',
+  '-c',
+  `echo "firedrill: ${name} is halted (a drill's dependency-down fault); it exits until its next rollout restart, scale or env change" >&2; exit 1`,
+];
+
+/** A field set to `value`, or taken away when `value` is undefined; holds whether or not it is there now. */
+export function setOrRemove(path: string, value: unknown): JsonPatchOp[] {
+  return value === undefined
+    ? [
+        { op: 'add', path, value: [] },
+        { op: 'remove', path },
+      ]
+    : [{ op: 'add', path, value }];
+}
+
+/** Ops that give each container of `h` its command and args back, guarded by its name. */
+export function unhaltOps(h: HaltRecord): JsonPatchOp[] {
+  return h.containers.flatMap((c, i) => {
+    const base = `/spec/template/spec/containers/${i}`;
+    return [
+      { op: 'test', path: `${base}/name`, value: c.name } as JsonPatchOp,
+      ...setOrRemove(`${base}/command`, c.command),
+      ...setOrRemove(`${base}/args`, c.args),
+    ];
+  });
+}
+
+/** The halt recorded on `d`, if any (a marker that cannot be read is reported, not guessed at). */
+export function haltOf(d: V1Deployment): HaltRecord | undefined {
+  const raw = d.metadata?.annotations?.[HALTED];
+  if (raw === undefined) return undefined;
+  const h = JSON.parse(raw) as HaltRecord;
+  if (!Number.isInteger(h.replicas) || !Array.isArray(h.containers))
+    throw new Error(`${d.metadata?.name}: unreadable ${HALTED} annotation: ${raw}`);
+  return h;
+}
+
+/** Ops that end the halt recorded on `d`: commands back, marker gone; replicas only if still at zero. */
+export function endHaltOps(d: V1Deployment, h: HaltRecord): JsonPatchOp[] {
+  return [
+    ...unhaltOps(h),
+    ...((d.spec?.replicas ?? 1) === 0
+      ? [{ op: 'add', path: '/spec/replicas', value: h.replicas } as JsonPatchOp]
+      : []),
+    // add, then remove: holds whether or not the marker is still there
+    { op: 'add', path: MARKER, value: '' },
+    { op: 'remove', path: MARKER },
+  ];
+}
+
+const commandOf = (c: V1Container) => ({
+  name: c.name,
+  ...(c.command ? { command: [...c.command] } : {}),
+  ...(c.args ? { args: [...c.args] } : {}),
+});
+
+/** Ops that start a halt of `d`: marker, zero replicas, crashing commands; and the record kept. */
+export function haltOps(d: V1Deployment): { record: HaltRecord; ops: JsonPatchOp[] } {
+  const name = d.metadata?.name ?? '?';
+  const containers = d.spec?.template.spec?.containers ?? [];
+  const record: HaltRecord = { replicas: d.spec?.replicas ?? 1, containers: containers.map(commandOf) };
+  const ops: JsonPatchOp[] = [
+    ...(d.metadata?.annotations
+      ? []
+      : [{ op: 'add', path: '/metadata/annotations', value: {} } as JsonPatchOp]),
+    { op: 'add', path: MARKER, value: JSON.stringify(record) },
+    { op: 'add', path: '/spec/replicas', value: 0 },
+    ...containers.flatMap((c, i) => {
+      const base = `/spec/template/spec/containers/${i}`;
+      return [
+        { op: 'test', path: `${base}/name`, value: c.name } as JsonPatchOp,
+        { op: 'add', path: `${base}/command`, value: crashCommand(name) } as JsonPatchOp,
+        ...setOrRemove(`${base}/args`, undefined),
+      ];
+    }),
+  ];
+  return { record, ops };
+}
 
 /** Past the pod's own grace period, how long a stopping pod may take before we say so. */
 const STOP_SLACK_MS = 15_000;
@@ -54,35 +148,33 @@ export interface HaltParts {
 export class Halts {
   private readonly parts: HaltParts;
   /**
-   * Workload -> its generation right after the halt and the replicas to bring back. Any later
-   * spec change bumps the generation; with replicas still at zero, it was the pod template.
+   * Workload -> its generation once halted, and what the halt took away. Any later spec change
+   * bumps the generation: that ends the halt.
    */
-  private readonly halted = new Map<string, { generation: number; replicas: number }>();
+  private readonly halted = new Map<string, { generation: number; record: HaltRecord }>();
 
   constructor(parts: HaltParts) {
     this.parts = parts;
   }
 
   /**
-   * Scale to zero, delete the pods with a 1 s grace period, and return once they are gone.
-   * Not a force delete (grace 0): that only drops the API object, while the kubelet still lets
-   * the container run out the grace period it started with. Measured on the self-built cluster:
-   * when the ReplicaSet's own graceful delete got there first, a force-deleted Postgres served
-   * its pooled sessions for the whole 20 s (so the halt went undetected), and a replacement
-   * started on the same data directory meanwhile. Waiting for the pods to go is what makes
-   * "halted" true when this returns.
+   * Stop the pods, then bring the replicas back with the crashing command; returns once the
+   * old pods are gone and the crashing ones are asked for. The old pods are stopped first,
+   * not replaced by a rollout: a RollingUpdate would keep the old server serving beside a new
+   * pod that never gets ready. They are deleted with a 1 s grace period, not force-deleted
+   * (grace 0): that only drops the API object, while the kubelet still lets the container run
+   * out the grace period it started with. Measured on the self-built cluster: when the
+   * ReplicaSet's own graceful delete got there first, a force-deleted Postgres served its
+   * pooled sessions for the whole 20 s (so the halt went undetected).
    */
   async halt(current: V1Deployment): Promise<void> {
     const name = current.metadata!.name!;
     const replicas = current.spec?.replicas ?? 1;
     if (replicas === 0) throw new Error(`${name} is already scaled to zero`);
+    const { record, ops } = haltOps(current);
     const pods = this.parts.podsOf(name).map((p) => p.metadata?.name ?? '');
-    const d = await this.parts.api.mergePatchDeployment(name, {
-      metadata: { annotations: { [HALTED_REPLICAS]: String(replicas) } },
-      spec: { replicas: 0 },
-    });
-    this.parts.observe(d);
-    this.halted.set(name, { generation: d.metadata?.generation ?? 0, replicas });
+    const stopped = await this.parts.api.patchDeployment(name, ops);
+    this.parts.observe(stopped);
     await Promise.all(
       pods.filter(Boolean).map((pod) => this.parts.api.deletePod(pod, 1).catch(() => undefined)),
     );
@@ -92,50 +184,35 @@ export class Halts {
       throw new Error(
         `${name}: pod(s) ${left.join(', ')} still not stopped ${bound / 1000} s after the halt (grace period plus ${STOP_SLACK_MS / 1000} s)`,
       );
-  }
-
-  /** The workload was scaled or restored by the platform itself: the halt is over. */
-  forget(name: string): void {
-    this.halted.delete(name);
+    const crashing = await this.parts.api.mergePatchDeployment(name, { spec: { replicas } });
+    this.parts.observe(crashing);
+    this.halted.set(name, { generation: crashing.metadata?.generation ?? 0, record });
   }
 
   isHalted(name: string): boolean {
     return this.halted.has(name);
   }
 
-  /** Deployment watch listener. */
+  /**
+   * End the halt now, if `name` is halted: commands back (a rollout), marker gone. For the
+   * platform's own changes, which then need not wait for the watch. Whether it was halted.
+   */
+  async end(name: string, current: V1Deployment): Promise<boolean> {
+    const h = this.halted.get(name);
+    if (!h) return false;
+    this.halted.delete(name);
+    this.parts.observe(await this.parts.api.patchDeployment(name, endHaltOps(current, h.record)));
+    return true;
+  }
+
+  /** Deployment watch listener: a spec change by anyone after the halt ends it. */
   onDeployment(d: V1Deployment): void {
     const name = d.metadata?.name;
     const h = name ? this.halted.get(name) : undefined;
-    if (!name || !h) return;
-    if ((d.spec?.replicas ?? 0) > 0) {
-      // Someone scaled it: their replica count wins; only the marker goes.
-      this.halted.delete(name);
-      void this.clearMarker(name);
-      return;
-    }
-    if ((d.metadata?.generation ?? 0) <= h.generation) return;
-    this.halted.delete(name);
-    this.parts.log.info(`${name}: pod template changed while halted; bringing back ${h.replicas} replica(s)`);
-    this.parts.api
-      .mergePatchDeployment(name, {
-        metadata: { annotations: { [HALTED_REPLICAS]: null } },
-        spec: { replicas: h.replicas },
-      })
-      .then(this.parts.observe, (err: unknown) =>
-        this.parts.log.warn(`${name}: could not end the halt: ${errorMessage(err)}`),
-      );
-  }
-
-  private async clearMarker(name: string): Promise<void> {
-    try {
-      this.parts.observe(
-        await this.parts.api.patchDeployment(name, [
-          { op: 'remove', path: `/metadata/annotations/${pointer(HALTED_REPLICAS)}` },
-        ]),
-      );
-    } catch {
-      // already gone
-    }
+    if (!name || !h || (d.metadata?.generation ?? 0) <= h.generation) return;
+    this.parts.log.info(`${name}: deployment changed while halted; putting its command back`);
+    this.end(name, d).catch((err: unknown) =>
+      this.parts.log.warn(`${name}: could not end the halt: ${errorMessage(err)}`),
+    );
   }
 }

@@ -161,21 +161,30 @@ describe.skipIf(!enabled)('kube platform on a real cluster', () => {
     await until('orchestrator back', ready(ORCH), 180_000);
   }, 300_000);
 
-  it('halts Postgres (scale to zero) until the runbook restarts it with the real kubectl', async () => {
+  it('halts Postgres (a crash loop) until the runbook restarts it with the real kubectl', async () => {
     await stack.halt(PG);
-    // Stopped when halt() returns, not merely deleted from the API: no pod, and the API's pooled
-    // sessions die with the server instead of being served through a grace period.
-    expect((await stack.status(PG)).pods).toEqual([]);
+    // Stopped when halt() returns, not merely deleted from the API: the API's pooled sessions
+    // die with the server instead of being served through a grace period.
     await until('the API reports its database down', databaseDown, 5_000);
     for (let i = 0; i < 10; i++) {
       await systemClock.sleep(1000);
       expect(await databaseDown(), `database reachable again ${i + 1} s into the halt`).toBe(true);
     }
-    expect((await stack.status(PG)).state).toBe('ScaledToZero');
+    // A crashed server's picture: its pod is there, crash-looping, and answers `kubectl logs`
+    // at once (a workload scaled to zero made the runbook's logs step wait 20 s for a pod, and fail).
+    await until('a crash-looping postgres pod', async () => {
+      const s = await stack.status(PG);
+      return s.desiredReplicas === 1 && s.readyReplicas === 0 && s.state === 'CrashLoopBackOff';
+    });
+    const logs = await kubectl('logs', `deployment/${PG}`, '--tail=5');
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).toMatch(/firedrill: agent-agency-postgres is halted/);
     const r = await kubectl('rollout', 'restart', `deployment/${PG}`);
     expect(r.code, r.stderr).toBe(0);
     await until('postgres back after the rollout restart', ready(PG), 120_000);
-    expect((await stack.status(PG)).desiredReplicas).toBe(1);
+    const d = await stack.parts.api.readDeployment(PG);
+    expect(d.spec?.template.spec?.containers[0]?.command, 'its own command back').toBeUndefined();
+    expect(d.metadata?.annotations).not.toHaveProperty(['firedrill.dev/halted']);
     // The orchestrator's readiness follows its database: the next test needs it serving again.
     await until('the API serves with its database again', async () => {
       return (await ready(ORCH)()) && (await databaseHealth()) === 200;

@@ -1,7 +1,7 @@
 /**
  * Putting a reused cluster back after a drill: fault policies and their suspensions go, network
- * policies the runbook deleted come back, and every deployment gets the replicas, env and
- * resources it had when the drill began (the ledger held the same restore as kubectl commands
+ * policies the runbook deleted come back, and every deployment gets the replicas, env,
+ * resources and commands it had when the drill began (the ledger held the same restore as kubectl commands
  * since before the first change). The fixtures stay deployed; the next drill reuses them.
  */
 import type { V1Deployment, V1NetworkPolicy, V1Pod } from '@kubernetes/client-node';
@@ -10,7 +10,7 @@ import { errorMessage } from '../../core/errors.ts';
 import type { Ledger, UndoAction } from '../../core/ledger.ts';
 import type { KubeApi } from './api.ts';
 import { pointer } from './api.ts';
-import { HALTED_REPLICAS, stopBoundMs, untilPodsGone } from './halt.ts';
+import { endHaltOps, HALTED, haltOf, stopBoundMs, untilPodsGone } from './halt.ts';
 import type { KubectlTarget } from './kubectl.ts';
 import { kubectlRecipe } from './kubectl.ts';
 import type { NetworkFaults } from './network-faults.ts';
@@ -53,7 +53,7 @@ export function recordBaseline(
     out.set(snap.name, {
       snap,
       entry: ledger.record(
-        `deployment ${snap.name}: replicas, env and resources as before the drill`,
+        `deployment ${snap.name}: replicas, env, resources and commands as before the drill`,
         restoreRecipe(target, snap),
       ).id,
     });
@@ -109,8 +109,7 @@ export async function restoreBaseline(p: RestoreParts, baseline: Baseline): Prom
   const live = new Map(p.deployments().map((d) => [d.metadata?.name ?? '', d]));
   for (const [name, { snap, entry }] of baseline.deployments) {
     await attempt(`deployment ${name}`, async () => {
-      const halted = (x: V1Deployment | undefined) =>
-        x?.metadata?.annotations?.[HALTED_REPLICAS] !== undefined;
+      const halted = (x: V1Deployment | undefined) => x?.metadata?.annotations?.[HALTED] !== undefined;
       let d = live.get(name);
       if (d && (differs(snap, d) || halted(d))) {
         await oldPodsStopped(p, d);
@@ -120,7 +119,7 @@ export async function restoreBaseline(p: RestoreParts, baseline: Baseline): Prom
       if (halted(d))
         p.observe(
           await p.api.patchDeployment(name, [
-            { op: 'remove', path: `/metadata/annotations/${pointer(HALTED_REPLICAS)}` },
+            { op: 'remove', path: `/metadata/annotations/${pointer(HALTED)}` },
           ]),
         );
       p.ledger.settle(entry);
@@ -137,14 +136,10 @@ export async function reviveHalted(
 ): Promise<string[]> {
   const revived: string[] = [];
   for (const d of deployments) {
-    const raw = d.metadata?.annotations?.[HALTED_REPLICAS];
-    if (raw === undefined) continue;
+    const h = haltOf(d);
+    if (!h) continue;
     await oldPodsStopped(stopped, d);
-    const replicas = Number(raw);
-    await api.mergePatchDeployment(d.metadata!.name!, {
-      metadata: { annotations: { [HALTED_REPLICAS]: null } },
-      ...(d.spec?.replicas === 0 && Number.isInteger(replicas) ? { spec: { replicas } } : {}),
-    });
+    await api.patchDeployment(d.metadata!.name!, endHaltOps(d, h));
     revived.push(d.metadata!.name!);
   }
   return revived;

@@ -1,8 +1,8 @@
 /**
  * What "put it back" means on a cluster that is reused between drills: every deployment's
- * replicas and rollout strategy, and each container's env and resources, as they were when the
- * drill began. The
- * runbook under test changes exactly these (scale, set env, set resources), and so do faults.
+ * replicas and rollout strategy, and each container's env, resources, command and args, as they
+ * were when the drill began. The runbook under test changes the first of these (scale, set env,
+ * set resources), and faults change them all (a halt replaces the command).
  * A snapshot becomes a JSON patch: applied in-process by down(), and as a kubectl command in the
  * ledger so `pnpm chaos cleanup` can apply it after a crash.
  */
@@ -16,12 +16,14 @@ import {
 } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
 import { type JsonPatchOp, pointer } from './api.ts';
-import { HALTED_REPLICAS } from './halt.ts';
+import { HALTED, setOrRemove } from './halt.ts';
 
 export interface ContainerSnapshot {
   readonly name: string;
   readonly env: V1Container['env'];
   readonly resources: V1Container['resources'];
+  readonly command: V1Container['command'];
+  readonly args: V1Container['args'];
 }
 
 export interface DeploymentSnapshot {
@@ -45,6 +47,8 @@ export function snapshotDeployment(d: V1Deployment): DeploymentSnapshot {
       name: c.name,
       env: clone(c.env),
       resources: clone(c.resources),
+      command: clone(c.command),
+      args: clone(c.args),
     })),
     annotated: d.metadata?.annotations !== undefined,
   };
@@ -63,11 +67,12 @@ export function restoreOps(snap: DeploymentSnapshot): JsonPatchOp[] {
     ops.push({ op: 'test', path: `${base}/name`, value: c.name });
     ops.push({ op: 'add', path: `${base}/env`, value: c.env ?? [] });
     ops.push({ op: 'add', path: `${base}/resources`, value: c.resources ?? {} });
+    ops.push(...setOrRemove(`${base}/command`, c.command), ...setOrRemove(`${base}/args`, c.args));
   });
   // The halt marker (halt.ts) goes too, or a crashed drill's halt outlives `pnpm chaos cleanup`;
   // add-then-remove holds whether or not the marker is there now.
   if (snap.annotated) {
-    const marker = `/metadata/annotations/${pointer(HALTED_REPLICAS)}`;
+    const marker = `/metadata/annotations/${pointer(HALTED)}`;
     ops.push({ op: 'add', path: marker, value: '' }, { op: 'remove', path: marker });
   }
   return ops;
@@ -101,7 +106,9 @@ export function differs(snap: DeploymentSnapshot, live: V1Deployment): boolean {
     return (
       l.name !== c.name ||
       envKey(l.env) !== envKey(c.env) ||
-      resourcesKey(l.resources) !== resourcesKey(c.resources)
+      resourcesKey(l.resources) !== resourcesKey(c.resources) ||
+      stableJson(l.command ?? null) !== stableJson(c.command ?? null) ||
+      stableJson(l.args ?? null) !== stableJson(c.args ?? null)
     );
   });
 }

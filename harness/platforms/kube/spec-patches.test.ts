@@ -77,7 +77,7 @@ describe('deployment patches', () => {
   it('restore takes the halt marker away, whether or not it is there (add, then remove)', () => {
     const annotated = deployment();
     annotated.metadata!.annotations = { 'deployment.kubernetes.io/revision': '2' };
-    const marker = '/metadata/annotations/firedrill.dev~1halted-replicas';
+    const marker = '/metadata/annotations/firedrill.dev~1halted';
     expect(restoreOps(snapshotDeployment(annotated)).slice(-2)).toEqual([
       { op: 'add', path: marker, value: '' },
       { op: 'remove', path: marker },

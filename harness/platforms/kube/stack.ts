@@ -20,7 +20,7 @@ import type {
 } from '../types.ts';
 import type { JsonPatchOp, KubeApi } from './api.ts';
 import type { EnvResolver } from './env.ts';
-import { HALTED_REPLICAS, Halts } from './halt.ts';
+import { Halts } from './halt.ts';
 import type { HostAccess } from './host-access.ts';
 import { type KubectlTarget, kubectlRecipe } from './kubectl.ts';
 import type { NetworkFaults } from './network-faults.ts';
@@ -150,28 +150,31 @@ export class KubeStack implements RunningStack {
     return d;
   }
 
-  async scale(name: string, replicas: number): Promise<void> {
-    this.deployment(name);
-    this.halts.forget(name);
-    await this.merge(name, {
-      metadata: { annotations: { [HALTED_REPLICAS]: null } },
-      spec: { replicas },
-    });
+  /** The platform's own changes end a halt first, as the local platform's do, even a scale to the same count. */
+  private unhalt(name: string): Promise<boolean> {
+    return this.halts.end(name, this.deployment(name));
   }
 
-  /** As `kubectl rollout restart`. */
+  async scale(name: string, replicas: number): Promise<void> {
+    await this.unhalt(name);
+    await this.merge(name, { spec: { replicas } });
+  }
+
+  /** As `kubectl rollout restart`; ending a halt is a rollout already. */
   async rolloutRestart(name: string): Promise<void> {
-    this.deployment(name);
+    if (await this.unhalt(name)) return;
     await this.merge(name, restartPatch(this.parts.clock.now().wallMs));
   }
 
   /** As `kubectl set env` on every container. */
   async setEnv(name: string, changes: Record<string, string | null>): Promise<void> {
+    await this.unhalt(name);
     await this.patch(name, envOps(await this.parts.api.readDeployment(name), changes));
   }
 
   /** As `kubectl set resources`: the named limits/requests change, the others stay. */
   async setResources(name: string, resources: ResourceSpec): Promise<void> {
+    await this.unhalt(name);
     await this.patch(name, resourcesOps(await this.parts.api.readDeployment(name), resources));
   }
 
@@ -227,7 +230,7 @@ export class KubeStack implements RunningStack {
   }
 
   readonly haltDiffers =
-    "kube: a halted workload is scaled to zero and its pods deleted, where a crashed server's pod would still be there (restarting); a runbook step that picks one of its pods (kubectl logs|exec deployment/...) waits kubectl's --pod-running-timeout (20 s by default) and fails, and that wait counts in MTTR";
+    "kube: a halted workload's containers run a command that prints one line and exits, so its pods crash-loop as a crashed server's would, but `kubectl logs` shows that line rather than the server's own last words; a `kubectl scale` to the count it already has changes nothing on Kubernetes and does not end the halt, where the local platform ends it";
 
   halt(name: string): Promise<void> {
     return this.halts.halt(this.deployment(name));
