@@ -102,5 +102,7 @@ describe('halt patches', () => {
     const d = deployment();
     d.metadata!.annotations![HALTED] = '{"replicas":"two"}';
     expect(() => haltOf(d)).toThrow(/unreadable firedrill.dev\/halted annotation/);
+    d.metadata!.annotations![HALTED] = '3'; // the old marker's shape: a replica count
+    expect(() => haltOf(d)).toThrow(/unreadable firedrill.dev\/halted annotation/);
   });
 });

@@ -63,10 +63,17 @@ export function unhaltOps(h: HaltRecord): JsonPatchOp[] {
 export function haltOf(d: V1Deployment): HaltRecord | undefined {
   const raw = d.metadata?.annotations?.[HALTED];
   if (raw === undefined) return undefined;
-  const h = JSON.parse(raw) as HaltRecord;
-  if (!Number.isInteger(h.replicas) || !Array.isArray(h.containers))
-    throw new Error(`${d.metadata?.name}: unreadable ${HALTED} annotation: ${raw}`);
-  return h;
+  let h: HaltRecord | undefined;
+  try {
+    h = JSON.parse(raw) as HaltRecord;
+  } catch {
+    // reported below
+  }
+  if (!Number.isInteger(h?.replicas) || !Array.isArray(h?.containers))
+    throw new Error(
+      `${d.metadata?.name}: unreadable ${HALTED} annotation: ${raw} (put its commands back by hand, then remove the annotation)`,
+    );
+  return h!;
 }
 
 /** Ops that end the halt recorded on `d`: commands back, marker gone; replicas only if still at zero. */

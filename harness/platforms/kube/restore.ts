@@ -1,8 +1,9 @@
 /**
  * Putting a reused cluster back after a drill: fault policies and their suspensions go, network
  * policies the runbook deleted come back, and every deployment gets the replicas, env,
- * resources and commands it had when the drill began (the ledger held the same restore as kubectl commands
- * since before the first change). The fixtures stay deployed; the next drill reuses them.
+ * resources and commands it had when the drill began (the ledger held the same restore as
+ * kubectl commands since before the first change). The fixtures stay deployed; the next drill
+ * reuses them.
  */
 import type { V1Deployment, V1NetworkPolicy, V1Pod } from '@kubernetes/client-node';
 import type { Clock } from '../../core/clock.ts';
