@@ -23,6 +23,15 @@ export type JsonPatchOp =
 const JSON_PATCH = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
+/**
+ * Ops that take `path` away whether or not it is there now: `add` creates or replaces the member
+ * (RFC 6902), then `remove` takes it. Its parent must exist.
+ */
+export const removeOps = (path: string): JsonPatchOp[] => [
+  { op: 'add', path, value: '' },
+  { op: 'remove', path },
+];
+
 /** JSON pointer escaping for keys such as `firedrill.dev/halted`. */
 export const pointer = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
 

@@ -15,7 +15,7 @@ import type { V1Container, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { Clock } from '../../core/clock.ts';
 import { errorMessage } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
-import { type JsonPatchOp, type KubeApi, pointer } from './api.ts';
+import { type JsonPatchOp, type KubeApi, pointer, removeOps } from './api.ts';
 
 export const HALTED = 'firedrill.dev/halted';
 const MARKER = `/metadata/annotations/${pointer(HALTED)}`;
@@ -38,18 +38,12 @@ export const crashCommand = (name: string): string[] => [
 ];
 
 /** A field set to `value`, or taken away when `value` is undefined; holds whether or not it is there now. */
-export function setOrRemove(path: string, value: unknown): JsonPatchOp[] {
-  return value === undefined
-    ? [
-        { op: 'add', path, value: [] },
-        { op: 'remove', path },
-      ]
-    : [{ op: 'add', path, value }];
-}
+export const setOrRemove = (path: string, value: unknown): JsonPatchOp[] =>
+  value === undefined ? removeOps(path) : [{ op: 'add', path, value }];
 
-/** Ops that give each container of `h` its command and args back, guarded by its name. */
-export function unhaltOps(h: HaltRecord): JsonPatchOp[] {
-  return h.containers.flatMap((c, i) => {
+/** Ops that give each container (by index, guarded by its name) the command and args listed. */
+function commandOps(containers: HaltRecord['containers']): JsonPatchOp[] {
+  return containers.flatMap((c, i) => {
     const base = `/spec/template/spec/containers/${i}`;
     return [
       { op: 'test', path: `${base}/name`, value: c.name } as JsonPatchOp,
@@ -79,13 +73,11 @@ export function haltOf(d: V1Deployment): HaltRecord | undefined {
 /** Ops that end the halt recorded on `d`: commands back, marker gone; replicas only if still at zero. */
 export function endHaltOps(d: V1Deployment, h: HaltRecord): JsonPatchOp[] {
   return [
-    ...unhaltOps(h),
+    ...commandOps(h.containers),
     ...((d.spec?.replicas ?? 1) === 0
       ? [{ op: 'add', path: '/spec/replicas', value: h.replicas } as JsonPatchOp]
       : []),
-    // add, then remove: holds whether or not the marker is still there
-    { op: 'add', path: MARKER, value: '' },
-    { op: 'remove', path: MARKER },
+    ...removeOps(MARKER),
   ];
 }
 
@@ -106,14 +98,7 @@ export function haltOps(d: V1Deployment): { record: HaltRecord; ops: JsonPatchOp
       : [{ op: 'add', path: '/metadata/annotations', value: {} } as JsonPatchOp]),
     { op: 'add', path: MARKER, value: JSON.stringify(record) },
     { op: 'add', path: '/spec/replicas', value: 0 },
-    ...containers.flatMap((c, i) => {
-      const base = `/spec/template/spec/containers/${i}`;
-      return [
-        { op: 'test', path: `${base}/name`, value: c.name } as JsonPatchOp,
-        { op: 'add', path: `${base}/command`, value: crashCommand(name) } as JsonPatchOp,
-        ...setOrRemove(`${base}/args`, undefined),
-      ];
-    }),
+    ...commandOps(containers.map((c) => ({ name: c.name, command: crashCommand(name) }))),
   ];
   return { record, ops };
 }
@@ -176,9 +161,8 @@ export class Halts {
    */
   async halt(current: V1Deployment): Promise<void> {
     const name = current.metadata!.name!;
-    const replicas = current.spec?.replicas ?? 1;
-    if (replicas === 0) throw new Error(`${name} is already scaled to zero`);
     const { record, ops } = haltOps(current);
+    if (record.replicas === 0) throw new Error(`${name} is already scaled to zero`);
     const pods = this.parts.podsOf(name).map((p) => p.metadata?.name ?? '');
     const stopped = await this.parts.api.patchDeployment(name, ops);
     this.parts.observe(stopped);
@@ -191,7 +175,7 @@ export class Halts {
       throw new Error(
         `${name}: pod(s) ${left.join(', ')} still not stopped ${bound / 1000} s after the halt (grace period plus ${STOP_SLACK_MS / 1000} s)`,
       );
-    const crashing = await this.parts.api.mergePatchDeployment(name, { spec: { replicas } });
+    const crashing = await this.parts.api.mergePatchDeployment(name, { spec: { replicas: record.replicas } });
     this.parts.observe(crashing);
     this.halted.set(name, { generation: crashing.metadata?.generation ?? 0, record });
   }

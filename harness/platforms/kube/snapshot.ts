@@ -15,7 +15,7 @@ import {
   V1NetworkPolicy,
 } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
-import { type JsonPatchOp, pointer } from './api.ts';
+import { type JsonPatchOp, pointer, removeOps } from './api.ts';
 import { HALTED, setOrRemove } from './halt.ts';
 
 export interface ContainerSnapshot {
@@ -69,12 +69,8 @@ export function restoreOps(snap: DeploymentSnapshot): JsonPatchOp[] {
     ops.push({ op: 'add', path: `${base}/resources`, value: c.resources ?? {} });
     ops.push(...setOrRemove(`${base}/command`, c.command), ...setOrRemove(`${base}/args`, c.args));
   });
-  // The halt marker (halt.ts) goes too, or a crashed drill's halt outlives `pnpm chaos cleanup`;
-  // add-then-remove holds whether or not the marker is there now.
-  if (snap.annotated) {
-    const marker = `/metadata/annotations/${pointer(HALTED)}`;
-    ops.push({ op: 'add', path: marker, value: '' }, { op: 'remove', path: marker });
-  }
+  // The halt marker (halt.ts) goes too, or a crashed drill's halt outlives `pnpm chaos cleanup`.
+  if (snap.annotated) ops.push(...removeOps(`/metadata/annotations/${pointer(HALTED)}`));
   return ops;
 }
 
