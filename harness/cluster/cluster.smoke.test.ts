@@ -295,7 +295,14 @@ describe.skipIf(!state.up)('cluster smoke (real Kubernetes)', () => {
     });
     expect(status.restartCount).toBeGreaterThanOrEqual(1);
     expect(status.lastState.terminated.exitCode).toBe(3);
-    const logs = kubectl(['-n', NS, 'logs', 'crasher', '--previous']);
-    expect(logs.out).toContain('boom');
+    // The pod status can name a dead container the kubelet has just collected (a newer attempt
+    // exited meanwhile): kubectl then says "unable to retrieve container logs". Ask again; the
+    // status catches up within a restart.
+    let logs = '';
+    await until('previous logs of crasher', 30_000, () => {
+      logs = kubectl(['-n', NS, 'logs', 'crasher', '--previous']).out;
+      return logs.includes('boom') ? true : undefined;
+    }).catch(() => undefined);
+    expect(logs).toContain('boom');
   }, 120_000);
 });

@@ -75,6 +75,16 @@ describe('halt patches', () => {
     expect(haltOf(back)).toBeUndefined();
   });
 
+  it('a command someone set while halted is kept; the other containers get theirs back', () => {
+    const d = { ...halted(), spec: { ...halted().spec!, replicas: 2 } };
+    d.spec!.template.spec!.containers[0]!.command = ['postgres', '-c', 'max_connections=80'];
+    const back = applyPatch(d, endHaltOps(d, haltOf(d)!));
+    const [db, sidecar] = back.spec!.template.spec!.containers;
+    expect(db!.command).toEqual(['postgres', '-c', 'max_connections=80']);
+    expect(sidecar!.command).toEqual(['/bin/exporter']);
+    expect(haltOf(back)).toBeUndefined();
+  });
+
   it('a halt interrupted at zero replicas gets its replicas back too; a scale by someone else is kept', () => {
     const stopped = halted();
     expect(applyPatch(stopped, endHaltOps(stopped, haltOf(stopped)!)).spec!.replicas).toBe(2);

@@ -7,8 +7,8 @@
  * for a crashed server. The original commands and replicas are kept in the annotation
  * firedrill.dev/halted (and in memory); the platform contract says a halted workload stays down
  * "until its next rollout restart, scale or env change": any later change of the deployment's
- * spec (which bumps its generation), by the runbook or anyone, gets the commands put back by the
- * deployment watch. A scale to the count it already has changes nothing on Kubernetes and so
+ * spec (which bumps its generation), by the runbook or anyone, gets the crashing commands put
+ * back by the deployment watch. A scale to the count it already has changes nothing on Kubernetes and so
  * does not end the halt, where the local platform ends it (KubeStack.haltDiffers says so).
  */
 import type { V1Container, V1Deployment, V1Pod } from '@kubernetes/client-node';
@@ -41,9 +41,13 @@ export const crashCommand = (name: string): string[] => [
 export const setOrRemove = (path: string, value: unknown): JsonPatchOp[] =>
   value === undefined ? removeOps(path) : [{ op: 'add', path, value }];
 
-/** Ops that give each container (by index, guarded by its name) the command and args listed. */
-function commandOps(containers: HaltRecord['containers']): JsonPatchOp[] {
+/**
+ * Ops that give each container (by index, guarded by its name) the command and args listed;
+ * an undefined entry leaves its container as it is.
+ */
+function commandOps(containers: readonly (HaltRecord['containers'][number] | undefined)[]): JsonPatchOp[] {
   return containers.flatMap((c, i) => {
+    if (!c) return [];
     const base = `/spec/template/spec/containers/${i}`;
     return [
       { op: 'test', path: `${base}/name`, value: c.name } as JsonPatchOp,
@@ -70,10 +74,16 @@ export function haltOf(d: V1Deployment): HaltRecord | undefined {
   return h!;
 }
 
-/** Ops that end the halt recorded on `d`: commands back, marker gone; replicas only if still at zero. */
+/**
+ * Ops that end the halt recorded on `d`: commands back, marker gone; replicas only if still at
+ * zero. A container whose command someone changed while it was halted (a runbook step that
+ * fixes the entrypoint, say) keeps that change: only the crashing command is taken back.
+ */
 export function endHaltOps(d: V1Deployment, h: HaltRecord): JsonPatchOp[] {
+  const crashing = JSON.stringify(crashCommand(d.metadata?.name ?? '?'));
+  const now = d.spec?.template.spec?.containers ?? [];
   return [
-    ...commandOps(h.containers),
+    ...commandOps(h.containers.map((c, i) => (JSON.stringify(now[i]?.command) === crashing ? c : undefined))),
     ...((d.spec?.replicas ?? 1) === 0
       ? [{ op: 'add', path: '/spec/replicas', value: h.replicas } as JsonPatchOp]
       : []),

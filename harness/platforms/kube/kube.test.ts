@@ -144,7 +144,17 @@ describe.skipIf(!enabled)('kube platform on a real cluster', () => {
     const crashed = (await stack.status(ORCH)).pods.find((p) => p.state === 'CrashLoopBackOff')!;
     expect(crashed.lastTermination?.exitCode).not.toBe(0);
     expect(crashed.lastTermination?.atWallMs).toBeGreaterThan(0);
-    expect(await stack.logs(ORCH, { pod: crashed.name, previous: true })).toMatch(/DB_POOL_MAX/);
+    // The status may still name a dead container the kubelet has just collected; ask again.
+    let previous = '';
+    await until(
+      'the crash in the previous logs',
+      async () => {
+        previous = await stack.logs(ORCH, { pod: crashed.name, previous: true });
+        return /DB_POOL_MAX/.test(previous);
+      },
+      30_000,
+    ).catch(() => undefined);
+    expect(previous).toMatch(/DB_POOL_MAX/);
     await stack.setEnv(ORCH, { DB_POOL_MAX: '10' });
     await until('orchestrator rolled back', ready(ORCH), 180_000);
   }, 300_000);
