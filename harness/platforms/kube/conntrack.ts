@@ -99,7 +99,7 @@ export async function cutEstablished(
       return `established connections NOT cut: ${live.map((p) => `${p.src}->${p.dst}`).join(', ')} kept coming back for ${timing.deadlineMs} ms (is the policy enforced?)`;
   }
   if (unreachable.size)
-    return `established connections NOT cut for ${[...unreachable].join(', ')} (no conntrack access on their node): they survive the policy`;
+    return `established connections NOT cut for ${[...unreachable].join(', ')} (no conntrack access on their node: it is neither this machine, as root, nor a container \`docker exec\` reaches; for a kind cluster, set DOCKER_HOST to the Docker daemon that runs its nodes): they survive the policy`;
   return `established connections cut (${pairs.length} source/target pairs, ${rounds} round${rounds === 1 ? '' : 's'})`;
 }
 
