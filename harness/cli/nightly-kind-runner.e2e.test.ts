@@ -23,7 +23,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runRecordSchema } from '../report/record.ts';
+import { type RunRecord, runRecordSchema } from '../report/record.ts';
 import { REPO } from './testing.ts';
 import {
   aptInstalled,
@@ -38,6 +38,29 @@ import {
 } from './testing-simulated-runner.ts';
 
 const enabled = process.env['FIREDRILL_KIND_RUNNER'] === '1';
+
+/** Why a drill ended as it did: its steps that did not pass, its phase ends, its last verification round. */
+function whyNot(r: RunRecord): string[] {
+  const t0 = r.timeline[0]?.at.monoMs ?? 0;
+  const at = (e: { at: { monoMs: number } }) => `+${((e.at.monoMs - t0) / 1000).toFixed(1)} s`;
+  const steps = r.steps
+    .filter((st) => st.status !== 'passed')
+    .map(
+      (st) =>
+        `step ${st.id} ${st.status}: ${st.command ?? ''} ${(st.output ?? '').split('\n')[0]?.slice(0, 160)}`,
+    );
+  const phases = r.timeline
+    .filter((e) => e.type === 'phase.end')
+    .map((e) => `${at(e)} ${String(e['phase'])} ${e['ok'] ? 'ok' : `NOT ok ${String(e['error'] ?? '')}`}`);
+  const lastRound = r.timeline.filter((e) => e.type === 'verify.round').at(-1);
+  return [
+    ...steps,
+    ...phases,
+    ...(lastRound
+      ? [`${at(lastRound)} last verification round: ${JSON.stringify(lastRound['failures'] ?? [])}`]
+      : []),
+  ];
+}
 const identity = runnerIdentity();
 const skip = !enabled
   ? 'set FIREDRILL_KIND_RUNNER=1 with the kind parts built and no kind cluster up (.ci/run kind tier)'
@@ -185,10 +208,14 @@ exec /usr/bin/docker "$@"
       .filter((f) => f.endsWith('.json'))
       .map((f) => runRecordSchema.parse(JSON.parse(readFileSync(join(runs, f), 'utf8'))));
     const s = (ms: number | null | undefined) => (ms == null ? '-' : `${(ms / 1000).toFixed(1)} s`);
-    for (const r of records)
+    for (const r of records) {
       log(
         `${r.scenario.name}: ${r.outcome}, MTTD ${s(r.metrics?.mttdMs)}, MTTR ${s(r.metrics?.mttrMs)} (${r.detectionSource})`,
       );
+      // Any verdict is accepted here, but one that is not the fixture runbook's own success is
+      // worth a why in the CI log (the runner's records do not outlive the test).
+      if (r.outcome !== 'resolved-by-runbook') for (const line of whyNot(r)) log(`  ${line}`);
+    }
     expect(records.map((r) => r.scenario.name).sort()).toEqual([
       'crash-loop',
       'db-outage',
