@@ -201,6 +201,30 @@ describe.skipIf(!enabled)('kube platform on a real cluster', () => {
     });
   }, 300_000);
 
+  it('keeps a command the runbook sets on a halted Postgres when the halt ends', async () => {
+    await stack.halt(PG);
+    const own = ['/usr/local/bin/postgres-entrypoint.sh']; // the image's own entrypoint, spelled out
+    const setCommand = (ops: object[]) =>
+      kubectl('patch', `deployment/${PG}`, '--type=json', '-p', JSON.stringify(ops));
+    const r = await setCommand([{ op: 'add', path: '/spec/template/spec/containers/0/command', value: own }]);
+    expect(r.code, r.stderr).toBe(0);
+    await until('the halt ended (marker gone)', async () => {
+      const d = await stack.parts.api.readDeployment(PG);
+      return !d.metadata?.annotations?.['firedrill.dev/halted'];
+    });
+    await until('postgres serving on the command the runbook set', ready(PG), 120_000);
+    const d = await stack.parts.api.readDeployment(PG);
+    expect(d.spec?.template.spec?.containers[0]?.command, 'not overwritten by the halt').toEqual(own);
+    // Back to the manifest (no command) for the tests after this one.
+    const back = await setCommand([{ op: 'remove', path: '/spec/template/spec/containers/0/command' }]);
+    expect(back.code, back.stderr).toBe(0);
+    const rolled = await kubectl('rollout', 'status', `deployment/${PG}`, '--timeout=120s');
+    expect(rolled.code, rolled.stderr).toBe(0);
+    await until('the API serves with its database again', async () => {
+      return (await ready(ORCH)()) && (await databaseHealth()) === 200;
+    });
+  }, 300_000);
+
   it('denies traffic with NetworkPolicies until the runbook deletes the deny policy', async () => {
     const limitations = await stack.applyNetworkDeny({
       name: 'firedrill-deny-orchestrator',
