@@ -7,9 +7,10 @@
  * for a crashed server. The original commands and replicas are kept in the annotation
  * firedrill.dev/halted (and in memory); the platform contract says a halted workload stays down
  * "until its next rollout restart, scale or env change": any later change of the deployment's
- * spec (which bumps its generation), by the runbook or anyone, gets the crashing commands put
- * back by the deployment watch. A scale to the count it already has changes nothing on Kubernetes and so
- * does not end the halt, where the local platform ends it (KubeStack.haltDiffers says so).
+ * spec (which bumps its generation), by the runbook or anyone, ends the halt through the
+ * deployment watch, and the original commands replace the crashing ones (a command the change
+ * set itself is kept). A scale to the count it already has changes nothing on Kubernetes and
+ * so does not end the halt, where the local platform ends it (KubeStack.haltDiffers says so).
  */
 import type { V1Container, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { Clock } from '../../core/clock.ts';
