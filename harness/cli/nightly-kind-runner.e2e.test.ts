@@ -39,7 +39,7 @@ import {
 
 const enabled = process.env['FIREDRILL_KIND_RUNNER'] === '1';
 
-/** Why a drill ended as it did: its steps that did not pass, its phase ends, its last verification round. */
+/** Why a drill ended as it did: where its URLs went, its steps that did not pass, its phase ends, its last verification round. */
 function whyNot(r: RunRecord): string[] {
   const t0 = r.timeline[0]?.at.monoMs ?? 0;
   const at = (e: { at: { monoMs: number } }) => `+${((e.at.monoMs - t0) / 1000).toFixed(1)} s`;
@@ -54,6 +54,8 @@ function whyNot(r: RunRecord): string[] {
     .map((e) => `${at(e)} ${String(e['phase'])} ${e['ok'] ? 'ok' : `NOT ok ${String(e['error'] ?? '')}`}`);
   const lastRound = r.timeline.filter((e) => e.type === 'verify.round').at(-1);
   return [
+    // where the runbook's URLs went (NodePort or a listener of ours): who answered what
+    `host map: ${JSON.stringify(r.hostMap)}`,
     ...steps,
     ...phases,
     ...(lastRound
