@@ -19,7 +19,8 @@ import type { Logger } from '../../core/log.ts';
 import { type JsonPatchOp, type KubeApi, pointer, removeOps } from './api.ts';
 
 export const HALTED = 'firedrill.dev/halted';
-const MARKER = `/metadata/annotations/${pointer(HALTED)}`;
+/** The marker's JSON pointer, for patches that set or take it away. */
+export const HALTED_PATH = `/metadata/annotations/${pointer(HALTED)}`;
 
 /** What a halt took away, as kept in the annotation: enough to undo it after a crash. */
 export interface HaltRecord {
@@ -88,7 +89,7 @@ export function endHaltOps(d: V1Deployment, h: HaltRecord): JsonPatchOp[] {
     ...((d.spec?.replicas ?? 1) === 0
       ? [{ op: 'add', path: '/spec/replicas', value: h.replicas } as JsonPatchOp]
       : []),
-    ...removeOps(MARKER),
+    ...removeOps(HALTED_PATH),
   ];
 }
 
@@ -107,7 +108,7 @@ export function haltOps(d: V1Deployment): { record: HaltRecord; ops: JsonPatchOp
     ...(d.metadata?.annotations
       ? []
       : [{ op: 'add', path: '/metadata/annotations', value: {} } as JsonPatchOp]),
-    { op: 'add', path: MARKER, value: JSON.stringify(record) },
+    { op: 'add', path: HALTED_PATH, value: JSON.stringify(record) },
     { op: 'add', path: '/spec/replicas', value: 0 },
     ...commandOps(containers.map((c) => ({ name: c.name, command: crashCommand(name) }))),
   ];

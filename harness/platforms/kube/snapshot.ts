@@ -15,8 +15,8 @@ import {
   V1NetworkPolicy,
 } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
-import { type JsonPatchOp, pointer, removeOps } from './api.ts';
-import { HALTED, setOrRemove } from './halt.ts';
+import { type JsonPatchOp, removeOps } from './api.ts';
+import { HALTED_PATH, setOrRemove } from './halt.ts';
 
 export interface ContainerSnapshot {
   readonly name: string;
@@ -70,7 +70,7 @@ export function restoreOps(snap: DeploymentSnapshot): JsonPatchOp[] {
     ops.push(...setOrRemove(`${base}/command`, c.command), ...setOrRemove(`${base}/args`, c.args));
   });
   // The halt marker (halt.ts) goes too, or a crashed drill's halt outlives `pnpm chaos cleanup`.
-  if (snap.annotated) ops.push(...removeOps(`/metadata/annotations/${pointer(HALTED)}`));
+  if (snap.annotated) ops.push(...removeOps(HALTED_PATH));
   return ops;
 }
 
