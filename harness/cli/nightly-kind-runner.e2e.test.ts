@@ -111,6 +111,7 @@ describe.skipIf(Boolean(skip))('the nightly workflow through kind, on a simulate
     setup = setUpRunner(who, {
       docker: dockerFromImageCache(),
       kubectl: sh('command -v kubectl'),
+      curl: sh('command -v curl'), // the runbook's diagnostics call it
       go: sh('PATH=$PATH:/usr/local/go/bin command -v go'),
     });
     setup.runner.env['DOCKER_HOST'] = kind['DOCKER_HOST']!;

@@ -3,7 +3,16 @@
  * a fake `kubectl` script first on PATH (no cluster needed) that follows logs forever and
  * leaves a background child, to prove a timeout kills the whole process group.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -296,6 +305,41 @@ describe('hostile steps (a runbook is untrusted input)', () => {
     const results = await executeSteps(steps, { executor: exec, hostMap: {} });
     expect(results.map((r) => r.status)).toEqual(['passed', 'passed']);
     expect(notes).toEqual([expect.stringMatching(/^runbook steps ran as the harness's user \(uid \d+\)/)]);
+  });
+
+  it('a step whose program is not installed is not runnable here, and the record is told once', async () => {
+    // a PATH with a shell and a fake kubectl only: no curl, no jq
+    const bin = mkdtempSync(join(tmpdir(), 'firedrill-bare-'));
+    chmodSync(bin, 0o755);
+    for (const shell of ['sh', 'bash']) symlinkSync(`/bin/${shell}`, join(bin, shell));
+    writeFileSync(join(bin, 'kubectl'), '#!/bin/bash\necho "no resources found"\n', { mode: 0o755 });
+    const notes: string[] = [];
+    const exec = shellExecutor({ path: bin, runAs: null, onLimitation: (l) => notes.push(l) });
+    const steps = allSteps(
+      runbook(
+        [
+          'curl -sf https://api.agent-agency.com/health',
+          `kubectl get pods -o json | jq '.items | length'`,
+          'curl -s https://api.agent-agency.com/again',
+          `echo "builtins need nothing"; if true; then kubectl get pods; fi`,
+        ].join('\n\n'),
+      ),
+    );
+    const before = requests.length;
+    const hostMap = { 'https://api.agent-agency.com': origin };
+    const r = await executeSteps(steps, { executor: exec, hostMap });
+    rmSync(bin, { recursive: true, force: true });
+    expect(r.map((x) => x.status)).toEqual(['not-runnable', 'not-runnable', 'not-runnable', 'passed']);
+    expect(r[0]!.error).toBe(
+      "`curl` not installed on this machine (not on the steps' PATH); install it to run this step",
+    );
+    expect(r[1]!.error).toMatch(/^`jq` not installed/);
+    expect(r[0]!.execution).toBe('none');
+    expect(requests.length).toBe(before); // nothing ran
+    expect(notes.filter((n) => n.includes('not installed'))).toEqual([
+      expect.stringMatching(/^`curl` is not installed on this machine/),
+      expect.stringMatching(/^`jq` is not installed on this machine/),
+    ]);
   });
 
   it('--allow-host-commands lets `rm` run (as the step user)', async () => {

@@ -5,6 +5,7 @@
  * host map, and a per-step timeout that kills the whole process group (a `logs -f` or a
  * `watch` must not hang the drill, and must not leave children behind).
  */
+import { accessSync, constants, statSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
@@ -100,6 +101,8 @@ const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGT
 export function shellExecutor(options: ShellExecutorOptions = {}): StepExecutor {
   const limit = options.outputLimitBytes ?? 2048;
   const grace = options.killGraceMs ?? 1000;
+  const path = options.path ?? process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin';
+  const toldMissing = new Set<string>();
   let identity: StepIdentity | undefined | null = null;
   const whoRuns = (): StepIdentity | undefined => {
     if (identity !== null) return identity;
@@ -120,6 +123,22 @@ export function shellExecutor(options: ShellExecutorOptions = {}): StepExecutor 
   return {
     mode: 'shell',
     run: async (step, env) => {
+      const missing = missingPrograms(step.command, path);
+      if (missing.length) {
+        for (const program of missing.filter((p) => !toldMissing.has(p))) {
+          toldMissing.add(program);
+          options.onLimitation?.(
+            `\`${program}\` is not installed on this machine (not on the steps' PATH): runbook steps that run it are not runnable here; install it to drill them`,
+          );
+        }
+        return {
+          status: 'not-runnable',
+          exitCode: null,
+          output: '',
+          error: `${missing.map((p) => `\`${p}\``).join(', ')} not installed on this machine (not on the steps' PATH); install it to run this step`,
+          execution: 'none',
+        };
+      }
       const id = whoRuns();
       // Ledgered: a killed harness must not leave a kubeconfig copy behind in /tmp.
       let entry: string | undefined;
@@ -160,7 +179,7 @@ export function shellExecutor(options: ShellExecutorOptions = {}): StepExecutor 
         detached: true, // own process group: a timeout kills pipelines and their children too
         outputs: ['pipe', 'pipe', step.defines.length ? 'pipe' : 'ignore'],
         env: stepEnvironment({
-          path: options.path ?? process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin',
+          path,
           home,
           ...(process.env['LANG'] ? { lang: process.env['LANG'] } : {}),
           ...(kubeconfig ? { kubeconfig } : {}),
@@ -252,6 +271,50 @@ export function shellExecutor(options: ShellExecutorOptions = {}): StepExecutor 
       });
     });
   }
+}
+
+/** Bash's builtins and keywords: a step may name them without any program on PATH. */
+// biome-ignore format: a dense table reads better than one entry per line
+const SHELL_WORDS = new Set([
+  '.', ':', '[', '[[', ']]', '{', '}', '!', 'alias', 'bg', 'break', 'builtin', 'case', 'cd', 'command',
+  'compgen', 'continue', 'declare', 'do', 'done', 'echo', 'elif', 'else', 'esac', 'eval', 'exec', 'exit',
+  'export', 'false', 'fi', 'for', 'function', 'getopts', 'hash', 'if', 'in', 'kill', 'let', 'local',
+  'mapfile', 'printf', 'pwd', 'read', 'readarray', 'readonly', 'return', 'select', 'set', 'shift', 'shopt',
+  'source', 'test', 'then', 'time', 'trap', 'true', 'type', 'typeset', 'ulimit', 'umask', 'unset', 'until',
+  'wait', 'while',
+]);
+/** Keywords a program can follow in the same segment (`do curl ...`, `then kubectl ...`). */
+const BEFORE_PROGRAM = new Set(['do', 'then', 'else', 'elif', 'if', 'while', 'until', '!', '{']);
+
+const executable = (file: string): boolean => {
+  try {
+    accessSync(file, constants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The programs a step would run that this machine lacks: neither a shell builtin nor found on
+ * the steps' PATH. Such a step cannot say anything about the runbook (bash would answer "command
+ * not found"), so it is not runnable here rather than a failed step.
+ *
+ * @example
+ * missingPrograms('kubectl get pods | jq .items', '/usr/bin') // -> ['jq'] where only kubectl is installed
+ */
+export function missingPrograms(command: string, path: string): string[] {
+  const dirs = path.split(':').filter(Boolean);
+  const missing = new Set<string>();
+  for (const inv of invocations(command)) {
+    const word = inv.words.find((w) => !BEFORE_PROGRAM.has(w.text) || w.quoted);
+    if (!word || word.dynamic || SHELL_WORDS.has(word.text)) continue;
+    const found = word.text.includes('/')
+      ? executable(word.text)
+      : dirs.some((d) => executable(join(d, word.text)));
+    if (!found) missing.add(word.text);
+  }
+  return [...missing];
 }
 
 function parseDefined(raw: string): Record<string, string> {
