@@ -4,8 +4,8 @@
  * behind the API's back (an UPDATE in Postgres) or gone fails the check, naming it, and so
  * does a check with nothing written to compare.
  */
-import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import { type AddressInfo, connect, createServer as createNetServer } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type TestStack } from '../../fixtures/agent-agency/testing/stack.ts';
@@ -130,6 +130,54 @@ describe('a round its caller stops waiting for', () => {
       for (const res of held) res.destroy();
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
+    }
+  });
+});
+
+describe('a connection that reached something other than the service', () => {
+  it('does not pin later rounds: each request connects anew, and a stranger is named', async () => {
+    // What kind's NodePort did in CI: while kube-proxy still sent new connections to a pod
+    // that was gone, one reached this machine's egress proxy, which answers anything with a
+    // 403 and keeps the connection alive. The front here picks its upstream per connection, as
+    // the NodePort's DNAT does.
+    const listen = async (s: Server) => {
+      await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+      return (s.address() as AddressInfo).port;
+    };
+    const stranger = createServer((_req, res) => {
+      res.writeHead(403, { server: 'keryx', 'content-length': '0' }).end(); // as that proxy answers
+    });
+    const service = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    });
+    let upstream = await listen(stranger);
+    const servicePort = await listen(service);
+    const front = createNetServer((client) => {
+      const up = connect(upstream, '127.0.0.1');
+      client.pipe(up).pipe(client);
+      for (const s of [client, up]) s.on('error', () => (s === up ? client : up).destroy());
+    });
+    const frontPort = await listen(front as unknown as Server);
+    try {
+      const v = createHttpVerifier({
+        baseUrl: `http://127.0.0.1:${frontPort}`,
+        apiKey: '',
+        checks: ['health'],
+        routes: { health: '/health', dependencies: [] },
+        clock: systemClock,
+      });
+      for (let i = 0; i < 3; i++)
+        expect(await v.round()).toMatchObject({
+          passed: false,
+          failures: ['health: GET /health answered 403 (server: keryx)'],
+        });
+      upstream = servicePort; // the endpoints caught up: new connections reach a live pod
+      for (let i = 0; i < 3; i++) expect(await v.round()).toMatchObject({ passed: true, failures: [] });
+    } finally {
+      for (const s of [stranger, service]) s.closeAllConnections();
+      await Promise.all(
+        [stranger, service, front as unknown as Server].map((s) => new Promise((r) => s.close(r))),
+      );
     }
   });
 });

@@ -90,18 +90,27 @@ export function createHttpVerifier(opts: HttpVerifierOptions): Verifier {
   };
   const written: IntegrityRecord[] = [];
 
+  // Every request on a connection of its own, as the runbook's curl makes: a kept-alive one
+  // would pin every later round to whatever it first reached (a pod that is gone since, or, where
+  // a network accepts any connection, a proxy that is not the service at all).
   const get = (path: string, headers: Record<string, string> = {}) =>
-    fetch(opts.baseUrl + path, { headers, signal: AbortSignal.timeout(timeout) });
+    fetch(opts.baseUrl + path, {
+      headers: { ...headers, connection: 'close' },
+      signal: AbortSignal.timeout(timeout),
+    });
 
   const postTask = async (description: string): Promise<string> => {
     const recordsPath = route('records');
     const res = await fetch(opts.baseUrl + recordsPath, {
       method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
+      headers: { ...auth, 'content-type': 'application/json', connection: 'close' },
       body: JSON.stringify({ description }),
       signal: AbortSignal.timeout(timeout),
     });
-    if (res.status !== 201) throw new Error(`POST ${recordsPath} answered ${res.status}`);
+    if (res.status !== 201) {
+      await res.body?.cancel();
+      throw new Error(`POST ${recordsPath} answered ${answer(res)}`);
+    }
     const body = (await res.json()) as { id?: string | number };
     if (body.id === undefined) throw new Error(`POST ${recordsPath} returned no id`);
     return String(body.id);
@@ -110,7 +119,7 @@ export function createHttpVerifier(opts: HttpVerifierOptions): Verifier {
   const expectOk = async (path: string) => {
     const res = await get(path);
     await res.body?.cancel();
-    if (!res.ok) throw new Error(`GET ${path} answered ${res.status}`);
+    if (!res.ok) throw new Error(`GET ${path} answered ${answer(res)}`);
   };
 
   const checks: Record<VerificationCheck, () => Promise<void>> = {
@@ -132,7 +141,10 @@ export function createHttpVerifier(opts: HttpVerifierOptions): Verifier {
       const id = await postTask('firedrill verification task');
       const trail = route('functional');
       const res = await get(trail, auth);
-      if (!res.ok) throw new Error(`GET ${trail.split('?')[0]} answered ${res.status}`);
+      if (!res.ok) {
+        await res.body?.cancel();
+        throw new Error(`GET ${trail.split('?')[0]} answered ${answer(res)}`);
+      }
       const text = await res.text();
       if (!text.includes(id)) throw new Error(`audit trail has no event for task ${id}`);
     },
@@ -148,7 +160,7 @@ export function createHttpVerifier(opts: HttpVerifierOptions): Verifier {
         }
         if (!res.ok) {
           await res.body?.cancel();
-          throw new Error(`GET ${path} answered ${res.status}`);
+          throw new Error(`GET ${path} answered ${answer(res)}`);
         }
         const problem = contentProblem(record, (await res.json()) as { id?: unknown; description?: unknown });
         if (problem) throw new Error(`record ${record.id} changed: ${problem}`);
@@ -240,6 +252,15 @@ async function unlessAborted<T>(p: Promise<T>, signal: AbortSignal | undefined):
     signal.removeEventListener('abort', onAbort);
   }
 }
+
+/**
+ * A response's status, and the server that sent it when it names itself: a status the target
+ * never sends (403 from a network's proxy) then says at once who answered instead.
+ */
+export const answer = (res: Response): string => {
+  const server = res.headers.get('server');
+  return server ? `${res.status} (server: ${server})` : String(res.status);
+};
 
 /** What the data-integrity check wrote in steady state, to compare after recovery. */
 interface IntegrityRecord {
