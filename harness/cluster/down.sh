@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Stops the self-built cluster and removes what it left on the host: every process it
 # started, pod containers and their network namespaces, mounts under its directories, the
-# pod bridge, and the iptables rules and ipsets of kube-proxy, kubelet, CNI portmap and
-# kube-router. Cluster state (etcd data, pods) is wiped; binaries, images (the
-# containerd content store), certificates and the kubeconfig are kept for a fast next `up`.
+# pod bridge, the iptables rules and ipsets of kube-proxy, kubelet, CNI portmap and
+# kube-router; the kernel settings `up` changed get their values from before back. Cluster
+# state (etcd data, pods) is wiped; binaries, images (the containerd content store),
+# certificates and the kubeconfig are kept for a fast next `up`.
 #
 #   down.sh           stop and clean
 #   down.sh --purge   also delete the whole version cache (binaries, images, state)
@@ -180,6 +181,7 @@ if ip link show "$BRIDGE" >/dev/null 2>&1; then
   log "removing bridge $BRIDGE"
   ip link delete "$BRIDGE"
 fi
+restore_sysctls
 rm -rf "$KUBELET_ROOT" "$RUN_DIR" "$STATE/etcd" "$STATE/conf"
 if [[ "${1:-}" == "--purge" ]]; then
   log "purging $K8S_HOME"

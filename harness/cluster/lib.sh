@@ -70,5 +70,28 @@ stamp_set() { mkdir -p "$STAMPS"; printf '%s' "$2" >"$STAMPS/$1"; }
 # key_of FILES...: a content hash of the inputs plus the Go version.
 key_of() { { go version; cat "$@"; } | sha256sum | cut -c1-16; }
 
+# Kernel settings `up` changes (forwarding, bridge netfilter, route_localnet), each saved once
+# before its first change and put back by `down`: a host the cluster leaves must not keep
+# forwarding for it (a node's packets to a gone pod IP would leave by the default route).
+PROC_SYS="${FIREDRILL_PROC_SYS:-/proc/sys}"   # tests point it at a copy
+SYSCTL_SAVED="${FIREDRILL_SYSCTL_SAVED:-$RUN_DIR/sysctl.before}"
+# set_sysctl KEY VALUE: set KEY (net.ipv4.ip_forward) to VALUE; false where the key is missing.
+set_sysctl() {
+  local file="$PROC_SYS/${1//.//}"
+  [[ -w "$file" ]] || return 1
+  grep -q "^$1=" "$SYSCTL_SAVED" 2>/dev/null || printf '%s=%s\n' "$1" "$(cat "$file")" >>"$SYSCTL_SAVED"
+  printf '%s\n' "$2" >"$file"
+}
+# restore_sysctls: every saved key back to its value from before the cluster.
+restore_sysctls() {
+  [[ -f "$SYSCTL_SAVED" ]] || return 0
+  local key value
+  while IFS='=' read -r key value; do
+    printf '%s\n' "$value" >"$PROC_SYS/${key//.//}" 2>/dev/null || log "warning: could not put $key back to $value"
+  done <"$SYSCTL_SAVED"
+  log "kernel settings put back: $(paste -sd' ' "$SYSCTL_SAVED")"
+  rm -f "$SYSCTL_SAVED"
+}
+
 ctr_k8s() { ctr --address "$RUN_DIR/containerd.sock" -n k8s.io "$@"; }
 kctl() { "$BIN/kubectl" --kubeconfig "$KUBECONFIG_PATH" "$@"; }

@@ -33,10 +33,10 @@ setup_kernel() {
   modprobe br_netfilter 2>/dev/null || true
   modprobe overlay 2>/dev/null || true
   modprobe nfnetlink_queue 2>/dev/null || true
-  sysctl -qw net.ipv4.ip_forward=1
-  sysctl -qw net.bridge.bridge-nf-call-iptables=1 2>/dev/null || log "warning: br_netfilter sysctl missing"
-  sysctl -qw net.bridge.bridge-nf-call-ip6tables=1 2>/dev/null || true
-  sysctl -qw net.ipv4.conf.all.route_localnet=1
+  set_sysctl net.ipv4.ip_forward 1 || die "cannot set net.ipv4.ip_forward"
+  set_sysctl net.bridge.bridge-nf-call-iptables 1 || log "warning: br_netfilter sysctl missing"
+  set_sysctl net.bridge.bridge-nf-call-ip6tables 1 || true
+  set_sysctl net.ipv4.conf.all.route_localnet 1 || die "cannot set net.ipv4.conf.all.route_localnet"
   # The pod bridge exists before any pod so the node IP (its gateway address) is stable.
   if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
     ip link add "$BRIDGE" type bridge
