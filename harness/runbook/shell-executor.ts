@@ -135,7 +135,7 @@ export function shellExecutor(options: ShellExecutorOptions = {}): StepExecutor 
           status: 'not-runnable',
           exitCode: null,
           output: '',
-          error: `${missing.map((p) => `\`${p}\``).join(', ')} not installed on this machine (not on the steps' PATH); install it to run this step`,
+          error: `${missing.map((p) => `\`${p}\``).join(', ')} not installed on this machine (not on the steps' PATH); install ${missing.length > 1 ? 'them' : 'it'} to run this step`,
           execution: 'none',
         };
       }

@@ -257,7 +257,7 @@ async function unlessAborted<T>(p: Promise<T>, signal: AbortSignal | undefined):
  * A response's status, and the server that sent it when it names itself: a status the target
  * never sends (403 from a network's proxy) then says at once who answered instead.
  */
-export const answer = (res: Response): string => {
+const answer = (res: Response): string => {
   const server = res.headers.get('server');
   return server ? `${res.status} (server: ${server})` : String(res.status);
 };
