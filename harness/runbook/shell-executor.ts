@@ -5,10 +5,10 @@
  * host map, and a per-step timeout that kills the whole process group (a `logs -f` or a
  * `watch` must not hang the drill, and must not leave children behind).
  */
-import { accessSync, constants, statSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { findOnPath, isExecutable } from '../core/executables.ts';
 import { spawnGated } from '../core/gated-spawn.ts';
 import type { Ledger } from '../core/ledger.ts';
 import { processStartTime } from '../core/proc.ts';
@@ -17,6 +17,7 @@ import { tailExcerpt } from './execute.ts';
 import { applyHostMap } from './hostmap.ts';
 import { invocations } from './invocation.ts';
 import { parseKubectl } from './kubectl.ts';
+import { KEYWORDS_BEFORE_PROGRAM } from './shell.ts';
 import type { StepRun } from './step-result.ts';
 import {
   canRunAs,
@@ -283,17 +284,6 @@ const SHELL_WORDS = new Set([
   'source', 'test', 'then', 'time', 'trap', 'true', 'type', 'typeset', 'ulimit', 'umask', 'unset', 'until',
   'wait', 'while',
 ]);
-/** Keywords a program can follow in the same segment (`do curl ...`, `then kubectl ...`). */
-const BEFORE_PROGRAM = new Set(['do', 'then', 'else', 'elif', 'if', 'while', 'until', '!', '{']);
-
-const executable = (file: string): boolean => {
-  try {
-    accessSync(file, constants.X_OK);
-    return statSync(file).isFile();
-  } catch {
-    return false;
-  }
-};
 
 /**
  * The programs a step would run that this machine lacks: neither a shell builtin nor found on
@@ -307,11 +297,9 @@ export function missingPrograms(command: string, path: string): string[] {
   const dirs = path.split(':').filter(Boolean);
   const missing = new Set<string>();
   for (const inv of invocations(command)) {
-    const word = inv.words.find((w) => !BEFORE_PROGRAM.has(w.text) || w.quoted);
+    const word = inv.words.find((w) => !KEYWORDS_BEFORE_PROGRAM.has(w.text) || w.quoted);
     if (!word || word.dynamic || SHELL_WORDS.has(word.text)) continue;
-    const found = word.text.includes('/')
-      ? executable(word.text)
-      : dirs.some((d) => executable(join(d, word.text)));
+    const found = word.text.includes('/') ? isExecutable(word.text) : findOnPath(word.text, dirs);
     if (!found) missing.add(word.text);
   }
   return [...missing];

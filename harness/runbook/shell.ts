@@ -31,6 +31,10 @@ export interface Segment {
   readonly next: ListOperator | null;
 }
 
+/** Unquoted keywords a segment's program can follow (`do curl ...`, `then kubectl ...`). */
+// biome-ignore format: one short line reads better than nine
+export const KEYWORDS_BEFORE_PROGRAM: ReadonlySet<string> = new Set(['do', 'then', 'else', 'elif', 'if', 'while', 'until', '!', '{']);
+
 import {
   closeBacktick,
   closeBrace,

@@ -8,7 +8,7 @@
 import type { HostMap } from './hostmap.ts';
 import { isKubectl, parseKubectl } from './kubectl.ts';
 import type { Refusal } from './refusal.ts';
-import { type Segment, type ShellWord, splitSegments } from './shell.ts';
+import { KEYWORDS_BEFORE_PROGRAM, type Segment, type ShellWord, splitSegments } from './shell.ts';
 import { substitutions } from './shell-lines.ts';
 import { awkRefusals, fileArgRefusals, hostPath } from './step-policy-args.ts';
 import { curlRefusals } from './step-policy-curl.ts';
@@ -40,8 +40,7 @@ export const ALLOWED_PROGRAMS = new Set([
 /** Wrappers that run the next word as a program (and how many option words they take). */
 const WRAPPERS = new Set(['timeout', 'env', 'time', 'command', 'exec', 'nohup', 'sudo', 'watch', 'nice']);
 
-/** Shell keywords: the program follows them (`do curl`), or the segment runs none (`done`). */
-const LEADING_KEYWORDS = new Set(['do', 'then', 'else', 'elif', 'if', 'while', 'until', '!', '{']);
+/** Shell keywords after which the segment runs no program (`done`). */
 const NO_PROGRAM = new Set(['done', 'fi', 'esac', '}', 'for', 'select', 'case', 'in', ';;']);
 
 /** Environment a step must not set: it would leave the pinned cluster or hijack programs. */
@@ -161,7 +160,7 @@ function segmentRefusals(seg: Segment, base: number, o: StepPolicyOptions, out: 
     if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(t)) {
       if (GUARDED_VARS.test(t)) out.push(guardedVar(t, at(words[k]!)));
       k++;
-    } else if (LEADING_KEYWORDS.has(t) && !words[k]!.quoted) k++;
+    } else if (KEYWORDS_BEFORE_PROGRAM.has(t) && !words[k]!.quoted) k++;
     else break;
   }
   const head = words[k];

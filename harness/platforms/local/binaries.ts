@@ -3,8 +3,9 @@
  * on PATH on Debian (only the pg_wrapper client scripts are), so its versioned directory is
  * searched too; $FIREDRILL_PG_BIN_DIR names one installation's bin directory instead.
  */
-import { accessSync, constants, readdirSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { delimiter } from 'node:path';
+import { findOnPath } from '../../core/executables.ts';
 
 export interface Binaries {
   readonly postgres?: string;
@@ -17,15 +18,6 @@ export interface Binaries {
   readonly getent?: string;
   readonly sh: string;
 }
-
-const executable = (path: string): boolean => {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 function postgresDirs(): string[] {
   try {
@@ -46,11 +38,7 @@ export function findBinary(name: string, extraDirs: readonly string[] = []): str
     '/sbin',
     ...extraDirs,
   ];
-  for (const dir of dirs) {
-    const candidate = join(dir, name);
-    if (executable(candidate)) return candidate;
-  }
-  return undefined;
+  return findOnPath(name, dirs);
 }
 
 /** Which Postgres installation to use, when several are (or when discovery picks the wrong one). */
@@ -58,8 +46,7 @@ export const PG_BIN_DIR_ENV = 'FIREDRILL_PG_BIN_DIR';
 
 /** Only `dir` is searched: an explicit choice of installation is not second-guessed by PATH. */
 function inDir(name: string, dir: string): string | undefined {
-  const candidate = join(dir, name);
-  return executable(candidate) ? candidate : undefined;
+  return findOnPath(name, [dir]);
 }
 
 /** Where postgres and initdb are looked for, for error messages. */
