@@ -3,10 +3,11 @@
  * filesystem, never from the harness's own ledger. Capture a footprint while the drill runs
  * (its process tree and ports are only knowable then), then ask what of it is still there.
  *
- * Not checked because the local platform never makes them: firewall rules (network faults cut
- * links in the harness's own TCP proxies, whose ports are checked here) and patches of anything
- * outside the run's processes (env and resource changes live in the processes themselves).
+ * Firewall rules are the packet drops of network denies (raw table, tagged with the run id).
+ * Not checked because the local platform never makes them: patches of anything outside the
+ * run's processes (env and resource changes live in the processes themselves).
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -197,6 +198,13 @@ function stillListening(sockets: Footprint['sockets']): string[] {
 
 const entries = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
 
+/** The runs' packet-drop rules still in the raw table (packet-drop.ts tags each with its run id). */
+function firewallRules(runIds: readonly string[]): string[] {
+  if (process.getuid?.() !== 0) return []; // only root adds them
+  const r = spawnSync('iptables', ['-w', '5', '-t', 'raw', '-S', 'PREROUTING'], { encoding: 'utf8' });
+  return (r.stdout ?? '').split('\n').filter((l) => runIds.some((id) => l.includes(`firedrill ${id} `)));
+}
+
 /**
  * Everything of the footprint still on the machine, one line each; [] when nothing is left.
  * Run ids found in the state dir now are included (a run may have started after capture).
@@ -210,6 +218,7 @@ export function leftovers(fp: Footprint): string[] {
   return [
     ...[...pids].map((pid) => `process ${pid}: ${cmdlineOf(pid)}`),
     ...cgroupsOfRuns(runIds).map((c) => `cgroup ${c}`),
+    ...firewallRules(runIds).map((r) => `firewall rule ${r}`),
     ...stillListening(fp.sockets),
     ...entries(join(fp.stateDir, 'runs')).map((d) => `run directory ${join(fp.stateDir, 'runs', d)}`),
     ...entries(join(fp.stateDir, 'ledger')).map((f) => `ledger ${join(fp.stateDir, 'ledger', f)}`),

@@ -16,6 +16,7 @@ export interface Binaries {
   readonly mount?: string;
   readonly setpriv?: string;
   readonly getent?: string;
+  readonly iptables?: string;
   readonly sh: string;
 }
 
@@ -68,6 +69,7 @@ export function findBinaries(): Binaries {
     mount: findBinary('mount'),
     setpriv: findBinary('setpriv'),
     getent: findBinary('getent'),
+    iptables: findBinary('iptables'),
     sh: findBinary('sh') ?? '/bin/sh',
   };
 }

@@ -37,6 +37,8 @@ export interface StackParts {
   readonly bins: Binaries;
   readonly workloads: Map<string, Workload>;
   readonly network: StackNetwork;
+  /** Why a network deny refuses instead of dropping packets here; undefined when it drops. */
+  readonly packetDropProblem: string | undefined;
   readonly dns: Map<string, WorkloadDns>;
   readonly cgroups: RunCgroups;
   readonly logDir: string;
@@ -50,11 +52,12 @@ export interface StackParts {
 }
 
 /**
- * A deny here refuses (the link proxy resets), where a NetworkPolicy drops packets: a client
- * without its own timeout fails at once here and hangs there. Said in every record it shapes.
+ * Without packet drops (not root), a deny refuses (the link proxy resets), where a
+ * NetworkPolicy drops packets: a client without its own timeout fails at once here and hangs
+ * there. Said in every record it shapes, with why packets are not dropped.
  */
-export const DENY_REJECTS =
-  'local: a network deny resets connections at once (like a REJECT rule), where a Kubernetes NetworkPolicy drops packets; a runbook step with no timeout of its own (e.g. redis-cli -h ...) fails here in milliseconds but hangs on a cluster until the step bound (30 s; measured on kind: 30.0 s), and that counts in MTTR';
+export const denyRejects = (why: string): string =>
+  `local: a network deny resets connections at once (like a REJECT rule) because ${why}, where a Kubernetes NetworkPolicy drops packets; a runbook step with no timeout of its own (e.g. redis-cli -h ...) fails here in milliseconds but hangs on a cluster until the step bound (30 s; measured on kind: 30.0 s), and that counts in MTTR`;
 
 export class LocalStack implements RunningStack {
   readonly platform = 'local' as const;
@@ -128,12 +131,12 @@ export class LocalStack implements RunningStack {
   async applyNetworkDeny(deny: NetworkDeny): Promise<readonly string[]> {
     this.workload(deny.from);
     for (const to of deny.to) this.workload(to);
-    this.parts.network.apply(deny); // the proxies close every connection they carry: nothing survives
-    return [DENY_REJECTS];
+    await this.parts.network.apply(deny);
+    return this.parts.packetDropProblem ? [denyRejects(this.parts.packetDropProblem)] : [];
   }
 
   async removeNetworkDeny(name: string): Promise<void> {
-    this.parts.network.remove(name);
+    await this.parts.network.remove(name);
   }
 
   async listNetworkDenies(): Promise<readonly string[]> {
@@ -204,7 +207,7 @@ export class LocalStack implements RunningStack {
       if (differs.length) reset.push(`${declared.name} (${differs.join(', ')})`);
     }
     for (const name of this.parts.network.list()) {
-      this.parts.network.remove(name);
+      await this.parts.network.remove(name);
       reset.push(`network deny ${name}`);
     }
     for (const [name, dns] of this.parts.dns)

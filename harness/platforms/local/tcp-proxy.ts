@@ -1,8 +1,8 @@
 /**
  * A TCP proxy on a stable loopback port that spreads connections round-robin over the
  * backends a picker returns (the ready instances), like kube-proxy over a Service's
- * endpoints. It is also the fault point for network denies: a denied proxy resets every open
- * connection and every new one, so clients see the link cut rather than a slow server.
+ * endpoints. Its port is the fault point for network denies: packet-drop.ts drops it as root;
+ * otherwise a denied proxy resets every open connection and every new one.
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { listenOnLoopback } from '../../core/listen.ts';

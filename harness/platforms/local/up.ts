@@ -16,6 +16,7 @@ import { WorkloadDns } from './dns.ts';
 import { MetricsExporter } from './exporter.ts';
 import { readLogs } from './logs.ts';
 import { StackNetwork } from './network.ts';
+import { PacketDrop } from './packet-drop.ts';
 import type { BackoffPolicy, Pod } from './pod.ts';
 import { ensureTemplate, type PostgresDirs, preparePostgresDirs } from './postgres.ts';
 import { machineAllocatable, NodeScheduler } from './scheduler.ts';
@@ -33,6 +34,8 @@ export interface UpSettings {
   readonly cgroups: CgroupSupport;
   /** Undefined when private /etc/hosts works; else why not (then env uses 127.0.0.1). */
   readonly dnsProblem?: string;
+  /** Undefined when network denies can drop packets (packet-drop.ts); else why not (they refuse). */
+  readonly packetDropProblem?: string;
   readonly backoff: BackoffPolicy;
   readonly readyTimeoutMs: number;
 }
@@ -48,7 +51,10 @@ export async function startLocalStack(s: UpSettings, options: PlatformUpOptions)
   mkdirSync(logDir, { recursive: true });
   const cgroups = new RunCgroups(s.cgroups, ledger, ledger.runId);
   const workloads = new Map<string, Workload>();
-  const network = new StackNetwork((name) => workloads.get(name)?.readyPorts() ?? []);
+  const network = new StackNetwork(
+    (name) => workloads.get(name)?.readyPorts() ?? [],
+    s.packetDropProblem || !s.bins.iptables ? undefined : new PacketDrop(s.bins.iptables, ledger),
+  );
   const dns = new Map<string, WorkloadDns>();
   const parts: StackParts = {
     spec,
@@ -58,6 +64,7 @@ export async function startLocalStack(s: UpSettings, options: PlatformUpOptions)
     bins: s.bins,
     workloads,
     network,
+    packetDropProblem: s.packetDropProblem,
     dns,
     cgroups,
     logDir,
