@@ -102,9 +102,9 @@ describe('Agent Agency on local', () => {
     });
     // as root its packets are dropped, as a NetworkPolicy does; else it refuses and says so
     expect(limitations).toEqual(
-      stack.parts.packetDropProblem
-        ? [expect.stringMatching(/^local: a network deny resets connections at once/)]
-        : [],
+      stack.parts.network.drops
+        ? []
+        : [expect.stringMatching(/^local: a network deny resets connections at once/)],
     );
     expect(await stack.listNetworkDenies()).toEqual(['deny-db']);
     await eventually('/health 503', async () => (await health()) === 503);
@@ -120,7 +120,7 @@ describe('Agent Agency on local', () => {
     // dropped: the connection is never answered; refused: it is reset at once
     await expect(
       stack.perform({ verb: 'exec-check', workload: ORCH, check: 'sql', target: 'agent-agency-postgres' }),
-    ).rejects.toThrow(stack.parts.packetDropProblem ? /connection/ : /no answer within 2 s/);
+    ).rejects.toThrow(stack.parts.network.drops ? /no answer within 2 s/ : /connection/);
     await stack.removeNetworkDeny('deny-db');
     await eventually('/health 200', async () => (await health()) === 200);
   });

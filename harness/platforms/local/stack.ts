@@ -132,7 +132,8 @@ export class LocalStack implements RunningStack {
     this.workload(deny.from);
     for (const to of deny.to) this.workload(to);
     await this.parts.network.apply(deny);
-    return this.parts.packetDropProblem ? [denyRejects(this.parts.packetDropProblem)] : [];
+    if (this.parts.network.drops) return [];
+    return [denyRejects(this.parts.packetDropProblem ?? 'iptables not found')];
   }
 
   async removeNetworkDeny(name: string): Promise<void> {

@@ -35,7 +35,7 @@ export interface UpSettings {
   /** Undefined when private /etc/hosts works; else why not (then env uses 127.0.0.1). */
   readonly dnsProblem?: string;
   /** Undefined when network denies can drop packets (packet-drop.ts); else why not (they refuse). */
-  readonly packetDropProblem?: string;
+  readonly packetDropProblem: string | undefined;
   readonly backoff: BackoffPolicy;
   readonly readyTimeoutMs: number;
 }
@@ -53,7 +53,9 @@ export async function startLocalStack(s: UpSettings, options: PlatformUpOptions)
   const workloads = new Map<string, Workload>();
   const network = new StackNetwork(
     (name) => workloads.get(name)?.readyPorts() ?? [],
-    s.packetDropProblem || !s.bins.iptables ? undefined : new PacketDrop(s.bins.iptables, ledger),
+    s.packetDropProblem === undefined && s.bins.iptables
+      ? new PacketDrop(s.bins.iptables, ledger)
+      : undefined,
   );
   const dns = new Map<string, WorkloadDns>();
   const parts: StackParts = {
