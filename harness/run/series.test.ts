@@ -4,10 +4,12 @@
  * left, once restoreBaseline has verified it; before the third the baseline is made not to
  * verify (the one thing injected), and the series must take that stack down, processes and run
  * directory gone, and bring the third drill a fresh one. The first drill's alerts, still active
- * in the shared Prometheus as the second starts, must not reach the second's record. At the end
- * nothing is left.
+ * in the shared Prometheus as the second starts, must not reach the second's record: the rules
+ * here are the fixture's with `keep_firing_for: 10s`, so they are still active then, every time
+ * (checked), and a series that did not wait for them would record them. At the end nothing is
+ * left.
  */
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,6 +58,15 @@ describe('a series of local drills', () => {
   it('reuses a stack that verifies at its baseline and replaces one that does not, leaving nothing', async () => {
     target = await loadConfig(join(REPO, 'firedrill.config.ts'));
     scenario = await loadScenario('crash-loop', target.scenarios, target);
+    // the same rules, each kept firing 10 s after its condition clears
+    const rules = join(stateDir, 'keep-firing.yml');
+    const fast = readFileSync(target.alerts!.rules.fast, 'utf8');
+    writeFileSync(rules, fast.replace(/^( +)for: (\S+)$/gm, '$1for: $2\n$1keep_firing_for: 10s'));
+    expect(readFileSync(rules, 'utf8').match(/keep_firing_for/g)?.length).toBe(
+      fast.match(/^ +for: /gm)?.length,
+    );
+    target = { ...target, alerts: { ...target.alerts!, rules: { ...target.alerts!.rules, fast: rules } } };
+    const activeAtBaseline: string[] = [];
     const ledgerDir = join(stateDir, 'ledger');
     const ctl = new AbortController();
     const series = new DrillSeries({
@@ -63,7 +74,12 @@ describe('a series of local drills', () => {
       // the first check between drills is the real one; the second is made to fail
       toBaseline: async (site, req) => {
         baselines.push(`before drill ${drill}`);
-        if (baselines.length === 1) return restoreBaseline(site, req);
+        if (baselines.length === 1) {
+          const restored = await restoreBaseline(site, req);
+          // what the next drill must not inherit is there to inherit
+          activeAtBaseline.push(...(await site.prometheus!.prom.poll()).map((a) => `${a.alert} ${a.state}`));
+          return restored;
+        }
         return { reset: [], problems: ['made not to verify by the test'] };
       },
     });
@@ -106,7 +122,11 @@ describe('a series of local drills', () => {
         .filter((e) => e.type === 'alert' && e.at.monoMs < injected)
         .map((e) => `${e['alert']} ${e['state']}`);
     };
-    expect(records.map(alertsBeforeInjection)).toEqual([[], [], []]);
+    expect(activeAtBaseline).toContainEqual(expect.stringMatching(/ firing$/));
+    // Drill 1 only: on a fresh stack (drills 0 and 2) APIHealthCheckFailure fires while
+    // Prometheus has scraped nothing yet, and keep_firing_for holds it into steady state, which
+    // waits it out; that is this test's rules, not a leak between drills.
+    expect(alertsBeforeInjection(records[1]!)).toEqual([]);
     expect(baselines).toEqual(['before drill 1', 'before drill 2']);
     // drill 1 on drill 0's stack; drill 2 on a fresh one
     expect(ups).toEqual([0, 2]);
