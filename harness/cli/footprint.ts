@@ -3,9 +3,9 @@
  * filesystem, never from the harness's own ledger. Capture a footprint while the drill runs
  * (its process tree and ports are only knowable then), then ask what of it is still there.
  *
- * Firewall rules are the packet drops of network denies (raw table, tagged with the run id).
- * Not checked because the local platform never makes them: patches of anything outside the
- * run's processes (env and resource changes live in the processes themselves).
+ * Also checked: firewall rules, the packet drops of network denies as root (raw table, tagged
+ * with the run id). Not checked because the local platform never makes them: patches of
+ * anything outside the run's processes (env and resource changes live in the processes).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';

@@ -47,7 +47,7 @@ export class PacketDrop {
 
   /**
    * Drop every packet to and from `port` on loopback until the returned function lifts it.
-   * `label` names the deny in the rules' comment and the ledger (letters, digits, `.:_->` only).
+   * `label` names the deny in the rules' comment and the ledger (letters, digits, spaces and `.:_->` only).
    */
   async drop(port: number, label: string): Promise<() => Promise<void>> {
     const tag = `firedrill ${this.ledger.runId} ${label}`;
