@@ -100,6 +100,24 @@ describe('steady-state records', () => {
   });
 });
 
+describe('a check that cannot connect', () => {
+  it('says why, not only "fetch failed"', async () => {
+    // a port that was just listening and is closed now: connecting is refused
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((r) => server.close(r));
+    const round = await createHttpVerifier({
+      baseUrl: `http://127.0.0.1:${port}`,
+      apiKey: '',
+      checks: ['health'],
+      routes: { health: '/health', dependencies: [] },
+      clock: systemClock,
+    }).round();
+    expect(round.failures).toEqual([`health: fetch failed (connect ECONNREFUSED 127.0.0.1:${port})`]);
+  });
+});
+
 describe('a round its caller stops waiting for', () => {
   it('ends when the signal aborts, not when a hung API times its requests out', async () => {
     // an API that accepts and never answers, like one behind a dropped path

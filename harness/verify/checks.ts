@@ -223,14 +223,23 @@ export function createHttpVerifier(opts: HttpVerifierOptions): Verifier {
           await unlessAborted(checks[name](), signal);
         } catch (err) {
           if (signal?.aborted) throw err;
-          failures.push(
-            `${name}: ${err instanceof Error ? (err.name === 'TimeoutError' ? 'timed out' : err.message) : String(err)}`,
-          );
+          failures.push(`${name}: ${failureText(err)}`);
         }
       }
       return { passed: failures.length === 0, failures, startedAt };
     },
   };
+}
+
+/**
+ * A check's failure in one line. fetch's own "fetch failed" says nothing of why: its cause
+ * (refused, reset, timed out, and the address) is what tells a dead pod from a stale route.
+ */
+function failureText(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  if (err.name === 'TimeoutError') return 'timed out';
+  const cause = err.cause instanceof Error ? err.cause.message : undefined;
+  return cause && !err.message.includes(cause) ? `${err.message} (${cause.slice(0, 200)})` : err.message;
 }
 
 /**
