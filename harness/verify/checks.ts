@@ -6,6 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock, Instant } from '../core/clock.ts';
+import { messageWithCause } from '../core/errors.ts';
 import type { VerificationCheck } from '../scenario/schema.ts';
 
 /**
@@ -231,16 +232,9 @@ export function createHttpVerifier(opts: HttpVerifierOptions): Verifier {
   };
 }
 
-/**
- * A check's failure in one line. fetch's own "fetch failed" says nothing of why: its cause
- * (refused, reset, timed out, and the address) is what tells a dead pod from a stale route.
- */
-function failureText(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  if (err.name === 'TimeoutError') return 'timed out';
-  const cause = err.cause instanceof Error ? err.cause.message : undefined;
-  return cause && !err.message.includes(cause) ? `${err.message} (${cause.slice(0, 200)})` : err.message;
-}
+/** A check's failure in one line; the cause of a failed fetch tells a dead pod from a stale route. */
+const failureText = (err: unknown): string =>
+  err instanceof Error && err.name === 'TimeoutError' ? 'timed out' : messageWithCause(err);
 
 /**
  * `p`, or the signal's reason as soon as it aborts: a round its caller stopped waiting for ends

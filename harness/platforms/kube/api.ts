@@ -14,6 +14,7 @@ import {
   type V1NetworkPolicy,
 } from '@kubernetes/client-node';
 import { withDeadline } from '../../core/deadline.ts';
+import { messageWithCause } from '../../core/errors.ts';
 import { assertAllowed, type GuardPolicy, type KubeTarget } from './guard.ts';
 
 export type JsonPatchOp =
@@ -48,10 +49,7 @@ export function apiErrorLine(err: unknown): string {
     const msg = typeof body === 'object' && body?.message ? body.message : String(e.message).split('\n')[1];
     return `HTTP ${e.code}: ${msg ?? 'error'}`;
   }
-  // fetch wraps the reason ("fetch failed"); the cause says what it was (ECONNREFUSED, a TLS error).
-  const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
-  const base = err instanceof Error ? err.message : String(err);
-  return cause ? `${base} (${cause.code ?? cause.message})` : base;
+  return messageWithCause(err);
 }
 
 export const isNotFound = (err: unknown): boolean => (err as { code?: number })?.code === 404;
