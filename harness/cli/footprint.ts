@@ -7,11 +7,11 @@
  * with the run id). Not checked because the local platform never makes them: patches of
  * anything outside the run's processes (env and resource changes live in the processes).
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { processEnded } from '../core/proc.ts';
+import { dropRulesOf } from '../platforms/local/packet-drop.ts';
 import { type CliRun, cgroupsOfRuns, runIdsIn } from './testing.ts';
 
 interface ProcessId {
@@ -198,12 +198,9 @@ function stillListening(sockets: Footprint['sockets']): string[] {
 
 const entries = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
 
-/** The runs' packet-drop rules still in the raw table (packet-drop.ts tags each with its run id). */
-function firewallRules(runIds: readonly string[]): string[] {
-  if (process.getuid?.() !== 0) return []; // only root adds them
-  const r = spawnSync('iptables', ['-w', '5', '-t', 'raw', '-S', 'PREROUTING'], { encoding: 'utf8' });
-  return (r.stdout ?? '').split('\n').filter((l) => runIds.some((id) => l.includes(`firedrill ${id} `)));
-}
+/** The runs' packet-drop rules still in the raw table; only root adds them. */
+const firewallRules = (runIds: readonly string[]): string[] =>
+  process.getuid?.() === 0 ? dropRulesOf(runIds) : [];
 
 /**
  * Everything of the footprint still on the machine, one line each; [] when nothing is left.

@@ -20,7 +20,6 @@ import { findBinaries, postgresSearch } from './binaries.ts';
 import { probeCgroups } from './cgroups.ts';
 import { probePrivateHosts } from './dns.ts';
 import { localLockHolder, takeLocalLock } from './lock.ts';
-import { packetDropProblem } from './packet-drop.ts';
 import { type BackoffPolicy, DEFAULT_BACKOFF } from './pod.ts';
 import { POSTGRES_USER } from './postgres.ts';
 import { capacityNote, machineAllocatable } from './scheduler.ts';
@@ -89,13 +88,7 @@ export function createLocalPlatform(opts: LocalPlatformOptions): Platform {
         `DNS-failure faults unavailable (${dnsProblem}); services reach each other by 127.0.0.1`,
       );
     }
-    return {
-      problems,
-      limitations,
-      cgroups,
-      dnsProblem,
-      packetDropProblem: packetDropProblem(bins.iptables),
-    };
+    return { problems, limitations, cgroups, dnsProblem };
   };
 
   return {
@@ -131,7 +124,6 @@ export function createLocalPlatform(opts: LocalPlatformOptions): Platform {
           bins,
           cgroups: c.cgroups,
           dnsProblem: c.dnsProblem,
-          packetDropProblem: c.packetDropProblem,
           backoff,
           readyTimeoutMs: opts.readyTimeoutMs ?? 60_000,
         },

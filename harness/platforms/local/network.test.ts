@@ -5,7 +5,6 @@
  * stalls and carries on once the deny is lifted, and a harness killed mid-deny leaves rules
  * that the ledger's cleanup deletes.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,7 +14,7 @@ import { Ledger, replayLedgers } from '../../core/ledger.ts';
 import { listenOnLoopback } from '../../core/listen.ts';
 import { findBinary } from './binaries.ts';
 import { StackNetwork } from './network.ts';
-import { PacketDrop, packetDropProblem } from './packet-drop.ts';
+import { dropRulesOf, PacketDrop, packetDropProblem } from './packet-drop.ts';
 
 const iptables = findBinary('iptables');
 const dropProblem = packetDropProblem(iptables);
@@ -76,10 +75,7 @@ function roundTrip(s: Socket, text: string, ms: number): Promise<string | undefi
   });
 }
 
-const rulesOf = (ledger: Ledger): string[] =>
-  spawnSync(iptables!, ['-w', '5', '-t', 'raw', '-S', 'PREROUTING'], { encoding: 'utf8' })
-    .stdout.split('\n')
-    .filter((l) => l.includes(`firedrill ${ledger.runId}`));
+const rulesOf = (ledger: Ledger): string[] => dropRulesOf([ledger.runId], iptables);
 
 async function linkedNetwork(packetDrop?: (l: Ledger) => PacketDrop) {
   const ledger = Ledger.open(dir, `net-${Math.random().toString(16).slice(2, 8)}`);

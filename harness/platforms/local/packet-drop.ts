@@ -25,6 +25,23 @@ export function packetDropProblem(iptables: string | undefined): string | undefi
     : `iptables cannot list the raw table (exit ${r.status ?? r.error?.message})`;
 }
 
+/** A PacketDrop where this machine can drop packets; else why it cannot (the deny then refuses). */
+export function packetDropHere(
+  iptables: string | undefined,
+  ledger: Ledger,
+): PacketDrop | { problem: string } {
+  const problem = packetDropProblem(iptables);
+  return problem === undefined && iptables
+    ? new PacketDrop(iptables, ledger)
+    : { problem: problem ?? 'no iptables' };
+}
+
+/** The drop rules of these runs still in the raw table (each rule's comment names its run). */
+export function dropRulesOf(runIds: readonly string[], iptables = 'iptables'): string[] {
+  const r = spawnSync(iptables, ['-w', '5', '-t', 'raw', '-S', 'PREROUTING'], { encoding: 'utf8' });
+  return (r.stdout ?? '').split('\n').filter((l) => runIds.some((id) => l.includes(`firedrill ${id} `)));
+}
+
 /** The two rules that drop a loopback port's traffic, each as iptables arguments after the chain. */
 function rules(port: number, tag: string): string[][] {
   const mark = ['-m', 'comment', '--comment', tag, '-j', 'DROP'];

@@ -132,8 +132,8 @@ export class LocalStack implements RunningStack {
     this.workload(deny.from);
     for (const to of deny.to) this.workload(to);
     await this.parts.network.apply(deny);
-    if (this.parts.network.drops) return [];
-    return [denyRejects(this.parts.packetDropProblem ?? 'iptables not found')];
+    const why = this.parts.packetDropProblem;
+    return why === undefined ? [] : [denyRejects(why)];
   }
 
   async removeNetworkDeny(name: string): Promise<void> {

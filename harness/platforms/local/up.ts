@@ -16,7 +16,7 @@ import { WorkloadDns } from './dns.ts';
 import { MetricsExporter } from './exporter.ts';
 import { readLogs } from './logs.ts';
 import { StackNetwork } from './network.ts';
-import { PacketDrop } from './packet-drop.ts';
+import { PacketDrop, packetDropHere } from './packet-drop.ts';
 import type { BackoffPolicy, Pod } from './pod.ts';
 import { ensureTemplate, type PostgresDirs, preparePostgresDirs } from './postgres.ts';
 import { machineAllocatable, NodeScheduler } from './scheduler.ts';
@@ -34,8 +34,6 @@ export interface UpSettings {
   readonly cgroups: CgroupSupport;
   /** Undefined when private /etc/hosts works; else why not (then env uses 127.0.0.1). */
   readonly dnsProblem?: string;
-  /** Undefined when network denies can drop packets (packet-drop.ts); else why not (they refuse). */
-  readonly packetDropProblem: string | undefined;
   readonly backoff: BackoffPolicy;
   readonly readyTimeoutMs: number;
 }
@@ -51,11 +49,11 @@ export async function startLocalStack(s: UpSettings, options: PlatformUpOptions)
   mkdirSync(logDir, { recursive: true });
   const cgroups = new RunCgroups(s.cgroups, ledger, ledger.runId);
   const workloads = new Map<string, Workload>();
+  // asked once, when a stack comes up: preflight and dry runs never touch iptables
+  const drop = packetDropHere(s.bins.iptables, ledger);
   const network = new StackNetwork(
     (name) => workloads.get(name)?.readyPorts() ?? [],
-    s.packetDropProblem === undefined && s.bins.iptables
-      ? new PacketDrop(s.bins.iptables, ledger)
-      : undefined,
+    drop instanceof PacketDrop ? drop : undefined,
   );
   const dns = new Map<string, WorkloadDns>();
   const parts: StackParts = {
@@ -66,7 +64,7 @@ export async function startLocalStack(s: UpSettings, options: PlatformUpOptions)
     bins: s.bins,
     workloads,
     network,
-    packetDropProblem: s.packetDropProblem,
+    packetDropProblem: drop instanceof PacketDrop ? undefined : drop.problem,
     dns,
     cgroups,
     logDir,
