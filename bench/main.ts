@@ -5,6 +5,7 @@
  *   pnpm bench series          pnpm scenario --all on local: one stack for all drills, vs its floor
  *   pnpm bench fixture         throughput and p95 of the orchestrator on loopback
  *   pnpm bench detection       detection latency next to scrape + evaluation + `for`
+ *   pnpm bench footprint       resident memory each part of the harness costs to load (client-node too)
  * Tables go to stdout (or one JSON document with --json); progress goes to stderr.
  */
 import { cpus, loadavg } from 'node:os';
@@ -24,6 +25,7 @@ import {
   runDrillsBench,
 } from './drills.ts';
 import type { PlatformFloors } from './floors.ts';
+import { formatFootprint, runFootprintBench } from './module-footprint.ts';
 import { kubeUnavailable } from './platform-floors.ts';
 import { formatSeries, runSeriesBench } from './series.ts';
 import {
@@ -206,6 +208,15 @@ async function detection(repeats: number): Promise<void> {
   out();
 }
 
+async function footprint(repeats: number): Promise<void> {
+  const rows = await runFootprintBench({ repoRoot, repeats, progress });
+  results['footprint'] = { parts: rows, loadAverageAtEnd: loadavg() };
+  if (json()) return;
+  out(`== footprint: peak RSS of a node process loading each part, median of ${repeats} (${loadLine()}) ==`);
+  for (const l of formatFootprint(rows)) out(l);
+  out();
+}
+
 const program = new Command('pnpm bench')
   .description('Speed and footprint of firedrill as printed figures, each next to its floor.')
   .option('--json', 'print one JSON document on stdout instead of tables')
@@ -291,6 +302,12 @@ program
   .option('--repeat <n>', 'condition flips per source', positiveInt('--repeat'), 5)
   .action(async (f: { repeat: number }) => detection(f.repeat));
 
+program
+  .command('footprint')
+  .description('peak RSS a node process reaches loading each part of the harness (client-node too)')
+  .option('--repeat <n>', 'children per part', positiveInt('--repeat'), 3)
+  .action(async (f: { repeat: number }) => footprint(f.repeat));
+
 // No subcommand: everything, local drills first (the goals are about them), kube when it can run.
 program.action(async () => {
   const base: DrillFlags = {
@@ -311,6 +328,7 @@ program.action(async () => {
   }
   if (!ctl.signal.aborted) await fixture();
   if (!ctl.signal.aborted) await detection(5);
+  if (!ctl.signal.aborted) await footprint(3);
 });
 
 program.hook('preAction', () => {
