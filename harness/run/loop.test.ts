@@ -16,6 +16,7 @@ import {
   memoryVerifier,
 } from '../testing/memory-platform.ts';
 import { dbOutageScenario } from '../testing/scenarios.ts';
+import type { Verifier } from '../verify/checks.ts';
 import { runDrill } from './loop.ts';
 import type { DrillMode, DrillOptions, RunbookPlan, StepHooks } from './types.ts';
 
@@ -81,6 +82,8 @@ async function drill(
     signal?: AbortSignal;
     detection?: DetectionSource;
     alertTimings?: DrillOptions['alertTimings'];
+    /** Wraps the memory verifier, e.g. to count its rounds. */
+    verifier?: (inner: Verifier) => Verifier;
   } = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'fd-loop-'));
@@ -92,7 +95,7 @@ async function drill(
     mode: over.mode ?? 'drill',
     stack,
     detection: over.detection ?? memoryDetection(stack, 'DatabaseUnreachable', { blind: over.blind }),
-    verifier,
+    verifier: over.verifier ? over.verifier(verifier) : verifier,
     runbook,
     ledger,
     clock: systemClock,
@@ -128,6 +131,32 @@ describe('run loop', () => {
     expect(record.restore.ok).toBe(true);
     expect(ledger.pending()).toEqual([]);
     expect(record.timeline.at(-1)?.type).toBe('phase.end');
+  });
+
+  it("takes a step's health check from the recovery watch: every round after the fault is on the timeline, none extra", async () => {
+    const stack = createMemoryStack({ db: { replicas: 1 }, api: { replicas: 3 } });
+    let sawFault = false;
+    let roundsSinceFault = 0;
+    const counting = (inner: Verifier): Verifier => ({
+      prepare: () => inner.prepare(),
+      round: (signal) => {
+        sawFault ||= !stack.healthy();
+        if (sawFault) roundsSinceFault++;
+        return inner.round(signal);
+      },
+    });
+    const { record } = await drill(
+      stack,
+      plan(stack, [
+        { verb: 'status', workload: 'db' },
+        { verb: 'rollout-restart', workload: 'db' },
+      ]),
+      { verifier: counting },
+    );
+    expect(record.outcome).toBe('resolved-by-runbook');
+    expect(record.steps.map((s) => s.effect)).toEqual(['no-change', 'restored-health']);
+    // a round of a step's own would be one the system served but the timeline does not show
+    expect(record.timeline.filter((e) => e.type === 'verify.round')).toHaveLength(roundsSinceFault);
   });
 
   it('MTTD counts from when the fault took effect, not from when its symptoms were confirmed', async () => {

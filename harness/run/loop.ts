@@ -89,7 +89,9 @@ function stepHooks(o: DrillOptions, tl: Timeline, steps: StepResult[], drill: ()
         ...(r.exitCode === null ? {} : { exitCode: r.exitCode }),
       });
     },
-    checkHealth: async (signal) => (await o.verifier.round(signal)).passed,
+    // after injection, the round the recovery watch starts next (on the timeline, no extra task)
+    checkHealth: async (signal) =>
+      (await (drill().recovery?.nextRound(signal) ?? o.verifier.round(signal))).passed,
     outageInForce: () => drill().injected !== undefined && !drill().recovery?.recoveredAt(),
   };
 }
