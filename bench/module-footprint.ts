@@ -1,11 +1,12 @@
 /**
  * `pnpm bench footprint`: what loading each part of the harness costs in resident memory, so
  * the kube RSS goal's allowance for @kubernetes/client-node is a measured figure, not a guess.
- * Each part is loaded in a fresh node process (same binary and NODE_OPTIONS as a drill), which
- * reports its own getrusage peak and its resident set after a full GC; a part's cost is its
- * median minus a bare process's. Peaks do not add up (they depend on when the collector ran);
- * what is kept after GC roughly does. Loading is what a drill pays before it does anything: a kube drill's watches and
- * caches come on top (the drills bench's RSS column shows the whole).
+ * Each part is loaded in a fresh node process (same binary, NODE_OPTIONS and compile cache as
+ * a drill), which reports its own getrusage peak and its resident set after a full GC; a
+ * part's cost is its median minus a bare process's. Costs do not add up: peaks depend on when
+ * the collector ran, and parts share node's own modules (HTTP, TLS). Loading is what a drill
+ * pays before it does anything; a kube drill's watches and caches come on top (the drills
+ * bench's RSS column shows the whole).
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
