@@ -137,7 +137,8 @@ export async function runSeriesBench(o: SeriesBenchOptions): Promise<SeriesBench
   try {
     records = parseRecordsOutput(child.stdout);
   } catch (err) {
-    error = child.lastError || (err instanceof Error ? err.message : String(err));
+    // why the records did not parse, then the child's last words (its own error, if it failed)
+    error = `${err instanceof Error ? err.message : String(err)}${child.lastError ? `; last line: ${child.lastError}` : ''}`;
   }
   if (!error && records.length < scenarios.length)
     error = `${records.length} of ${scenarios.length} drills left a record: ${child.lastError}`;

@@ -37,7 +37,26 @@ export async function runCli(body: () => Promise<number>, opts: CliOptions = {})
       process.stderr.write(`${err.stack}\n`);
     code = EXIT.error;
   }
+  await drained([process.stdout, process.stderr]);
   process.exit(code);
+}
+
+/**
+ * Node writes to a pipe asynchronously: exiting with writes still queued cuts the output at the
+ * pipe's buffer (64 KB), so `pnpm scenario --all --json | jq` read a truncated record. An empty
+ * write calls back once everything before it is out; bounded, for a reader that never reads.
+ */
+async function drained(streams: readonly NodeJS.WriteStream[], boundMs = 30_000): Promise<void> {
+  let bound: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.all(
+      streams.map((s) => new Promise<void>((r) => (s.writableLength > 0 ? s.write('', () => r()) : r()))),
+    ),
+    new Promise<void>((r) => {
+      bound = setTimeout(r, boundMs).unref();
+    }),
+  ]);
+  clearTimeout(bound);
 }
 
 /**
