@@ -11,6 +11,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { distribution } from '../harness/core/metrics.ts';
 import { renderTable } from './table.ts';
 
 /** A part of the harness as a child process loads it. */
@@ -108,11 +109,8 @@ process.stdout.write(JSON.stringify({ peakKb: process.resourceUsage().maxRSS, ke
   return JSON.parse(stdout) as { peakKb: number; keptKb: number; loadMs: number };
 }
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
+/** At least one sample per part (repeats ≥ 1), so the p50 is never null. */
+const median = (xs: readonly number[]): number => distribution(xs).p50!;
 
 /** Each part `repeats` times, interleaved so a drifting machine affects every part alike. */
 export async function runFootprintBench(opts: {

@@ -77,8 +77,10 @@ export function watchRecovery(
     }
   };
 
-  // Before recovery rounds always run; after it, only for a step waiting for one.
-  const wanted = () => !recoveredAt || waiters.size > 0 || running.some((r) => r.answers.length > 0);
+  // Before recovery rounds always start; after it, only for a step waiting for one. The loop
+  // runs on while a round it started still owes a step its answer.
+  const due = () => !recoveredAt || waiters.size > 0;
+  const wanted = () => due() || running.some((r) => r.answers.length > 0);
   let nextStartMs = opts.clock.now().monoMs;
   let looping = false;
   /** Ends the loop's wait early: a step started waiting while the loop waited for a round only. */
@@ -91,8 +93,8 @@ export function watchRecovery(
   const loop = async () => {
     looping = true;
     while (!abort.signal.aborted && wanted()) {
-      const due = !recoveredAt || waiters.size > 0; // after recovery, only a waiting step needs a new round
-      if (due && running.length < opts.consecutivePasses && opts.clock.now().monoMs >= nextStartMs) {
+      const canStart = due();
+      if (canStart && running.length < opts.consecutivePasses && opts.clock.now().monoMs >= nextStartMs) {
         const startedAt = opts.clock.now();
         const answers = [...waiters];
         waiters.clear();
@@ -110,7 +112,7 @@ export function watchRecovery(
       const napMs = Math.max(0, nextStartMs - opts.clock.now().monoMs);
       const oldestDone = await Promise.race([
         ...(running.length ? [running[0]!.round.then(() => true)] : []),
-        ...(due && running.length < opts.consecutivePasses
+        ...(canStart && running.length < opts.consecutivePasses
           ? [opts.clock.sleep(napMs, AbortSignal.any([abort.signal, nap.signal])).then(() => false)]
           : []),
         new Promise<false>((r) => {
